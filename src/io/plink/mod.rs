@@ -1,0 +1,9 @@
+//! PLINK 1 binary fileset: `.fam`, `.bim`, `.bed` (SNP-major) (data-spec/plink.md).
+
+pub mod bed;
+pub mod bim;
+pub mod fam;
+
+pub use bed::BedFile;
+pub use bim::{read_bim, BimRecord};
+pub use fam::{read_fam, FamRecord};

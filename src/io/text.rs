@@ -1,0 +1,1 @@
+//! Tokenising and number parsing shared by the text readers (data-spec/text.md).

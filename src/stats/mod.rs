@@ -1,0 +1,7 @@
+//! Statistics: distribution functions (every p-value in one place), the chi-square-sum
+//! distribution, the SMR test and HEIDI.
+
+pub mod chisq_sum;
+pub mod dist;
+pub mod heidi;
+pub mod smr;
