@@ -1,9 +1,19 @@
 //! GWAS summary statistics in GCTA-COJO `.ma` layout (data-spec/ma.md).
+//!
+//! T1-tokenised; a header line whose first token (upper-cased) is `SNP`, then data lines of
+//! exactly 8 tokens `SNP A1 A2 freq b se p n`. No row is dropped here: rows that cannot be
+//! tested, and renamed duplicates, are listed in [`GwasData::flagged`].
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::io::source::open_text;
+use crate::io::text::{collect_fields, is_na, parse_opt_f64, split_t1, upper, LineReader};
 use crate::types::SkippedRow;
+use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
+
+/// Number of columns of a `.ma` data line (data-spec/ma.md).
+pub const MA_COLUMNS: usize = 8;
 
 /// One GWAS row. Values that were `NA` (or unusable, see [`GwasRecord::usable`]) stay in the
 /// table so that SNP matching and the frequency check count them as the reference does, but
@@ -34,6 +44,33 @@ impl GwasRecord {
         matches!((self.b, self.se, self.p), (Some(b), Some(se), Some(p))
             if b.is_finite() && se.is_finite() && se > 0.0 && (0.0..=1.0).contains(&p))
     }
+
+    /// Why the row cannot be tested (reasons joined by `"; "`), or `None` when it is
+    /// [`usable`](GwasRecord::usable).
+    pub fn unusable_reason(&self) -> Option<String> {
+        let mut why: Vec<&str> = Vec::new();
+        match self.b {
+            None => why.push("b is NA"),
+            Some(b) if !b.is_finite() => why.push("b is not finite"),
+            _ => {}
+        }
+        match self.se {
+            None => why.push("se is NA"),
+            Some(se) if !se.is_finite() => why.push("se is not finite"),
+            Some(se) if se <= 0.0 => why.push("se <= 0"),
+            _ => {}
+        }
+        match self.p {
+            None => why.push("p is NA"),
+            Some(p) if !(0.0..=1.0).contains(&p) => why.push("p outside [0,1]"),
+            _ => {}
+        }
+        if why.is_empty() {
+            None
+        } else {
+            Some(why.join("; "))
+        }
+    }
 }
 
 /// A whole GWAS file.
@@ -50,12 +87,212 @@ pub struct GwasData {
 
 /// Read a `.ma` file (plain or gzipped).
 pub fn read_ma(path: &Path) -> Result<GwasData> {
-    let _ = path;
-    todo!()
+    parse_ma(open_text(path)?, path)
 }
 
 /// Parse `.ma` text from a reader; `path` names the source in errors.
 pub fn parse_ma<R: BufRead>(reader: R, path: &Path) -> Result<GwasData> {
-    let _ = (reader, path);
-    todo!()
+    let mut lines = LineReader::new(reader, path);
+    match lines.next_line()? {
+        None => {
+            return Err(Error::format(
+                path,
+                "empty file, expected a header line starting with SNP",
+            ))
+        }
+        Some((line, text)) => {
+            let first = split_t1(text).next().unwrap_or("");
+            if !first.eq_ignore_ascii_case("SNP") {
+                return Err(Error::parse(
+                    path,
+                    line,
+                    format!(
+                        "expected a header line starting with SNP (SNP A1 A2 freq b se p n), found '{first}'"
+                    ),
+                ));
+            }
+        }
+    }
+
+    let mut data = GwasData::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    while let Some((line, text)) = lines.next_line()? {
+        if text.is_empty() {
+            continue;
+        }
+        let mut toks = [""; MA_COLUMNS];
+        let n_toks = collect_fields(split_t1(text), &mut toks);
+        if n_toks != MA_COLUMNS {
+            return Err(Error::parse(
+                path,
+                line,
+                format!(
+                    "expected {MA_COLUMNS} columns (SNP A1 A2 freq b se p n), found {}",
+                    n_toks
+                ),
+            ));
+        }
+        for (i, name) in [(0, "SNP"), (1, "A1"), (2, "A2")] {
+            if is_na(toks[i]) {
+                return Err(Error::parse(
+                    path,
+                    line,
+                    format!("column {name}: NA is not allowed"),
+                ));
+            }
+        }
+        let freq = parse_opt_f64(toks[3], path, line, "freq")?;
+        let b = parse_opt_f64(toks[4], path, line, "b")?;
+        let se = parse_opt_f64(toks[5], path, line, "se")?;
+        let p = parse_opt_f64(toks[6], path, line, "p")?;
+        let n = parse_opt_f64(toks[7], path, line, "n")?;
+        if freq.is_none() {
+            data.n_freq_na += 1;
+        }
+        // 1-based index among data rows (data-spec/ma.md "Duplicates").
+        let k = data.records.len() + 1;
+        let mut snp = toks[0].to_string();
+        if !seen.insert(snp.clone()) {
+            let renamed = format!("{snp}_{k}");
+            data.flagged.push(SkippedRow {
+                line,
+                id: snp,
+                reason: format!("duplicate SNP ID, renamed {renamed}"),
+            });
+            snp = renamed;
+            seen.insert(snp.clone());
+        }
+        let rec = GwasRecord {
+            snp,
+            a1: upper(toks[1]),
+            a2: upper(toks[2]),
+            freq,
+            b,
+            se,
+            p,
+            n,
+        };
+        if let Some(reason) = rec.unusable_reason() {
+            data.flagged.push(SkippedRow {
+                line,
+                id: toks[0].to_string(),
+                reason,
+            });
+        }
+        data.records.push(rec);
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const HEADER: &str = "SNP A1 A2 freq b se p n\n";
+
+    fn parse(s: &str) -> Result<GwasData> {
+        parse_ma(s.as_bytes(), Path::new("t.ma"))
+    }
+
+    #[test]
+    fn good_rows() {
+        let d = parse(&format!("{HEADER}rs1 a g 0.3 0.1 0.05 0.04 1000\n\n")).unwrap();
+        assert_eq!(
+            d.records,
+            [GwasRecord {
+                snp: "rs1".into(),
+                a1: "A".into(),
+                a2: "G".into(),
+                freq: Some(0.3),
+                b: Some(0.1),
+                se: Some(0.05),
+                p: Some(0.04),
+                n: Some(1000.0)
+            }]
+        );
+        assert!(d.flagged.is_empty());
+        assert_eq!(d.n_freq_na, 0);
+    }
+
+    #[test]
+    fn crlf_comma_and_lowercase_header() {
+        let d = parse("snp,A1,A2,freq,b,se,p,n\r\nrs1,A,G,0.3,0.1,0.05,0.04,1e3\r\n").unwrap();
+        assert_eq!(d.records[0].n, Some(1000.0));
+        assert_eq!(d.records[0].snp, "rs1");
+    }
+
+    #[test]
+    fn na_values_are_kept_and_flagged() {
+        let d = parse(&format!(
+            "{HEADER}rs1 A G NA 0.1 NA 0.5 na\nrs2 A G 0.2 NA 0.1 NA 10\nrs3 A G 0.2 0.1 0 2 10\nrs4 A G 0.2 inf -1 0.5 10\n"
+        ))
+        .unwrap();
+        assert_eq!(d.records.len(), 4);
+        assert_eq!(d.n_freq_na, 1);
+        assert_eq!(d.records[0].n, None);
+        let reasons: Vec<(u64, &str)> = d
+            .flagged
+            .iter()
+            .map(|f| (f.line, f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (2, "se is NA"),
+                (3, "b is NA; p is NA"),
+                (4, "se <= 0; p outside [0,1]"),
+                (5, "b is not finite; se <= 0")
+            ]
+        );
+        assert!(d.records.iter().all(|r| !r.usable()));
+    }
+
+    #[test]
+    fn duplicates_renamed_by_data_row() {
+        let d = parse(&format!(
+            "{HEADER}rs1 A G 0.3 0.1 0.05 0.04 1\n\nrs1 A G 0.3 0.1 0.05 0.04 1\n"
+        ))
+        .unwrap();
+        assert_eq!(d.records[1].snp, "rs1_2");
+        assert_eq!(d.flagged.len(), 1);
+        assert_eq!(d.flagged[0].line, 4);
+        assert_eq!(d.flagged[0].reason, "duplicate SNP ID, renamed rs1_2");
+    }
+
+    #[test]
+    fn bad_files() {
+        let e = parse("").unwrap_err().to_string();
+        assert!(e.contains("empty file"), "{e}");
+        assert!(parse("rs1 A G 0.3 0.1 0.05 0.04 1\n").is_err());
+        assert!(parse("\nrs1 A G 0.3 0.1 0.05 0.04 1\n").is_err());
+        let e = parse(&format!("{HEADER}rs1 A G 0.3 0.1 0.05 0.04\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("found 7"), "{e}");
+        assert!(parse(&format!("{HEADER}   \n")).is_err());
+        let e = parse(&format!("{HEADER}rs1 A G 0.3 0.1x 0.05 0.04 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("column b") && e.contains("0.1x"),
+            "{e}"
+        );
+        assert!(parse(&format!("{HEADER}NA A G 0.3 0.1 0.05 0.04 1\n")).is_err());
+        assert!(parse(&format!("{HEADER}rs1 na G 0.3 0.1 0.05 0.04 1\n")).is_err());
+        assert!(parse(&format!("{HEADER}rs1 A G . 0.1 0.05 0.04 1\n")).is_err());
+    }
+
+    #[test]
+    fn gzipped_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.ma.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(format!("{HEADER}rs1 A G 0.3 0.1 0.05 0.04 1\n").as_bytes())
+            .unwrap();
+        std::fs::write(&path, enc.finish().unwrap()).unwrap();
+        let d = read_ma(&path).unwrap();
+        assert_eq!(d.records.len(), 1);
+        assert!(d.records[0].usable());
+    }
 }

@@ -1,17 +1,85 @@
 //! ID list files for `--extract-snp`, `--exclude-snp`, `--extract-probe`, `--exclude-probe`
 //! (first token per line) and `--keep` / `--remove` (FID IID) (data-spec/lists.md).
+//!
+//! Whitespace-tokenised; lines without a token are skipped; no header.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::io::source::open_text;
+use crate::io::text::{line_str, split_ws, LineReader};
+use std::io::BufRead;
 use std::path::Path;
 
 /// Read the first whitespace-separated token of every non-empty line.
 pub fn read_id_list(path: &Path) -> Result<Vec<String>> {
-    let _ = path;
-    todo!()
+    parse_id_list(open_text(path)?, path)
 }
 
 /// Read `FID IID` pairs (first two tokens of every non-empty line) as `FID:IID` keys.
 pub fn read_individual_list(path: &Path) -> Result<Vec<String>> {
-    let _ = path;
-    todo!()
+    parse_individual_list(open_text(path)?, path)
+}
+
+/// [`read_id_list`] on a reader; `path` names the source in errors.
+pub fn parse_id_list<R: BufRead>(reader: R, path: &Path) -> Result<Vec<String>> {
+    let mut lines = LineReader::new(reader, path);
+    let mut out = Vec::new();
+    while let Some((_, bytes)) = lines.next_line()? {
+        if let Some(t) = split_ws(&line_str(bytes)).next() {
+            out.push(t.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// [`read_individual_list`] on a reader; `path` names the source in errors.
+pub fn parse_individual_list<R: BufRead>(reader: R, path: &Path) -> Result<Vec<String>> {
+    let mut lines = LineReader::new(reader, path);
+    let mut out = Vec::new();
+    while let Some((line, bytes)) = lines.next_line()? {
+        let text = line_str(bytes);
+        let mut toks = split_ws(&text);
+        match (toks.next(), toks.next()) {
+            (None, _) => {}
+            (Some(fid), Some(iid)) => out.push(format!("{fid}:{iid}")),
+            (Some(_), None) => {
+                return Err(Error::parse(
+                    path,
+                    line,
+                    "expected two columns (FID IID), found 1",
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_list_first_token() {
+        let r = parse_id_list(&b"rs1 extra\r\n\n  \n\trs2\n"[..], Path::new("l")).unwrap();
+        assert_eq!(r, ["rs1", "rs2"]);
+    }
+
+    #[test]
+    fn individual_list() {
+        let p = Path::new("keep.txt");
+        let r = parse_individual_list(&b"F1 I1 x\n\nF2\tI2\r\n"[..], p).unwrap();
+        assert_eq!(r, ["F1:I1", "F2:I2"]);
+        let e = parse_individual_list(&b"F1 I1\nF2\n"[..], p)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn reads_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("ids");
+        std::fs::write(&f, "a\nb\n").unwrap();
+        assert_eq!(read_id_list(&f).unwrap(), ["a", "b"]);
+        assert!(read_individual_list(&dir.path().join("none")).is_err());
+    }
 }

@@ -1,1 +1,268 @@
 //! Tokenising and number parsing shared by the text readers (data-spec/text.md).
+//!
+//! Two tokenisers (data-spec/text.md "Tokenisers"):
+//! * **T1** ([`split_t1`]), for `.esi` and `.ma`: a token is a run of printable ASCII bytes
+//!   `0x21..=0x7E` other than `,`; every other byte (space, TAB, CR, control, non-ASCII, comma)
+//!   separates, and runs of separators collapse. CRLF and comma-separated files therefore work.
+//! * **T2** ([`split_ws`]), for `.epi`, `.bim`, `.fam` and ID lists: ASCII whitespace
+//!   (space, TAB, LF, CR, VT, FF) separates.
+//!
+//! Numbers are parsed **strictly** (a deliberate difference from the reference's `atof`/`atoi`):
+//! the whole token must be a number, or an NA token where the column allows one.
+
+use crate::error::{Error, Result};
+use crate::types::Chrom;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// Chromosome code of the pseudo-autosomal region `XY` (data-spec/text.md "Chromosome codes").
+pub const CHROM_XY: Chrom = 25;
+/// Chromosome code of the mitochondrion `MT` / `M` (data-spec/text.md "Chromosome codes").
+pub const CHROM_MT: Chrom = 26;
+
+/// Reads a text source line by line as bytes, counting lines (1-based) and stripping the line
+/// terminator (`\n`, and a `\r` before it). I/O and decompression errors become [`Error::Read`].
+pub struct LineReader<R> {
+    reader: R,
+    buf: Vec<u8>,
+    line: u64,
+    path: PathBuf,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// Wrap `reader`; `path` names the source in errors.
+    pub fn new(reader: R, path: &Path) -> Self {
+        LineReader {
+            reader,
+            buf: Vec::with_capacity(256),
+            line: 0,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// The next line without its terminator, with its 1-based number; `None` at end of input.
+    pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
+        self.buf.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| Error::read(&self.path, e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        }
+        if self.buf.last() == Some(&b'\r') {
+            self.buf.pop();
+        }
+        Ok(Some((self.line, &self.buf)))
+    }
+
+    /// The source's name as given to [`LineReader::new`].
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// True for a T1 token byte: printable ASCII `0x21..=0x7E` except the comma.
+#[inline]
+fn is_t1_token_byte(b: u8) -> bool {
+    (0x21..=0x7E).contains(&b) && b != b','
+}
+
+/// Split a line with the T1 rule (data-spec/text.md "T1"). Tokens are ASCII by construction.
+pub fn split_t1(line: &[u8]) -> impl Iterator<Item = &str> {
+    line.split(|&b| !is_t1_token_byte(b))
+        .filter(|t| !t.is_empty())
+        // Every byte of a token is printable ASCII, so this conversion cannot fail.
+        .map(|t| std::str::from_utf8(t).unwrap_or_default())
+}
+
+/// Split a line on ASCII whitespace (space, TAB, LF, CR, VT, FF) (data-spec/text.md "T2").
+pub fn split_ws(line: &str) -> impl Iterator<Item = &str> {
+    line.split([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
+        .filter(|t| !t.is_empty())
+}
+
+/// Store the first `N` tokens of `tokens` in `out` and return how many tokens there are in
+/// all (which may exceed `N`). Avoids allocating a vector per line.
+pub fn collect_fields<'a, const N: usize>(
+    tokens: impl Iterator<Item = &'a str>,
+    out: &mut [&'a str; N],
+) -> usize {
+    let mut n = 0;
+    for t in tokens {
+        if let Some(slot) = out.get_mut(n) {
+            *slot = t;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// Decode a line as UTF-8, replacing invalid sequences (for T2 files, whose IDs are kept
+/// verbatim).
+pub fn line_str(line: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(line)
+}
+
+/// True for the NA tokens the reference recognises: exactly `NA` or `na`.
+#[inline]
+pub fn is_na(tok: &str) -> bool {
+    tok == "NA" || tok == "na"
+}
+
+/// ASCII upper-casing (data-spec/text.md "Upper-casing").
+pub fn upper(tok: &str) -> String {
+    tok.to_ascii_uppercase()
+}
+
+/// Parse a whole token as a floating-point number. `NaN` spellings are rejected (use `NA`);
+/// `inf` is accepted. `column` names the field in the error.
+pub fn parse_f64(tok: &str, path: &Path, line: u64, column: &str) -> Result<f64> {
+    match tok.parse::<f64>() {
+        Ok(v) if !v.is_nan() => Ok(v),
+        _ => Err(Error::parse(
+            path,
+            line,
+            format!("column {column}: expected a number, found '{tok}'"),
+        )),
+    }
+}
+
+/// Parse a token as a number or an NA token (`NA`/`na` → `None`).
+pub fn parse_opt_f64(tok: &str, path: &Path, line: u64, column: &str) -> Result<Option<f64>> {
+    if is_na(tok) {
+        return Ok(None);
+    }
+    match tok.parse::<f64>() {
+        Ok(v) if !v.is_nan() => Ok(Some(v)),
+        _ => Err(Error::parse(
+            path,
+            line,
+            format!("column {column}: expected a number or NA, found '{tok}'"),
+        )),
+    }
+}
+
+/// Parse a whole token as a decimal integer (optional sign; `1e6` and `1.0` are rejected).
+pub fn parse_i64(tok: &str, path: &Path, line: u64, column: &str) -> Result<i64> {
+    tok.parse::<i64>().map_err(|_| {
+        Error::parse(
+            path,
+            line,
+            format!("column {column}: expected an integer, found '{tok}'"),
+        )
+    })
+}
+
+/// Decode a chromosome token: optional `chr` prefix (any case), then `X`→23, `Y`→24, `XY`→25,
+/// `MT`/`M`→26 (any case), or a non-negative decimal integer. `None` when the token is none of
+/// these (callers add their own range rules, e.g. `.esi` rejects 0).
+pub fn decode_chrom(tok: &str) -> Option<Chrom> {
+    let rest = match tok.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("chr") => &tok[3..],
+        _ => tok,
+    };
+    if rest.eq_ignore_ascii_case("X") {
+        Some(crate::types::CHROM_X)
+    } else if rest.eq_ignore_ascii_case("Y") {
+        Some(crate::types::CHROM_Y)
+    } else if rest.eq_ignore_ascii_case("XY") {
+        Some(CHROM_XY)
+    } else if rest.eq_ignore_ascii_case("MT") || rest.eq_ignore_ascii_case("M") {
+        Some(CHROM_MT)
+    } else if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+        rest.parse::<Chrom>().ok()
+    } else {
+        None
+    }
+}
+
+/// Parse a chromosome column; `allow_zero` says whether code 0 (unplaced) is valid here.
+pub fn parse_chrom(tok: &str, allow_zero: bool, path: &Path, line: u64) -> Result<Chrom> {
+    match decode_chrom(tok) {
+        Some(c) if c > 0 || allow_zero => Ok(c),
+        _ => Err(Error::parse(
+            path,
+            line,
+            format!(
+                "column chr: expected a chromosome ({}X, Y, XY, MT, optionally prefixed 'chr'), found '{tok}'",
+                if allow_zero { "0, 1, 2, ..., " } else { "1, 2, ..., " }
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("f.txt")
+    }
+
+    #[test]
+    fn t1_splits_on_comma_cr_control_and_non_ascii() {
+        let toks: Vec<&str> = split_t1(b"  rs1,A\tG\r\x01x\xc3\xa9y,,\r").collect();
+        assert_eq!(toks, ["rs1", "A", "G", "x", "y"]);
+        assert_eq!(split_t1(b"").count(), 0);
+        assert_eq!(split_t1(b" \t ").count(), 0);
+    }
+
+    #[test]
+    fn ws_keeps_commas() {
+        let toks: Vec<&str> = split_ws(" a,b\tc\r\x0bd ").collect();
+        assert_eq!(toks, ["a,b", "c", "d"]);
+    }
+
+    #[test]
+    fn line_reader_strips_crlf_and_counts() {
+        let mut r = LineReader::new(&b"a\r\n\nb"[..], p());
+        assert_eq!(r.next_line().unwrap(), Some((1, &b"a"[..])));
+        assert_eq!(r.next_line().unwrap(), Some((2, &b""[..])));
+        assert_eq!(r.next_line().unwrap(), Some((3, &b"b"[..])));
+        assert_eq!(r.next_line().unwrap(), None);
+    }
+
+    #[test]
+    fn numbers_are_strict() {
+        assert_eq!(parse_f64("1.5", p(), 1, "b").unwrap(), 1.5);
+        assert_eq!(parse_f64("-2e-3", p(), 1, "b").unwrap(), -2e-3);
+        assert!(parse_f64("1.5abc", p(), 1, "b").is_err());
+        assert!(parse_f64("NaN", p(), 1, "b").is_err());
+        assert!(parse_f64("", p(), 1, "b").is_err());
+        assert_eq!(parse_opt_f64("NA", p(), 1, "b").unwrap(), None);
+        assert_eq!(parse_opt_f64("na", p(), 1, "b").unwrap(), None);
+        assert!(parse_opt_f64("Na", p(), 1, "b").is_err());
+        assert_eq!(parse_i64("123", p(), 1, "bp").unwrap(), 123);
+        assert!(parse_i64("1e6", p(), 1, "bp").is_err());
+        assert!(parse_i64("1.0", p(), 1, "bp").is_err());
+        let e = parse_f64("x1", p(), 7, "se").unwrap_err().to_string();
+        assert!(
+            e.contains("line 7") && e.contains("se") && e.contains("'x1'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn chromosomes() {
+        assert_eq!(decode_chrom("1"), Some(1));
+        assert_eq!(decode_chrom("chr22"), Some(22));
+        assert_eq!(decode_chrom("X"), Some(23));
+        assert_eq!(decode_chrom("x"), Some(23));
+        assert_eq!(decode_chrom("chrY"), Some(24));
+        assert_eq!(decode_chrom("XY"), Some(25));
+        assert_eq!(decode_chrom("MT"), Some(26));
+        assert_eq!(decode_chrom("M"), Some(26));
+        assert_eq!(decode_chrom("0"), Some(0));
+        assert_eq!(decode_chrom("-9"), None);
+        assert_eq!(decode_chrom("NA"), None);
+        assert_eq!(decode_chrom("chr"), None);
+        assert_eq!(decode_chrom("1e1"), None);
+        assert!(parse_chrom("0", false, p(), 3).is_err());
+        assert_eq!(parse_chrom("0", true, p(), 3).unwrap(), 0);
+    }
+}

@@ -1,18 +1,159 @@
 //! BESD writers: sparse type 3 and dense type 5 (data-spec/besd.md §7). Used by `--make-besd`
 //! and by the tests' own builders.
+//!
+//! Files are written to a temporary file in the target directory and renamed into place, so a
+//! failed run never leaves a half-written `.besd` under the final name.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::io::besd::header::{CODE_DENSE, CODE_SPARSE, HEADER_MISSING};
 use crate::io::besd::reader::BesdEntry;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Missing beta/se in a dense file (data-spec/besd.md §3).
+const DENSE_MISSING: f32 = -9.0;
+
+/// The 64-byte extended header: code, sample size, SNP and probe counts, twelve -9.
+fn extended_header(code: u32, n_snps: i32, n_probes: i32, sample_size: Option<i32>) -> [u8; 64] {
+    let mut h = [0u8; 64];
+    let fields = [
+        code as i32,
+        sample_size.unwrap_or(HEADER_MISSING),
+        n_snps,
+        n_probes,
+    ];
+    for (i, chunk) in h.chunks_exact_mut(4).enumerate() {
+        let v = fields.get(i).copied().unwrap_or(HEADER_MISSING);
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    h
+}
+
+/// Check that the counts fit the header's int32 fields and every entry's SNP is in range.
+fn check_input(path: &Path, n_snps: usize, probes: &[Vec<BesdEntry>]) -> Result<(i32, i32)> {
+    let s = i32::try_from(n_snps)
+        .map_err(|_| Error::format(path, format!("{n_snps} SNPs do not fit a BESD header")))?;
+    let p = i32::try_from(probes.len()).map_err(|_| {
+        Error::format(
+            path,
+            format!("{} probes do not fit a BESD header", probes.len()),
+        )
+    })?;
+    for (pi, entries) in probes.iter().enumerate() {
+        if let Some(e) = entries.iter().find(|e| e.snp as usize >= n_snps) {
+            return Err(Error::format(
+                path,
+                format!(
+                    "cannot write probe index {pi}: SNP row id {} is beyond the {n_snps} SNPs",
+                    e.snp
+                ),
+            ));
+        }
+    }
+    Ok((s, p))
+}
+
+/// A temporary file beside `path`, renamed over it on success and removed on failure.
+fn write_atomic(
+    path: &Path,
+    body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "besd".to_string());
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let werr = |e: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let result = (|| -> std::io::Result<()> {
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        body(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(werr(e));
+    }
+    Ok(())
+}
 
 /// Write a sparse (format code 3) `.besd` with `probes[p]` as probe p's entries in stored order.
-pub fn write_sparse(path: &Path, n_snps: usize, probes: &[Vec<BesdEntry>], sample_size: Option<i32>) -> Result<()> {
-    let _ = (path, n_snps, probes, sample_size);
-    todo!()
+pub fn write_sparse(
+    path: &Path,
+    n_snps: usize,
+    probes: &[Vec<BesdEntry>],
+    sample_size: Option<i32>,
+) -> Result<()> {
+    let (s, p) = check_input(path, n_snps, probes)?;
+    let n_values: u64 = probes.iter().map(|e| 2 * e.len() as u64).sum();
+    write_atomic(path, |w| {
+        w.write_all(&extended_header(CODE_SPARSE, s, p, sample_size))?;
+        w.write_all(&n_values.to_le_bytes())?;
+        // cols[2P+1]: start of each probe's betas and ses, then the total.
+        let mut off = 0u64;
+        w.write_all(&off.to_le_bytes())?;
+        for e in probes {
+            let n = e.len() as u64;
+            w.write_all(&(off + n).to_le_bytes())?;
+            off += 2 * n;
+            w.write_all(&off.to_le_bytes())?;
+        }
+        // rowid[V]: each probe's row ids twice (beta half, se half).
+        for e in probes {
+            for _half in 0..2 {
+                for x in e {
+                    w.write_all(&x.snp.to_le_bytes())?;
+                }
+            }
+        }
+        // val[V]: each probe's betas then its ses.
+        for e in probes {
+            for x in e {
+                w.write_all(&x.beta.to_le_bytes())?;
+            }
+            for x in e {
+                w.write_all(&x.se.to_le_bytes())?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Write a dense (format code 5) `.besd`; cells without an entry get beta = se = -9.
-pub fn write_dense(path: &Path, n_snps: usize, probes: &[Vec<BesdEntry>], sample_size: Option<i32>) -> Result<()> {
-    let _ = (path, n_snps, probes, sample_size);
-    todo!()
+pub fn write_dense(
+    path: &Path,
+    n_snps: usize,
+    probes: &[Vec<BesdEntry>],
+    sample_size: Option<i32>,
+) -> Result<()> {
+    let (s, p) = check_input(path, n_snps, probes)?;
+    write_atomic(path, |w| {
+        w.write_all(&extended_header(CODE_DENSE, s, p, sample_size))?;
+        let mut block = vec![DENSE_MISSING; 2 * n_snps];
+        let mut bytes = Vec::with_capacity(8 * n_snps);
+        for e in probes {
+            block.fill(DENSE_MISSING);
+            for x in e {
+                let i = x.snp as usize;
+                block[i] = x.beta;
+                block[n_snps + i] = x.se;
+            }
+            bytes.clear();
+            for v in &block {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            w.write_all(&bytes)?;
+        }
+        Ok(())
+    })
 }

@@ -1,8 +1,40 @@
 //! `.bed` (SNP-major) access and 2-bit genotype decoding (data-spec/plink.md §bed).
+//!
+//! Unlike the reference, which skips the first 3 bytes unchecked, the magic bytes, the
+//! SNP-major mode byte and the exact file size are all validated before any genotype is read.
 
-use crate::error::Result;
-use crate::io::source::Bytes;
+use crate::error::{Error, Result};
+use crate::io::source::{read_bytes, Bytes};
 use std::path::Path;
+
+/// `.bed` magic bytes (data-spec/plink.md §bed).
+pub const BED_MAGIC: [u8; 2] = [0x6c, 0x1b];
+/// Mode byte of a SNP-major `.bed` (data-spec/plink.md §bed).
+pub const BED_SNP_MAJOR: u8 = 0x01;
+/// Mode byte of an individual-major `.bed` (not supported) (data-spec/plink.md §bed).
+pub const BED_INDIVIDUAL_MAJOR: u8 = 0x00;
+/// Length of the `.bed` header: magic + mode (data-spec/plink.md §bed).
+pub const BED_HEADER_LEN: usize = 3;
+
+/// Count of `.bim` allele 1 for each 2-bit code, indexed by the code read low bit first
+/// (data-spec/plink.md §bed): `00` → 2, `01` → missing, `10` → 1, `11` → 0.
+pub const CODE_TO_COUNT: [Option<u8>; 4] = [Some(2), None, Some(1), Some(0)];
+
+/// For every byte, its four 2-bit codes in individual order (individual `4j + k` is entry `k`).
+pub const BYTE_TO_CODES: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = [
+            (b & 3) as u8,
+            ((b >> 2) & 3) as u8,
+            ((b >> 4) & 3) as u8,
+            ((b >> 6) & 3) as u8,
+        ];
+        b += 1;
+    }
+    t
+};
 
 /// A validated, memory-mapped SNP-major `.bed` file.
 pub struct BedFile {
@@ -11,22 +43,77 @@ pub struct BedFile {
     n_indiv: usize,
 }
 
+impl std::fmt::Debug for BedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BedFile")
+            .field("n_snps", &self.n_snps)
+            .field("n_indiv", &self.n_indiv)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
 impl BedFile {
     /// Open `path`, check the magic bytes, the SNP-major mode byte and that the size is exactly
     /// `3 + n_snps * ceil(n_indiv / 4)`.
     pub fn open(path: &Path, n_snps: usize, n_indiv: usize) -> Result<Self> {
-        let _ = (path, n_snps, n_indiv);
-        todo!()
+        Self::from_bytes(read_bytes(path)?, path, n_snps, n_indiv)
     }
 
     /// Validate bytes already in memory (same checks as [`BedFile::open`]).
     pub fn from_bytes(bytes: Bytes, path: &Path, n_snps: usize, n_indiv: usize) -> Result<Self> {
-        let _ = (path, n_snps, n_indiv);
-        Ok(BedFile {
-            bytes,
-            n_snps,
-            n_indiv,
-        })
+        let head = bytes.get(..BED_HEADER_LEN).ok_or_else(|| {
+            Error::format(
+                path,
+                format!(
+                    "truncated .bed header: {} bytes, expected at least {BED_HEADER_LEN}",
+                    bytes.len()
+                ),
+            )
+        })?;
+        if head[..2] != BED_MAGIC {
+            return Err(Error::format(
+                path,
+                format!(
+                    "not a PLINK .bed file: first bytes {:02x} {:02x}, expected 6c 1b",
+                    head[0], head[1]
+                ),
+            ));
+        }
+        match head[2] {
+            BED_SNP_MAJOR => {}
+            BED_INDIVIDUAL_MAJOR => {
+                return Err(Error::format(
+                    path,
+                    "individual-major .bed (mode byte 00) is not supported; convert it to SNP-major with PLINK (--make-bed)",
+                ))
+            }
+            m => {
+                return Err(Error::format(
+                    path,
+                    format!("unknown .bed mode byte {m:02x}, expected 01 (SNP-major)"),
+                ))
+            }
+        }
+        let per = n_indiv.div_ceil(4);
+        let expected = per
+            .checked_mul(n_snps)
+            .and_then(|v| v.checked_add(BED_HEADER_LEN));
+        match expected {
+            Some(e) if e == bytes.len() => Ok(BedFile {
+                bytes,
+                n_snps,
+                n_indiv,
+            }),
+            _ => Err(Error::format(
+                path,
+                format!(
+                    "file has {} bytes but {n_snps} SNPs (.bim) x {n_indiv} individuals (.fam) need {} (3 + {n_snps} x {per}); the .bed must match the .bim and .fam",
+                    bytes.len(),
+                    expected.map_or_else(|| "more than can be addressed".to_string(), |e| e.to_string())
+                ),
+            )),
+        }
     }
 
     /// Number of individuals (columns of the `.fam`).
@@ -40,16 +127,136 @@ impl BedFile {
     }
 
     /// The packed bytes of SNP `snp` (0-based `.bim` index): `ceil(n_indiv / 4)` bytes.
+    ///
+    /// # Panics
+    /// If `snp >= n_snps()` (a caller bug: the file size was validated at open).
     pub fn snp_bytes(&self, snp: usize) -> &[u8] {
+        assert!(snp < self.n_snps, "SNP index {snp} >= {}", self.n_snps);
         let per = self.n_indiv.div_ceil(4);
-        &self.bytes[3 + snp * per..3 + (snp + 1) * per]
+        &self.bytes[BED_HEADER_LEN + snp * per..BED_HEADER_LEN + (snp + 1) * per]
     }
 }
 
 /// Decode one SNP's packed genotypes into counts of `.bim` allele 1 for the individuals listed
 /// in `keep` (0-based `.fam` indexes, in the order given); missing genotypes are `None`.
 /// `out` is cleared first.
+///
+/// # Panics
+/// If an index of `keep` lies beyond `packed` (a caller bug).
 pub fn decode_counts(packed: &[u8], keep: &[usize], out: &mut Vec<Option<u8>>) {
-    let _ = (packed, keep, out);
-    todo!()
+    decode_mapped(packed, keep, &CODE_TO_COUNT, out);
+}
+
+/// Decode the individuals listed in `keep` through `map`, indexed by the 2-bit code read low bit
+/// first (`map[0]` hom. A1, `map[1]` missing, `map[2]` het., `map[3]` hom. A2); e.g.
+/// `[2.0, f64::NAN, 1.0, 0.0]` gives A1 dosages. `out` is cleared first.
+///
+/// # Panics
+/// If an index of `keep` lies beyond `packed` (a caller bug).
+pub fn decode_mapped<T: Copy>(packed: &[u8], keep: &[usize], map: &[T; 4], out: &mut Vec<T>) {
+    out.clear();
+    out.reserve(keep.len());
+    out.extend(
+        keep.iter()
+            .map(|&i| map[((packed[i >> 2] >> ((i & 3) << 1)) & 3) as usize]),
+    );
+}
+
+/// Decode the first `n_indiv` individuals of `packed` through `map` (as [`decode_mapped`]),
+/// a byte at a time through [`BYTE_TO_CODES`]. `out` is cleared first; if `packed` holds fewer
+/// than `n_indiv` genotypes only those are decoded.
+pub fn decode_all_mapped<T: Copy>(packed: &[u8], n_indiv: usize, map: &[T; 4], out: &mut Vec<T>) {
+    out.clear();
+    out.reserve(n_indiv);
+    for &b in packed {
+        let codes = &BYTE_TO_CODES[b as usize];
+        for &c in codes {
+            if out.len() == n_indiv {
+                return;
+            }
+            out.push(map[c as usize]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bed(v: Vec<u8>, s: usize, n: usize) -> Result<BedFile> {
+        BedFile::from_bytes(Bytes::Owned(v), Path::new("t.bed"), s, n)
+    }
+
+    /// 2 SNPs x 5 individuals: 2 bytes per SNP.
+    fn good_bytes() -> Vec<u8> {
+        vec![
+            0x6c, 0x1b, // magic
+            0x01, // SNP-major
+            // SNP 0, byte 0: individuals 0..4 codes (low bits first) 00,01,10,11 -> 0b11_10_01_00
+            0xe4, // SNP 0, byte 1: individual 4 code 10 (het), padding 00
+            0x02, // SNP 1, byte 0: all 11 (hom A2)
+            0xff, // SNP 1, byte 1: individual 4 code 00 (hom A1)
+            0x00,
+        ]
+    }
+
+    #[test]
+    fn decodes_codes() {
+        let b = bed(good_bytes(), 2, 5).unwrap();
+        let mut out = Vec::new();
+        decode_counts(b.snp_bytes(0), &[0, 1, 2, 3, 4], &mut out);
+        assert_eq!(out, [Some(2), None, Some(1), Some(0), Some(1)]);
+        decode_counts(b.snp_bytes(0), &[4, 0], &mut out);
+        assert_eq!(out, [Some(1), Some(2)]);
+        decode_counts(b.snp_bytes(1), &[0, 4], &mut out);
+        assert_eq!(out, [Some(0), Some(2)]);
+        let mut f = Vec::new();
+        decode_all_mapped(b.snp_bytes(0), 5, &[2.0, -1.0, 1.0, 0.0], &mut f);
+        assert_eq!(f, [2.0, -1.0, 1.0, 0.0, 1.0]);
+        let mut g = Vec::new();
+        decode_mapped(b.snp_bytes(0), &[3, 2, 1], &[0.0, -1.0, 1.0, 2.0], &mut g);
+        assert_eq!(g, [2.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn byte_table_matches_shifts() {
+        for (b, codes) in BYTE_TO_CODES.iter().enumerate() {
+            for (k, &c) in codes.iter().enumerate() {
+                assert_eq!(c as usize, (b >> (2 * k)) & 3);
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        // Truncated header.
+        assert!(bed(vec![0x6c, 0x1b], 0, 0).is_err());
+        // Bad magic.
+        let mut v = good_bytes();
+        v[0] = 0x00;
+        assert!(bed(v, 2, 5)
+            .unwrap_err()
+            .to_string()
+            .contains("not a PLINK"));
+        // Individual-major.
+        let mut v = good_bytes();
+        v[2] = 0x00;
+        assert!(bed(v, 2, 5)
+            .unwrap_err()
+            .to_string()
+            .contains("individual-major"));
+        // Truncated genotypes.
+        let mut v = good_bytes();
+        v.pop();
+        let e = bed(v, 2, 5).unwrap_err().to_string();
+        assert!(e.contains("6 bytes") && e.contains("need 7"), "{e}");
+        // Trailing byte.
+        let mut v = good_bytes();
+        v.push(0);
+        assert!(bed(v, 2, 5).is_err());
+        // Size overflow.
+        assert!(bed(good_bytes(), usize::MAX, 5).is_err());
+        // Empty .fam/.bim with header only.
+        assert!(bed(vec![0x6c, 0x1b, 0x01], 0, 0).is_ok());
+    }
 }

@@ -1,7 +1,17 @@
 //! `.bim` reader (data-spec/plink.md §bim).
+//!
+//! Whitespace-tokenised, exactly 6 columns `chr SNP cM bp A1 A2` per non-empty line. Unlike the
+//! reference (which silently stops at a non-numeric chromosome), `X`, `Y`, `XY`, `MT` and a
+//! `chr` prefix are decoded and reading goes on; anything else is an error.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::io::source::open_text;
+use crate::io::text::{
+    collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper, LineReader,
+};
 use crate::types::{Bp, Chrom};
+use std::collections::HashSet;
+use std::io::BufRead;
 use std::path::Path;
 
 /// One SNP of a `.bim` file.
@@ -23,6 +33,83 @@ pub struct BimRecord {
 
 /// Read a `.bim` file.
 pub fn read_bim(path: &Path) -> Result<Vec<BimRecord>> {
-    let _ = path;
-    todo!()
+    parse_bim(open_text(path)?, path)
+}
+
+/// [`read_bim`] on a reader; `path` names the source in errors.
+pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
+    let mut lines = LineReader::new(reader, path);
+    let mut out = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    while let Some((line, bytes)) = lines.next_line()? {
+        if bytes.is_empty() {
+            continue;
+        }
+        let text = line_str(bytes);
+        let mut toks = [""; 6];
+        let n_toks = collect_fields(split_ws(&text), &mut toks);
+        if n_toks != 6 {
+            return Err(Error::parse(
+                path,
+                line,
+                format!("expected 6 columns (chr SNP cM bp A1 A2), found {}", n_toks),
+            ));
+        }
+        let chr = parse_chrom(toks[0], true, path, line)?;
+        let cm = parse_f64(toks[2], path, line, "cM")?;
+        let bp = parse_i64(toks[3], path, line, "bp")?;
+        let mut snp = toks[1].to_string();
+        if !seen.insert(snp.clone()) {
+            snp = format!("{snp}_{line}");
+            seen.insert(snp.clone());
+        }
+        out.push(BimRecord {
+            chr,
+            snp,
+            cm,
+            bp,
+            a1: upper(toks[4]),
+            a2: upper(toks[5]),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Vec<BimRecord>> {
+        parse_bim(s.as_bytes(), Path::new("t.bim"))
+    }
+
+    #[test]
+    fn good() {
+        let r =
+            parse("1\trs1\t0\t100\ta\tg\r\nX rs2 0.5 200 C T\n0 rs3 0 0 A G\nchrMT rs1 0 5 A G\n")
+                .unwrap();
+        assert_eq!(
+            r[0],
+            BimRecord {
+                chr: 1,
+                snp: "rs1".into(),
+                cm: 0.0,
+                bp: 100,
+                a1: "A".into(),
+                a2: "G".into()
+            }
+        );
+        assert_eq!((r[1].chr, r[1].cm), (23, 0.5));
+        assert_eq!(r[2].chr, 0);
+        assert_eq!((r[3].chr, r[3].snp.as_str()), (26, "rs1_4"));
+    }
+
+    #[test]
+    fn bad() {
+        let e = parse("1 rs1 0 100 A\n").unwrap_err().to_string();
+        assert!(e.contains("line 1") && e.contains("found 5"), "{e}");
+        assert!(parse("Q rs1 0 100 A G\n").is_err());
+        assert!(parse("1 rs1 0 1e6 A G\n").is_err());
+        assert!(parse("1 rs1 x 1 A G\n").is_err());
+    }
 }
