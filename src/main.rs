@@ -1,1 +1,47 @@
-fn main() {}
+//! The `fastsmr` binary: parse arguments, run, report errors with their full chain, and exit
+//! with an honest status (0 success, 1 failure, 2 usage error).
+
+use clap::Parser;
+use fastsmr::cli::Cli;
+use fastsmr::config::{out_path, Config};
+use fastsmr::log::RunLog;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut log = RunLog::new(true);
+    let command: Vec<String> = std::env::args().collect();
+    log.info(format!(
+        "fastsmr {} | command: {}",
+        env!("CARGO_PKG_VERSION"),
+        command.join(" ")
+    ));
+    let cfg = match Config::from_cli(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    log.info(format!("settings: {cfg:?}"));
+    match fastsmr::pipeline::run(&cfg, &mut log) {
+        Ok(_) => {
+            log.info(format!("finished in {:.2} s", log.elapsed_s()));
+            if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
+                eprintln!("Error: {e}");
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let mut msg = format!("Error: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(&format!("\n  caused by: {s}"));
+                src = s.source();
+            }
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}

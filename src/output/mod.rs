@@ -1,3 +1,6 @@
-//! Output files: row structs with the reference's exact column names, and number formatting.
+//! Output files: row structs with the reference's exact column names, number formatting, and
+//! atomic writing.
 
+pub mod atomic;
 pub mod format;
+pub mod smr;

@@ -1,1 +1,319 @@
-//! HEIDI.
+//! HEIDI: the test of heterogeneity of SMR estimates across SNPs in LD with the top cis-eQTL
+//! (data-spec/algorithm.md §heidi). Method 1 (default), method 0 and the target-SNP variant.
+
+use crate::ld::{correlation_matrix, r_with_target, Genotypes};
+use crate::stats::chisq_sum::pchisqsum;
+use crate::stats::smr::max_abs_id;
+use nalgebra::{DMatrix, SymmetricEigen};
+
+/// Internal cap on SNPs before LD pruning (method 1).
+pub const PRE_PRUNE_CAP: usize = 500;
+
+/// One SNP of a probe's cis set as HEIDI sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeidiSnp {
+    /// Compact SNP index (genotype column).
+    pub k: usize,
+    /// GWAS effect (aligned).
+    pub by: f64,
+    /// GWAS standard error.
+    pub sy: f64,
+    /// eQTL effect.
+    pub bx: f64,
+    /// The z used by HEIDI on this path (double or single-precision quotient).
+    pub z: f64,
+}
+
+/// HEIDI parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeidiParams {
+    /// χ² threshold a SNP's z² must exceed (by more than 1e-6).
+    pub threshold: f64,
+    /// `--heidi-min-m`.
+    pub min_m: usize,
+    /// `--heidi-max-m`.
+    pub max_m: usize,
+    /// `--ld-upper-limit` (r²).
+    pub ld_upper: f64,
+    /// `--ld-lower-limit` (r²).
+    pub ld_lower: f64,
+}
+
+/// Why HEIDI produced no p-value, or its result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HeidiOutcome {
+    /// The test ran: p-value (may be negative or NaN, printed NA) and SNPs used incl. the top.
+    Tested {
+        /// p_HEIDI.
+        p: f64,
+        /// nsnp_HEIDI.
+        nsnp: usize,
+    },
+    /// Fewer than `--heidi-min-m` SNPs passed the eQTL threshold.
+    TooFewSignificant,
+    /// Fewer than `--heidi-min-m` SNPs remained after the LD filter with the top SNP.
+    TooFewAfterLdFilter,
+    /// Fewer than `--heidi-min-m` SNPs remained after pairwise LD pruning.
+    TooFewAfterPruning,
+    /// One SNP or none left for the deviation test.
+    TooFewForTest,
+}
+
+impl HeidiOutcome {
+    /// Short reason label for the log, `None` when the test ran.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            HeidiOutcome::Tested { .. } => None,
+            HeidiOutcome::TooFewSignificant => Some("too few SNPs pass --peqtl-heidi"),
+            HeidiOutcome::TooFewAfterLdFilter => Some("too few SNPs after LD filter with top SNP"),
+            HeidiOutcome::TooFewAfterPruning => Some("too few SNPs after pairwise LD pruning"),
+            HeidiOutcome::TooFewForTest => Some("one SNP or none left for the test"),
+        }
+    }
+}
+
+/// Keep the `cap` SNPs with largest |z|, ordered by descending |z| then descending position
+/// (the order a max-heap of (|z|, position) pops); unchanged when no more than `cap`.
+fn cap_by_z(list: &[usize], snps: &[HeidiSnp], cap: usize) -> Vec<usize> {
+    if list.len() <= cap {
+        return list.to_vec();
+    }
+    let mut v: Vec<(f64, usize)> = list.iter().map(|&i| (snps[i].z.abs(), i)).collect();
+    v.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    v.truncate(cap);
+    v.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Pairwise pruning: for each pair with |r| > `cut`, remove the member that appears in more
+/// such pairs (ties: the earlier one). Returns the positions kept, in order.
+fn prune_pairs(c: &[f64], m: usize, cut: f64) -> Vec<usize> {
+    let mut pairs = Vec::new();
+    for i in 0..m {
+        for j in 0..i {
+            if c[i * m + j].abs() > cut {
+                pairs.push((j, i));
+            }
+        }
+    }
+    let mut count = vec![0usize; m];
+    for &(a, b) in &pairs {
+        count[a] += 1;
+        count[b] += 1;
+    }
+    let mut removed = vec![false; m];
+    for &(a, b) in &pairs {
+        let first = if count[a] < count[b] { b } else { a };
+        removed[first] = true;
+    }
+    (0..m).filter(|&i| !removed[i]).collect()
+}
+
+/// HEIDI method 1 (`--heidi-mtd 1`). `target` is `Some(position)` for the target-SNP variant:
+/// the target is always kept and is the LD anchor; otherwise the anchor is the max-|z| SNP.
+pub fn heidi_new(
+    snps: &[HeidiSnp],
+    geno: &Genotypes,
+    prm: &HeidiParams,
+    target: Option<usize>,
+) -> HeidiOutcome {
+    let mut ids: Vec<usize> = (0..snps.len())
+        .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6 || Some(i) == target)
+        .collect();
+    if ids.len() < prm.min_m {
+        return HeidiOutcome::TooFewSignificant;
+    }
+    ids = cap_by_z(&ids, snps, PRE_PRUNE_CAP);
+    if let Some(t) = target {
+        if !ids.contains(&t) {
+            ids.push(t);
+        }
+    }
+    let z: Vec<f64> = ids.iter().map(|&i| snps[i].z).collect();
+    let t_pos = match target {
+        Some(t) => ids.iter().position(|&i| i == t).unwrap_or(0),
+        None => max_abs_id(&z),
+    };
+    let mut scratch = Vec::new();
+    let ks: Vec<usize> = ids.iter().map(|&i| snps[i].k).collect();
+    let x = geno.matrix(&ks, &mut scratch);
+    let r = r_with_target(&x, t_pos);
+    let mut kept: Vec<usize> = (0..ids.len()).collect();
+    if (prm.ld_upper - 1.0).abs() > 1e-6 || prm.ld_lower > 0.0 {
+        kept.retain(|&j| {
+            if j == t_pos {
+                return true;
+            }
+            let r2 = r[j] * r[j];
+            let upper_ok = if target.is_some() {
+                r2 - prm.ld_upper < 1e-6
+            } else {
+                r2 < prm.ld_upper
+            };
+            upper_ok && r2 > prm.ld_lower
+        });
+        if kept.len() < prm.min_m {
+            return HeidiOutcome::TooFewAfterLdFilter;
+        }
+    }
+    let xk = x.select(&kept);
+    let c = correlation_matrix(&xk);
+    let m = kept.len();
+    let mut remain: Vec<usize> = (0..m).collect();
+    let cut = prm.ld_upper.sqrt();
+    if cut < 1.0 {
+        remain = prune_pairs(&c, m, cut);
+        if remain.len() < prm.min_m {
+            return HeidiOutcome::TooFewAfterPruning;
+        }
+    }
+    // Positions (into `snps`) of the remaining SNPs, then the max-m cap.
+    let remain_snps: Vec<usize> = remain.iter().map(|&p| ids[kept[p]]).collect();
+    let mut fin = cap_by_z(&remain_snps, snps, prm.max_m);
+    if let Some(t) = target {
+        if !fin.contains(&t) {
+            if let Some(last) = fin.last_mut() {
+                *last = t;
+            }
+        }
+    }
+    // Row/column of each final SNP in `c` (the target, if re-inserted, is always in `kept`).
+    let mut c_index = vec![usize::MAX; snps.len()];
+    for (p, &kp) in kept.iter().enumerate() {
+        c_index[ids[kp]] = p;
+    }
+    let pos_in_c: Vec<usize> = fin.iter().map(|&s| c_index[s]).collect();
+    let f = fin.len();
+    let mut rf = vec![0.0; f * f];
+    for a in 0..f {
+        for b in 0..f {
+            rf[a * f + b] = c[pos_in_c[a] * m + pos_in_c[b]];
+        }
+    }
+    deviation_outcome(snps, &fin, &rf)
+}
+
+/// HEIDI method 0 (`--heidi-mtd 0`): `top` is the position of the SMR instrument.
+pub fn heidi_original(
+    snps: &[HeidiSnp],
+    geno: &Genotypes,
+    prm: &HeidiParams,
+    top: usize,
+) -> HeidiOutcome {
+    let pass: Vec<usize> = (0..snps.len())
+        .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6)
+        .collect();
+    let ids: Vec<usize> = if (prm.ld_upper - 1.0).abs() < 1e-6 {
+        pass
+    } else {
+        // r of each passing SNP with the top SNP (r of a column depends only on it and the top).
+        let mut cols = pass.clone();
+        cols.push(top);
+        let ks: Vec<usize> = cols.iter().map(|&i| snps[i].k).collect();
+        let mut scratch = Vec::new();
+        let x = geno.matrix(&ks, &mut scratch);
+        let r = r_with_target(&x, cols.len() - 1);
+        pass.iter()
+            .enumerate()
+            .filter(|&(j, &i)| i == top || r[j] * r[j] - prm.ld_upper < 1e-6)
+            .map(|(_, &i)| i)
+            .collect()
+    };
+    if ids.len() < prm.min_m {
+        return HeidiOutcome::TooFewSignificant;
+    }
+    let ks: Vec<usize> = ids.iter().map(|&i| snps[i].k).collect();
+    let mut scratch = Vec::new();
+    let x = geno.matrix(&ks, &mut scratch);
+    let c = correlation_matrix(&x);
+    deviation_outcome(snps, &ids, &c)
+}
+
+fn deviation_outcome(snps: &[HeidiSnp], list: &[usize], r: &[f64]) -> HeidiOutcome {
+    let by: Vec<f64> = list.iter().map(|&i| snps[i].by).collect();
+    let sy: Vec<f64> = list.iter().map(|&i| snps[i].sy).collect();
+    let bx: Vec<f64> = list.iter().map(|&i| snps[i].bx).collect();
+    let z: Vec<f64> = list.iter().map(|&i| snps[i].z).collect();
+    match deviation_test(&by, &sy, &bx, &z, r) {
+        Some(p) => HeidiOutcome::Tested {
+            p,
+            nsnp: list.len(),
+        },
+        None => HeidiOutcome::TooFewForTest,
+    }
+}
+
+/// The HEIDI deviation statistic and its p-value for `m` SNPs with LD matrix `r` (row-major
+/// `m × m`), in the reference's operation order. `None` when `m <= 1`.
+pub fn deviation_test(by: &[f64], sy: &[f64], bx: &[f64], z: &[f64], r: &[f64]) -> Option<f64> {
+    let m = by.len();
+    if m <= 1 {
+        return None;
+    }
+    let bxy: Vec<f64> = (0..m).map(|i| by[i] / bx[i]).collect();
+    let t = max_abs_id(z);
+    let mut v = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..m {
+            let zz = z[i] * z[j];
+            let bb = bxy[i] * bxy[j];
+            v[i * m + j] =
+                r[i * m + j] * (sy[i] * sy[j] / (bx[i] * bx[j]) + bb / zz) - bb / (zz * zz);
+        }
+    }
+    let others: Vec<usize> = (0..m).filter(|&k| k != t).collect();
+    let vt = v[t * m + t];
+    let k = others.len();
+    let mut d = DMatrix::<f64>::zeros(k, k);
+    let mut stat = 0.0;
+    for (a, &oa) in others.iter().enumerate() {
+        let ca = v[t * m + oa];
+        for (b, &ob) in others.iter().enumerate() {
+            let cb = v[t * m + ob];
+            d[(a, b)] = ((vt + v[oa * m + ob]) - cb) - ca;
+        }
+        d[(a, a)] += 1e-8;
+        let diff = bxy[t] - bxy[oa];
+        let var = vt + v[oa * m + oa] - 2.0 * ca + 1e-8;
+        stat += diff * diff / var;
+    }
+    let mut rho = DMatrix::<f64>::zeros(k, k);
+    for a in 0..k {
+        for b in 0..k {
+            rho[(a, b)] = d[(a, b)] / (d[(a, a)] * d[(b, b)]).sqrt();
+        }
+    }
+    let lambda = SymmetricEigen::new(rho).eigenvalues;
+    Some(pchisqsum(stat, lambda.as_slice()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_orders_by_descending_abs_z_then_position() {
+        let snps: Vec<HeidiSnp> = [1.0, -5.0, 3.0, 5.0, 2.0]
+            .iter()
+            .enumerate()
+            .map(|(k, &z)| HeidiSnp {
+                k,
+                by: 0.0,
+                sy: 1.0,
+                bx: 1.0,
+                z,
+            })
+            .collect();
+        assert_eq!(cap_by_z(&[0, 1, 2, 3, 4], &snps, 3), vec![3, 1, 2]);
+        assert_eq!(cap_by_z(&[0, 1, 2], &snps, 3), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn pruning_removes_the_member_in_more_pairs_ties_the_earlier() {
+        // 3 SNPs: 0-1 and 1-2 in high LD, 0-2 not: SNP 1 is in two pairs and is removed.
+        let c = [1.0, 0.99, 0.1, 0.99, 1.0, 0.98, 0.1, 0.98, 1.0];
+        assert_eq!(prune_pairs(&c, 3, 0.9f64.sqrt()), vec![0, 2]);
+        // One pair: tie, the earlier one goes.
+        let c = [1.0, 0.99, 0.99, 1.0];
+        assert_eq!(prune_pairs(&c, 2, 0.9f64.sqrt()), vec![1]);
+    }
+}

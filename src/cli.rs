@@ -1,0 +1,143 @@
+//! Command-line interface: the reference program's flag names and defaults (data-spec/cli.md).
+//!
+//! Parsing only; [`crate::config::Config::from_cli`] validates and resolves.
+
+use clap::{Args, Parser};
+use std::path::PathBuf;
+
+/// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
+#[derive(Debug, Parser)]
+#[command(name = "fastsmr", version, about, long_about = None)]
+pub struct Cli {
+    /// Input files.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// SNP, probe and individual filters.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// SMR and HEIDI settings.
+    #[command(flatten)]
+    pub heidi: HeidiArgs,
+    /// Output and execution.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Input files.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Inputs")]
+pub struct InputArgs {
+    /// PLINK 1 binary LD reference prefix (.bed/.bim/.fam); needed unless --heidi-off.
+    #[arg(long, value_name = "PREFIX")]
+    pub bfile: Option<PathBuf>,
+    /// GWAS summary statistics in GCTA-COJO .ma layout (plain or gzipped).
+    #[arg(long, value_name = "FILE")]
+    pub gwas_summary: PathBuf,
+    /// eQTL summary data: BESD prefix (.besd/.esi/.epi).
+    #[arg(long, value_name = "PREFIX")]
+    pub beqtl_summary: PathBuf,
+}
+
+/// SNP, probe and individual filters.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Drop LD-reference SNPs with minor allele frequency <= this value (0 = off).
+    #[arg(long, default_value_t = 0.0, value_name = "MAF")]
+    pub maf: f64,
+    /// Keep only SNPs listed in this file (first column), in eQTL data and LD reference.
+    #[arg(long, value_name = "FILE")]
+    pub extract_snp: Option<PathBuf>,
+    /// Remove SNPs listed in this file (first column).
+    #[arg(long, value_name = "FILE")]
+    pub exclude_snp: Option<PathBuf>,
+    /// Keep only probes listed in this file (first column).
+    #[arg(long, value_name = "FILE")]
+    pub extract_probe: Option<PathBuf>,
+    /// Remove probes listed in this file (first column).
+    #[arg(long, value_name = "FILE")]
+    pub exclude_probe: Option<PathBuf>,
+    /// Restrict SNPs and probes to this chromosome (1-22, X, Y).
+    #[arg(long, value_name = "CHR")]
+    pub chr: Option<String>,
+    /// Restrict probes to this chromosome (overrides --chr for probes).
+    #[arg(long, value_name = "CHR")]
+    pub probe_chr: Option<String>,
+    /// Restrict SNPs to this chromosome (overrides --chr for SNPs).
+    #[arg(long, value_name = "CHR")]
+    pub snp_chr: Option<String>,
+    /// Keep only these LD-reference individuals (file of FID IID).
+    #[arg(long, value_name = "FILE")]
+    pub keep: Option<PathBuf>,
+    /// Remove these LD-reference individuals (file of FID IID).
+    #[arg(long, value_name = "FILE")]
+    pub remove: Option<PathBuf>,
+    /// Allowed allele-frequency difference between GWAS, eQTL and LD reference.
+    #[arg(long, default_value_t = 0.2, value_name = "D")]
+    pub diff_freq: f64,
+    /// Stop when more than this fraction of SNPs fail the frequency check.
+    #[arg(long, default_value_t = 0.05, value_name = "Q")]
+    pub diff_freq_prop: f64,
+    /// Skip the allele-frequency consistency check.
+    #[arg(long)]
+    pub disable_freq_ck: bool,
+}
+
+/// SMR and HEIDI settings.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "SMR and HEIDI")]
+pub struct HeidiArgs {
+    /// p-value threshold for the top cis-eQTL used as instrument.
+    #[arg(long, default_value_t = 5e-8, value_name = "P")]
+    pub peqtl_smr: f64,
+    /// eQTL p-value threshold for SNPs entering HEIDI.
+    #[arg(long, default_value_t = 1.5654e-3, value_name = "P")]
+    pub peqtl_heidi: f64,
+    /// Minimum number of SNPs for a HEIDI test.
+    #[arg(long, default_value_t = 3, value_name = "M")]
+    pub heidi_min_m: usize,
+    /// Maximum number of SNPs in a HEIDI test.
+    #[arg(long, default_value_t = 20, value_name = "M")]
+    pub heidi_max_m: usize,
+    /// LD r² upper limit for HEIDI SNPs (pruning).
+    #[arg(long, default_value_t = 0.9, value_name = "R2")]
+    pub ld_upper_limit: f64,
+    /// LD r² lower limit for HEIDI SNPs (with the top SNP).
+    #[arg(long, default_value_t = 0.05, value_name = "R2")]
+    pub ld_lower_limit: f64,
+    /// HEIDI method: 1 = new (default), 0 = original.
+    #[arg(long, default_value_t = 1, value_name = "0|1")]
+    pub heidi_mtd: u8,
+    /// Skip HEIDI; the LD reference is then not read.
+    #[arg(long)]
+    pub heidi_off: bool,
+    /// Half-width of the cis window around a probe, in kb.
+    #[arg(
+        long,
+        visible_alias = "smr-wind",
+        default_value_t = 2000,
+        value_name = "KB"
+    )]
+    pub cis_wind: i64,
+    /// Run HEIDI only for probes with p_SMR at most this value.
+    #[arg(long, default_value_t = 1.0, value_name = "P")]
+    pub psmr: f64,
+    /// Use this SNP as instrument for every probe whose data contain it.
+    #[arg(long, value_name = "SNP")]
+    pub target_snp: Option<String>,
+    /// Accepted for compatibility: SMR is the default analysis.
+    #[arg(long, hide = true)]
+    pub smr: bool,
+}
+
+/// Output and execution.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.snp_failed_freq_ck.list.
+    #[arg(long, default_value = "smr", value_name = "PREFIX")]
+    pub out: PathBuf,
+    /// Number of threads for the per-probe work (results do not depend on it).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub thread_num: usize,
+}

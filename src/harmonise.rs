@@ -1,0 +1,348 @@
+//! SNP matching across GWAS, eQTL and LD reference, allele alignment to the eQTL effect allele,
+//! and the allele-frequency consistency check (data-spec/harmonise.md).
+//!
+//! SNPs are matched by ID only and alleles compared as upper-case strings, exactly as the
+//! reference does: no strand flipping, palindromic SNPs treated like any other.
+
+use crate::io::esi::EsiRecord;
+use crate::io::gwas::GwasRecord;
+use crate::io::plink::BimRecord;
+use std::collections::HashMap;
+
+/// How a pair of allele codes relates to the eQTL's (A1, A2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlleleMatch {
+    /// Same A1 and A2.
+    Same,
+    /// A1 and A2 swapped.
+    Swapped,
+    /// Anything else.
+    Mismatch,
+}
+
+/// Compare `(a1, a2)` with the eQTL's `(e1, e2)` (data-spec/harmonise.md §alleles).
+pub fn match_alleles(e1: &str, e2: &str, a1: &str, a2: &str) -> AlleleMatch {
+    if e1 == a1 && e2 == a2 {
+        AlleleMatch::Same
+    } else if e1 == a2 && e2 == a1 {
+        AlleleMatch::Swapped
+    } else {
+        AlleleMatch::Mismatch
+    }
+}
+
+/// One SNP present in every source used, with its alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchedSnp {
+    /// Index into the `.esi` records.
+    pub esi: usize,
+    /// Index into the GWAS records.
+    pub gwas: usize,
+    /// Index into the `.bim` records (with an LD reference).
+    pub bim: Option<usize>,
+    /// The eQTL A1 is the `.bim` A2: genotype counts must be turned into `2 - count`.
+    pub bim_swapped: bool,
+    /// The GWAS alleles are swapped relative to the eQTL: b negated, freq turned into 1 - f.
+    pub gwas_swapped: bool,
+}
+
+/// Why a SNP left the analysis during matching (data-spec/harmonise.md §report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DropReason {
+    /// In the LD reference and GWAS but not among the (filtered) eQTL SNPs.
+    NotInEqtl,
+    /// In the LD reference but not in the GWAS.
+    NotInGwas,
+    /// In the GWAS and eQTL data but not in the LD reference.
+    NotInReference,
+    /// eQTL alleles differ from the LD reference's.
+    AlleleMismatchReference,
+    /// eQTL alleles differ from the GWAS's.
+    AlleleMismatchGwas,
+    /// LD-reference minor allele frequency at or below `--maf`.
+    Maf,
+    /// Allele frequencies differ by more than `--diff-freq`.
+    FreqDifference,
+}
+
+impl DropReason {
+    /// Short label used in the log and the harmonisation report.
+    pub fn label(self) -> &'static str {
+        match self {
+            DropReason::NotInEqtl => "not in eQTL data",
+            DropReason::NotInGwas => "not in GWAS",
+            DropReason::NotInReference => "not in LD reference",
+            DropReason::AlleleMismatchReference => "allele mismatch eQTL vs LD reference",
+            DropReason::AlleleMismatchGwas => "allele mismatch eQTL vs GWAS",
+            DropReason::Maf => "MAF at or below --maf in LD reference",
+            DropReason::FreqDifference => "allele frequency difference",
+        }
+    }
+}
+
+/// Result of matching: the SNPs kept (their order defines the compact SNP index) and counts of
+/// those dropped by reason.
+#[derive(Debug, Clone, Default)]
+pub struct MatchResult {
+    /// Matched SNPs in analysis order (`.bim` order with a reference, `.esi` order without).
+    pub snps: Vec<MatchedSnp>,
+    /// Dropped SNPs: (reason, SNP ID).
+    pub dropped: Vec<(DropReason, String)>,
+}
+
+impl MatchResult {
+    /// Number of dropped SNPs for `reason`.
+    pub fn count(&self, reason: DropReason) -> usize {
+        self.dropped.iter().filter(|(r, _)| *r == reason).count()
+    }
+}
+
+fn index_by_id<'a, I: Iterator<Item = (usize, &'a str)>>(it: I) -> HashMap<&'a str, usize> {
+    let mut m = HashMap::new();
+    for (i, id) in it {
+        m.entry(id).or_insert(i);
+    }
+    m
+}
+
+/// Three-way matching in `.bim` order (data-spec/harmonise.md §three-way).
+///
+/// `esi_keep` and `bim_keep` are the indexes that survived the SNP filters.
+pub fn match_three_way(
+    gwas: &[GwasRecord],
+    esi: &[EsiRecord],
+    esi_keep: &[usize],
+    bim: &[BimRecord],
+    bim_keep: &[usize],
+) -> MatchResult {
+    let gwas_ix = index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str())));
+    let esi_ix = index_by_id(esi_keep.iter().map(|&i| (i, esi[i].snp.as_str())));
+    let mut out = MatchResult::default();
+    for &b in bim_keep {
+        let r = &bim[b];
+        let Some(&g) = gwas_ix.get(r.snp.as_str()) else {
+            continue;
+        };
+        let Some(&e) = esi_ix.get(r.snp.as_str()) else {
+            out.dropped.push((DropReason::NotInEqtl, r.snp.clone()));
+            continue;
+        };
+        let (e1, e2) = (esi[e].a1.as_str(), esi[e].a2.as_str());
+        let ref_match = match_alleles(e1, e2, &r.a1, &r.a2);
+        let gwas_match = match_alleles(e1, e2, &gwas[g].a1, &gwas[g].a2);
+        if ref_match == AlleleMatch::Mismatch {
+            out.dropped
+                .push((DropReason::AlleleMismatchReference, r.snp.clone()));
+            continue;
+        }
+        if gwas_match == AlleleMatch::Mismatch {
+            out.dropped
+                .push((DropReason::AlleleMismatchGwas, r.snp.clone()));
+            continue;
+        }
+        out.snps.push(MatchedSnp {
+            esi: e,
+            gwas: g,
+            bim: Some(b),
+            bim_swapped: ref_match == AlleleMatch::Swapped,
+            gwas_swapped: gwas_match == AlleleMatch::Swapped,
+        });
+    }
+    out
+}
+
+/// Two-way GWAS/eQTL matching in `.esi` order, used with `--heidi-off`
+/// (data-spec/harmonise.md §two-way).
+pub fn match_two_way(gwas: &[GwasRecord], esi: &[EsiRecord], esi_keep: &[usize]) -> MatchResult {
+    let gwas_ix = index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str())));
+    let mut out = MatchResult::default();
+    for &e in esi_keep {
+        let Some(&g) = gwas_ix.get(esi[e].snp.as_str()) else {
+            continue;
+        };
+        match match_alleles(&esi[e].a1, &esi[e].a2, &gwas[g].a1, &gwas[g].a2) {
+            AlleleMatch::Mismatch => out
+                .dropped
+                .push((DropReason::AlleleMismatchGwas, esi[e].snp.clone())),
+            m => out.snps.push(MatchedSnp {
+                esi: e,
+                gwas: g,
+                bim: None,
+                bim_swapped: false,
+                gwas_swapped: m == AlleleMatch::Swapped,
+            }),
+        }
+    }
+    out
+}
+
+/// GWAS values re-expressed for the eQTL A1 (data-spec/harmonise.md §alleles).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlignedGwas {
+    /// Effect of the eQTL A1 (`None` when NA).
+    pub b: Option<f64>,
+    /// Standard error.
+    pub se: Option<f64>,
+    /// p-value as read.
+    pub p: Option<f64>,
+    /// Frequency of the eQTL A1: `1 - f` when swapped and `f > 0`, else as read.
+    pub freq: Option<f64>,
+    /// Row usable for a test.
+    pub usable: bool,
+}
+
+/// Align one GWAS row to the eQTL alleles.
+pub fn align_gwas(g: &GwasRecord, swapped: bool) -> AlignedGwas {
+    let (b, freq) = if swapped {
+        (
+            g.b.map(|b| -b),
+            g.freq.map(|f| if f > 0.0 { 1.0 - f } else { f }),
+        )
+    } else {
+        (g.b, g.freq)
+    };
+    AlignedGwas {
+        b,
+        se: g.se,
+        p: g.p,
+        freq,
+        usable: g.usable(),
+    }
+}
+
+/// The frequencies compared for one SNP by the frequency check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FreqTriple {
+    /// LD-reference frequency of the eQTL A1 (`None` without a reference).
+    pub reference: Option<f64>,
+    /// GWAS frequency aligned to the eQTL A1.
+    pub gwas: Option<f64>,
+    /// `.esi` frequency (float32 promoted).
+    pub eqtl: Option<f64>,
+}
+
+fn positive(x: Option<f64>) -> Option<f64> {
+    x.filter(|&v| v > 0.0)
+}
+
+fn negative(x: Option<f64>) -> bool {
+    x.is_none_or(|v| v < 0.0)
+}
+
+impl FreqTriple {
+    /// Does this SNP fail the check with maximum difference `d` (data-spec/harmonise.md §freq)?
+    /// A frequency of exactly 0 counts as unavailable, as in the reference.
+    pub fn fails(&self, d: f64) -> bool {
+        match self.reference {
+            Some(rf) => match (positive(self.gwas), positive(self.eqtl)) {
+                (None, Some(ef)) if negative(self.gwas) => (rf - ef).abs() > d,
+                (Some(gf), None) if negative(self.eqtl) => (rf - gf).abs() > d,
+                (Some(gf), Some(ef)) => {
+                    (rf - gf).abs() > d || (rf - ef).abs() > d || (gf - ef).abs() > d
+                }
+                _ => false,
+            },
+            None => match (positive(self.gwas), positive(self.eqtl)) {
+                (Some(gf), Some(ef)) => (gf - ef).abs() > d,
+                _ => false,
+            },
+        }
+    }
+
+    /// The largest pairwise difference among the available frequencies (for ranking failures).
+    pub fn max_difference(&self) -> f64 {
+        let v: Vec<f64> = [self.reference, positive(self.gwas), positive(self.eqtl)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut m: f64 = 0.0;
+        for i in 0..v.len() {
+            for j in 0..i {
+                m = m.max((v[i] - v[j]).abs());
+            }
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triple(r: Option<f64>, g: Option<f64>, e: Option<f64>) -> FreqTriple {
+        FreqTriple {
+            reference: r,
+            gwas: g,
+            eqtl: e,
+        }
+    }
+
+    #[test]
+    fn allele_matching_is_exact_and_ordered() {
+        assert_eq!(match_alleles("A", "G", "A", "G"), AlleleMatch::Same);
+        assert_eq!(match_alleles("A", "G", "G", "A"), AlleleMatch::Swapped);
+        // No strand flipping: the complement is a mismatch (reference behaviour).
+        assert_eq!(match_alleles("A", "G", "T", "C"), AlleleMatch::Mismatch);
+        // Palindromic SNPs match directly like any other.
+        assert_eq!(match_alleles("A", "T", "T", "A"), AlleleMatch::Swapped);
+    }
+
+    #[test]
+    fn swapping_twice_is_identity() {
+        let g = GwasRecord {
+            snp: "rs1".into(),
+            a1: "A".into(),
+            a2: "G".into(),
+            freq: Some(0.3),
+            b: Some(0.25),
+            se: Some(0.01),
+            p: Some(0.5),
+            n: None,
+        };
+        let once = align_gwas(&g, true);
+        assert_eq!(once.b, Some(-0.25));
+        assert_eq!(once.freq, Some(0.7));
+        let mut g2 = g.clone();
+        g2.b = once.b;
+        g2.freq = once.freq;
+        let twice = align_gwas(&g2, true);
+        assert_eq!(twice.b, g.b);
+        assert!((twice.freq.unwrap() - 0.3).abs() < 1e-15);
+    }
+
+    #[test]
+    fn zero_or_missing_frequency_is_not_flipped() {
+        let mut g = GwasRecord {
+            snp: "rs1".into(),
+            a1: "A".into(),
+            a2: "G".into(),
+            freq: Some(0.0),
+            b: Some(1.0),
+            se: Some(1.0),
+            p: Some(0.3),
+            n: None,
+        };
+        assert_eq!(align_gwas(&g, true).freq, Some(0.0));
+        g.freq = None;
+        assert_eq!(align_gwas(&g, true).freq, None);
+    }
+
+    #[test]
+    fn frequency_check_cases_from_the_rule_table() {
+        let d = 0.2;
+        // GWAS missing, eQTL present: reference vs eQTL only.
+        assert!(triple(Some(0.5), None, Some(0.75)).fails(d));
+        assert!(!triple(Some(0.5), None, Some(0.65)).fails(d));
+        // GWAS present, eQTL missing.
+        assert!(triple(Some(0.1), Some(0.35), None).fails(d));
+        // All present: any pair.
+        assert!(triple(Some(0.5), Some(0.5), Some(0.25)).fails(d));
+        assert!(!triple(Some(0.5), Some(0.45), Some(0.55)).fails(d));
+        // Both missing, or a frequency of exactly 0: passes.
+        assert!(!triple(Some(0.9), None, None).fails(d));
+        assert!(!triple(Some(0.9), Some(0.0), Some(0.1)).fails(d));
+        // Without reference only GWAS vs eQTL.
+        assert!(triple(None, Some(0.1), Some(0.9)).fails(d));
+        assert!(!triple(None, None, Some(0.9)).fails(d));
+    }
+}

@@ -1,0 +1,243 @@
+//! Reference genotypes and LD: allele counts of the eQTL A1 with mean imputation, the
+//! one-to-many r with the reference's mixed precision, and correlation matrices
+//! (data-spec/ld.md).
+
+use crate::io::plink::bed::{decode_counts, BedFile};
+use crate::types::{Chrom, CHROM_X};
+
+/// Genotypes of the matched SNPs, decoded on demand from the packed `.bed`.
+pub struct Genotypes {
+    bed: BedFile,
+    keep: Vec<usize>,
+    /// Per compact SNP: `.bim` index and whether counts must be turned into `2 - count`.
+    snps: Vec<(usize, bool)>,
+    /// Per compact SNP: mean count of the eQTL A1 (2 × reference frequency).
+    mean: Vec<f64>,
+}
+
+/// Weight of an individual in the reference-frequency mean (data-spec/ld.md §frequency):
+/// 1 on autosomes; on X 0.5 for males, 1 for females, 0 for unknown sex; 0.5 beyond X.
+fn weight(chr: Chrom, sex: i32) -> f64 {
+    if chr < CHROM_X {
+        1.0
+    } else if chr == CHROM_X {
+        match sex {
+            1 => 0.5,
+            2 => 1.0,
+            _ => 0.0,
+        }
+    } else {
+        0.5
+    }
+}
+
+impl Genotypes {
+    /// Build the genotype view. `keep` are the `.fam` indexes kept (in `.fam` order) and
+    /// `sexes` their sex codes; `snps` gives, per compact SNP, its `.bim` index, whether the
+    /// eQTL A1 is the `.bim` A2, and its chromosome.
+    pub fn new(
+        bed: BedFile,
+        keep: Vec<usize>,
+        sexes: &[i32],
+        snps: Vec<(usize, bool, Chrom)>,
+    ) -> Self {
+        let mut counts = Vec::with_capacity(keep.len());
+        let mut mean = Vec::with_capacity(snps.len());
+        for &(b, swapped, chr) in &snps {
+            decode_counts(bed.snp_bytes(b), &keep, &mut counts);
+            let (mut sum, mut wsum) = (0.0f64, 0.0f64);
+            for (c, &sex) in counts.iter().zip(sexes) {
+                if let Some(c) = *c {
+                    let x = if swapped { 2 - c } else { c } as f64;
+                    let w = weight(chr, sex);
+                    sum += w * x;
+                    wsum += w;
+                }
+            }
+            mean.push(if wsum > 0.0 { sum / wsum } else { 0.0 });
+        }
+        Genotypes {
+            bed,
+            keep,
+            snps: snps.into_iter().map(|(b, s, _)| (b, s)).collect(),
+            mean,
+        }
+    }
+
+    /// Keep only the compact SNPs with `keep[k]` true (the compact index is renumbered).
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut i = 0;
+        self.snps.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        let mut i = 0;
+        self.mean.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+
+    /// Number of individuals kept.
+    pub fn n_indiv(&self) -> usize {
+        self.keep.len()
+    }
+
+    /// Mean count of the eQTL A1 for compact SNP `k` (2 × reference frequency).
+    pub fn mean(&self, k: usize) -> f64 {
+        self.mean[k]
+    }
+
+    /// Decode compact SNP `k` into `out` (length `n_indiv`): counts of the eQTL A1, missing
+    /// genotypes imputed with the SNP's mean. `scratch` is reused between calls.
+    pub fn column(&self, k: usize, scratch: &mut Vec<Option<u8>>, out: &mut [f64]) {
+        let (b, swapped) = self.snps[k];
+        decode_counts(self.bed.snp_bytes(b), &self.keep, scratch);
+        let mu = self.mean[k];
+        for (o, c) in out.iter_mut().zip(scratch.iter()) {
+            *o = match *c {
+                Some(c) if swapped => f64::from(2 - c),
+                Some(c) => f64::from(c),
+                None => mu,
+            };
+        }
+    }
+
+    /// Decode several compact SNPs into a column-major matrix (`n_indiv` rows).
+    pub fn matrix(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>) -> Matrix {
+        let n = self.n_indiv();
+        let mut data = vec![0.0; n * ks.len()];
+        for (j, &k) in ks.iter().enumerate() {
+            self.column(k, scratch, &mut data[j * n..(j + 1) * n]);
+        }
+        Matrix {
+            n,
+            m: ks.len(),
+            data,
+        }
+    }
+}
+
+/// A column-major genotype matrix: `n` individuals × `m` SNPs.
+pub struct Matrix {
+    /// Rows (individuals).
+    pub n: usize,
+    /// Columns (SNPs).
+    pub m: usize,
+    /// Column-major values.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Column `j`.
+    pub fn col(&self, j: usize) -> &[f64] {
+        &self.data[j * self.n..(j + 1) * self.n]
+    }
+
+    /// Keep only the columns listed, in the order listed.
+    pub fn select(&self, cols: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(self.n * cols.len());
+        for &j in cols {
+            data.extend_from_slice(self.col(j));
+        }
+        Matrix {
+            n: self.n,
+            m: cols.len(),
+            data,
+        }
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// r between column `t` and every column, with the reference's precision: the target's sums
+/// and variance term in single precision, everything else in double (data-spec/ld.md §r).
+pub fn r_with_target(x: &Matrix, t: usize) -> Vec<f64> {
+    let n = x.n as f64;
+    let xt = x.col(t);
+    let s_t = xt.iter().sum::<f64>() as f32;
+    let q_t = dot(xt, xt) as f32;
+    let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
+    let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
+    (0..x.m)
+        .map(|i| {
+            let xi = x.col(i);
+            let s = xi.iter().sum::<f64>();
+            let q = dot(xi, xi);
+            let c = dot(xi, xt);
+            (c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt()
+        })
+        .collect()
+}
+
+/// Full correlation matrix of the columns, row-major `m × m`, in double
+/// (data-spec/ld.md §matrix). The diagonal is computed, not forced to 1.
+pub fn correlation_matrix(x: &Matrix) -> Vec<f64> {
+    let n = x.n as f64;
+    let m = x.m;
+    let sums: Vec<f64> = (0..m).map(|i| x.col(i).iter().sum()).collect();
+    let sd: Vec<f64> = (0..m)
+        .map(|i| (n * dot(x.col(i), x.col(i)) - sums[i] * sums[i]).sqrt())
+        .collect();
+    let mut r = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..=i {
+            let xtx = dot(x.col(i), x.col(j));
+            let v = (n * xtx - sums[i] * sums[j]) / (sd[i] * sd[j]);
+            r[i * m + j] = v;
+            r[j * m + i] = v;
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(cols: &[&[f64]]) -> Matrix {
+        let n = cols[0].len();
+        Matrix {
+            n,
+            m: cols.len(),
+            data: cols.iter().flat_map(|c| c.iter().copied()).collect(),
+        }
+    }
+
+    #[test]
+    fn correlation_matrix_is_symmetric_with_unit_diagonal() {
+        let x = matrix(&[
+            &[0.0, 1.0, 2.0, 1.0, 0.0, 2.0],
+            &[1.0, 1.0, 2.0, 0.0, 0.0, 2.0],
+            &[2.0, 1.0, 0.0, 1.0, 2.0, 0.0],
+        ]);
+        let r = correlation_matrix(&x);
+        for i in 0..3 {
+            assert!((r[i * 3 + i] - 1.0).abs() < 1e-12);
+            for j in 0..3 {
+                assert_eq!(r[i * 3 + j], r[j * 3 + i]);
+            }
+        }
+        // Column 2 is 2 - column 0: r = -1 exactly.
+        assert!((r[2] + 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn r_with_target_matches_pearson_by_hand() {
+        // x = (0,1,2,1), y = (1,1,2,0): hand computation gives
+        // cov numerator n*Σxy - ΣxΣy = 4*4 - 4*4 = 0 -> r = 0; with z = (0,1,2,2):
+        // n*Σxz - ΣxΣz = 4*7 - 4*5 = 8; n*Σx² - (Σx)² = 4*6-16 = 8; n*Σz²-(Σz)² = 4*9-25 = 11
+        // r = 8 / sqrt(8*11) = 0.852802865422442...
+        let x = matrix(&[
+            &[0.0, 1.0, 2.0, 1.0],
+            &[1.0, 1.0, 2.0, 0.0],
+            &[0.0, 1.0, 2.0, 2.0],
+        ]);
+        let r = r_with_target(&x, 0);
+        assert!((r[0] - 1.0).abs() < 1e-12);
+        assert_eq!(r[1], 0.0);
+        assert!((r[2] - 8.0 / (88.0f64).sqrt()).abs() < 1e-12);
+    }
+}

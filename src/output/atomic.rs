@@ -1,0 +1,70 @@
+//! Atomic output files: written under a temporary name in the same directory and renamed into
+//! place only when complete, so a failed run never leaves a half-written file.
+
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A file being written; becomes visible at its final path only on [`AtomicFile::commit`].
+pub struct AtomicFile {
+    final_path: PathBuf,
+    tmp_path: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Start writing `path` (through `<path>.tmp.<pid>`).
+    pub fn create(path: &Path) -> Result<Self> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".tmp.{}", std::process::id()));
+        let tmp_path = PathBuf::from(tmp);
+        let file = File::create(&tmp_path).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(AtomicFile {
+            final_path: path.to_path_buf(),
+            tmp_path,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// Append bytes.
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        let w = self.writer.as_mut().expect("writer present until commit");
+        w.write_all(bytes).map_err(|source| Error::Write {
+            path: self.final_path.clone(),
+            source,
+        })
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(mut self) -> Result<()> {
+        let w = self.writer.take().expect("writer present until commit");
+        let wrap = |source| Error::Write {
+            path: self.final_path.clone(),
+            source,
+        };
+        let file = w.into_inner().map_err(|e| wrap(e.into_error()))?;
+        file.sync_all().map_err(wrap)?;
+        drop(file);
+        std::fs::rename(&self.tmp_path, &self.final_path).map_err(wrap)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            self.writer = None;
+            let _ = std::fs::remove_file(&self.tmp_path);
+        }
+    }
+}
+
+/// Write a whole file atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)?;
+    f.commit()
+}

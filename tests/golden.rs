@@ -1,0 +1,144 @@
+//! Golden tests: fastsmr against SMR 1.3.1's own outputs for the tiny fixture
+//! (`tests/data/tiny-seed1/expected/<case>/`), compared as oracle-notes §5 prescribes.
+
+#[path = "../validation/compare.rs"]
+mod compare;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
+}
+
+struct Run {
+    out: Output,
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn file(&self, ext: &str) -> PathBuf {
+        self.dir.path().join(format!("out.{ext}"))
+    }
+}
+
+fn run_case_with(case: &str, extra: &[&str]) -> Run {
+    let cmd = std::fs::read_to_string(fixture().join("expected").join(case).join("cmd.txt"))
+        .expect("cmd.txt");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_prefix = dir.path().join("out");
+    let mut args = compare::command_args(&cmd, out_prefix.to_str().expect("utf-8 path"));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args(&args)
+        .current_dir(fixture())
+        .output()
+        .expect("run fastsmr");
+    Run { out, dir }
+}
+
+fn expected(case: &str, file: &str) -> Option<String> {
+    std::fs::read_to_string(fixture().join("expected").join(case).join(file)).ok()
+}
+
+/// Run one case and compare every file the reference wrote.
+fn check_case(case: &str) {
+    let run = run_case_with(case, &[]);
+    let stderr = String::from_utf8_lossy(&run.out.stderr);
+    let rc: i32 = expected(case, "rc.txt").unwrap().trim().parse().unwrap();
+    assert_eq!(rc, 0, "use check_failure_case for failing cases");
+    assert!(
+        run.out.status.success(),
+        "{case}: fastsmr failed:\n{stderr}"
+    );
+    let exp = expected(case, "out.smr").unwrap();
+    let ours = std::fs::read_to_string(run.file("smr")).unwrap();
+    let diff = compare::compare_tables(&exp, &ours);
+    assert!(diff.ok(), "{case}: .smr differs:\n{}", diff.report());
+    match expected(case, "out.snp_failed_freq_ck.list") {
+        Some(list) => {
+            let ours = std::fs::read_to_string(run.file("snp_failed_freq_ck.list")).unwrap();
+            assert_eq!(list, ours, "{case}: snp_failed_freq_ck.list differs");
+        }
+        None => assert!(
+            !run.file("snp_failed_freq_ck.list").exists(),
+            "{case}: the reference wrote no frequency-check list"
+        ),
+    }
+    assert!(run.file("log").exists(), "{case}: no log written");
+}
+
+#[test]
+fn default_case() {
+    check_case("default");
+}
+
+#[test]
+fn heidi_method_0() {
+    check_case("mtd0");
+}
+
+#[test]
+fn heidi_off() {
+    check_case("heidi_off");
+}
+
+#[test]
+fn threads2_maf() {
+    check_case("threads2_maf");
+}
+
+#[test]
+fn filters() {
+    check_case("filters");
+}
+
+#[test]
+fn dense_besd() {
+    check_case("dense");
+}
+
+#[test]
+fn no_freq_ck() {
+    check_case("no_freq_ck");
+}
+
+#[test]
+fn gwas_only_swap() {
+    check_case("gwas_only_swap");
+}
+
+#[test]
+fn freq_abort_stops_with_the_reference_reason_and_no_smr() {
+    let case = "freq_abort";
+    let rc: i32 = expected(case, "rc.txt").unwrap().trim().parse().unwrap();
+    assert_ne!(rc, 0);
+    let run = run_case_with(case, &[]);
+    let stderr = String::from_utf8_lossy(&run.out.stderr);
+    assert_eq!(run.out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains(
+            "the analysis stopped because more than 0.01% of the SNPs were removed by the allele \
+             frequency difference check"
+        ),
+        "stderr:\n{stderr}"
+    );
+    assert!(
+        !run.file("smr").exists(),
+        "a failed run must not leave a .smr"
+    );
+    let list = expected(case, "out.snp_failed_freq_ck.list").unwrap();
+    let ours = std::fs::read_to_string(run.file("snp_failed_freq_ck.list")).unwrap();
+    assert_eq!(list, ours);
+}
+
+#[test]
+fn one_and_two_threads_give_identical_bytes() {
+    let one = run_case_with("default", &["--thread-num", "1"]);
+    let two = run_case_with("default", &["--thread-num", "2"]);
+    assert!(one.out.status.success() && two.out.status.success());
+    let a = std::fs::read(one.file("smr")).unwrap();
+    let b = std::fs::read(two.file("smr")).unwrap();
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
