@@ -6,9 +6,9 @@ use crate::io::plink::bed::{decode_counts, BedFile};
 use crate::types::{Chrom, CHROM_X};
 
 /// Genotypes of the matched SNPs, decoded on demand from the packed `.bed`.
-pub struct Genotypes {
-    bed: BedFile,
-    keep: Vec<usize>,
+pub struct Genotypes<'a> {
+    bed: &'a BedFile,
+    keep: &'a [usize],
     /// Per compact SNP: `.bim` index and whether counts must be turned into `2 - count`.
     snps: Vec<(usize, bool)>,
     /// Per compact SNP: mean count of the eQTL A1 (2 × reference frequency).
@@ -31,20 +31,20 @@ fn weight(chr: Chrom, sex: i32) -> f64 {
     }
 }
 
-impl Genotypes {
+impl<'a> Genotypes<'a> {
     /// Build the genotype view. `keep` are the `.fam` indexes kept (in `.fam` order) and
     /// `sexes` their sex codes; `snps` gives, per compact SNP, its `.bim` index, whether the
     /// eQTL A1 is the `.bim` A2, and its chromosome.
     pub fn new(
-        bed: BedFile,
-        keep: Vec<usize>,
+        bed: &'a BedFile,
+        keep: &'a [usize],
         sexes: &[i32],
         snps: Vec<(usize, bool, Chrom)>,
     ) -> Self {
         let mut counts = Vec::with_capacity(keep.len());
         let mut mean = Vec::with_capacity(snps.len());
         for &(b, swapped, chr) in &snps {
-            decode_counts(bed.snp_bytes(b), &keep, &mut counts);
+            decode_counts(bed.snp_bytes(b), keep, &mut counts);
             let (mut sum, mut wsum) = (0.0f64, 0.0f64);
             for (c, &sex) in counts.iter().zip(sexes) {
                 if let Some(c) = *c {
@@ -92,7 +92,7 @@ impl Genotypes {
     /// genotypes imputed with the SNP's mean. `scratch` is reused between calls.
     pub fn column(&self, k: usize, scratch: &mut Vec<Option<u8>>, out: &mut [f64]) {
         let (b, swapped) = self.snps[k];
-        decode_counts(self.bed.snp_bytes(b), &self.keep, scratch);
+        decode_counts(self.bed.snp_bytes(b), self.keep, scratch);
         let mu = self.mean[k];
         for (o, c) in out.iter_mut().zip(scratch.iter()) {
             *o = match *c {
@@ -226,8 +226,8 @@ mod tests {
 
     #[test]
     fn r_with_target_matches_pearson_by_hand() {
-        // x = (0,1,2,1), y = (1,1,2,0): hand computation gives
-        // cov numerator n*Σxy - ΣxΣy = 4*4 - 4*4 = 0 -> r = 0; with z = (0,1,2,2):
+        // x = (0,1,2,1), y = (1,1,2,0): n*Σxy - ΣxΣy = 4*5 - 4*4 = 4,
+        // n*Σx² - (Σx)² = 4*6 - 16 = 8, n*Σy² - (Σy)² = 4*6 - 16 = 8 -> r = 4/8 = 0.5; with z = (0,1,2,2):
         // n*Σxz - ΣxΣz = 4*7 - 4*5 = 8; n*Σx² - (Σx)² = 4*6-16 = 8; n*Σz²-(Σz)² = 4*9-25 = 11
         // r = 8 / sqrt(8*11) = 0.852802865422442...
         let x = matrix(&[
@@ -237,7 +237,7 @@ mod tests {
         ]);
         let r = r_with_target(&x, 0);
         assert!((r[0] - 1.0).abs() < 1e-12);
-        assert_eq!(r[1], 0.0);
+        assert_eq!(r[1], 0.5);
         assert!((r[2] - 8.0 / (88.0f64).sqrt()).abs() < 1e-12);
     }
 }

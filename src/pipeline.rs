@@ -11,10 +11,10 @@ use crate::io::epi::{read_epi, EpiRecord};
 use crate::io::esi::{read_esi, EsiRecord};
 use crate::io::gwas::{read_ma, GwasData};
 use crate::io::lists::{read_id_list, read_individual_list};
-use crate::io::plink::{read_bim, read_fam, BedFile};
+use crate::io::plink::{read_bim, read_fam, BedFile, BimRecord};
 use crate::ld::Genotypes;
 use crate::log::RunLog;
-use crate::output::atomic::{write_atomic, AtomicFile};
+use crate::output::atomic::write_atomic;
 use crate::output::format::push_g6;
 use crate::output::smr::{SmrRow, SMR_HEADER, SMR_HEADER_TARGET};
 use crate::stats::dist::{chi_val, chisq1_tail};
@@ -23,6 +23,7 @@ use crate::stats::smr::{max_abs_id, smr_test};
 use crate::types::{Bp, Chrom};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 
 /// What happened to one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +88,7 @@ pub struct Analysis<'a> {
     /// SNP table.
     pub snps: &'a SnpTable,
     /// Reference genotypes (None with `--heidi-off`).
-    pub geno: Option<&'a Genotypes>,
+    pub geno: Option<&'a Genotypes<'a>>,
     /// eQTL data.
     pub besd: &'a BesdFile,
     /// HEIDI parameters.
@@ -149,7 +150,7 @@ impl Analysis<'_> {
                 Some(t) => {
                     let (mut below, mut above): (Vec<CisSnp>, Vec<CisSnp>) =
                         cis.iter().partition(|c| c.k <= t);
-                    below.sort_by(|a, b| b.k.cmp(&a.k));
+                    below.sort_by_key(|c| std::cmp::Reverse(c.k));
                     above.sort_by_key(|c| c.k);
                     below.extend(above);
                     cis = below;
@@ -259,22 +260,23 @@ pub struct RunSummary {
     pub heidi_na: BTreeMap<&'static str, usize>,
 }
 
-/// Run the cis SMR analysis described by `cfg`, writing `<out>.smr` (and side files).
-pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
-    // 1. GWAS.
-    log.info(format!(
-        "Reading GWAS summary data from {}",
-        cfg.gwas.display()
-    ));
-    let gwas: GwasData = read_ma(&cfg.gwas)?;
-    log.info(format!(
-        "  {} SNPs read; {} with frequency NA; {} rows flagged (kept out of the tests)",
-        gwas.records.len(),
-        gwas.n_freq_na,
-        gwas.flagged.len()
-    ));
+/// The eQTL side, read once per run: SNP and probe tables (with the filters applied) and the
+/// BESD file.
+pub struct EqtlData {
+    /// `.esi` rows.
+    pub esi: Vec<EsiRecord>,
+    /// `.esi` rows kept by the SNP filters.
+    pub esi_keep: Vec<usize>,
+    /// `.epi` rows.
+    pub epi: Vec<EpiRecord>,
+    /// `.epi` rows kept by the probe filters, in `.epi` order.
+    pub probes: Vec<usize>,
+    /// The BESD values.
+    pub besd: BesdFile,
+}
 
-    // 2. eQTL SNPs.
+/// Read the eQTL data and apply the SNP and probe filters (data-spec/algorithm.md §filters).
+pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     log.info(format!(
         "Reading eQTL SNP information from {}",
         cfg.besd.esi.display()
@@ -286,153 +288,6 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
         esi.len(),
         esi_keep.len()
     ));
-
-    // 3. LD reference and matching.
-    let (matched, mut geno): (MatchResult, Option<Genotypes>) = match &cfg.bfile {
-        Some(bf) => {
-            log.info(format!("Reading PLINK FAM file from {}", bf.fam.display()));
-            let fam = read_fam(&bf.fam)?;
-            let mut keep_ind: Vec<usize> = (0..fam.len()).collect();
-            if let Some(p) = &cfg.keep {
-                let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();
-                keep_ind.retain(|&i| set.contains(&fam[i].key()));
-            }
-            if let Some(p) = &cfg.remove {
-                let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();
-                keep_ind.retain(|&i| !set.contains(&fam[i].key()));
-            }
-            if keep_ind.is_empty() {
-                return Err(Error::Analysis(
-                    "no individual of the LD reference is left after --keep/--remove".into(),
-                ));
-            }
-            log.info(format!(
-                "  {} individuals read, {} kept",
-                fam.len(),
-                keep_ind.len()
-            ));
-            log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
-            let bim = read_bim(&bf.bim)?;
-            let mut bim_keep: Vec<usize> = (0..bim.len()).collect();
-            if let Some(p) = &cfg.extract_snp {
-                let set = read_set(p)?;
-                bim_keep = filter_by_list(
-                    bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
-                    &set,
-                    true,
-                );
-            }
-            if let Some(p) = &cfg.exclude_snp {
-                let set = read_set(p)?;
-                bim_keep = filter_by_list(
-                    bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
-                    &set,
-                    false,
-                );
-            }
-            log.info(format!(
-                "  {} SNPs read, {} kept after SNP filters",
-                bim.len(),
-                bim_keep.len()
-            ));
-            let gwas_ids: HashSet<&str> = gwas.records.iter().map(|g| g.snp.as_str()).collect();
-            if !bim_keep
-                .iter()
-                .any(|&i| gwas_ids.contains(bim[i].snp.as_str()))
-            {
-                return Err(Error::Analysis(format!(
-                    "no SNP in common between the GWAS data ({}) and the LD reference ({})",
-                    cfg.gwas.display(),
-                    bf.bim.display()
-                )));
-            }
-            let m = match_three_way(&gwas.records, &esi, &esi_keep, &bim, &bim_keep);
-            log_match(log, &m);
-            if m.snps.is_empty() {
-                return Err(Error::Analysis(
-                    "no SNP is common to the GWAS data, the eQTL data and the LD reference \
-                     with consistent alleles"
-                        .into(),
-                ));
-            }
-            log.info(format!("Reading PLINK BED file from {}", bf.bed.display()));
-            let bed = BedFile::open(&bf.bed, bim.len(), fam.len())?;
-            let sexes: Vec<i32> = keep_ind.iter().map(|&i| fam[i].sex).collect();
-            let cols = m
-                .snps
-                .iter()
-                .map(|s| {
-                    let b = s.bim.unwrap_or(0);
-                    (b, s.bim_swapped, esi[s.esi].chr)
-                })
-                .collect();
-            let g = Genotypes::new(bed, keep_ind, &sexes, cols);
-            (m, Some(g))
-        }
-        None => {
-            log.info("HEIDI is off: the LD reference is not used; matching GWAS and eQTL SNPs");
-            let m = match_two_way(&gwas.records, &esi, &esi_keep);
-            log_match(log, &m);
-            if m.snps.is_empty() {
-                return Err(Error::Analysis(
-                    "no SNP is common to the GWAS data and the eQTL data with consistent alleles"
-                        .into(),
-                ));
-            }
-            (m, None)
-        }
-    };
-    let mut matched = matched;
-
-    // 4. MAF filter on the LD reference.
-    if let (Some(g), true) = (geno.as_mut(), cfg.maf > 0.0) {
-        let keep: Vec<bool> = (0..matched.snps.len())
-            .map(|k| {
-                let f = g.mean(k) / 2.0;
-                !(f <= cfg.maf || 1.0 - f <= cfg.maf)
-            })
-            .collect();
-        let before = matched.snps.len();
-        for (k, &kp) in keep.iter().enumerate() {
-            if !kp {
-                let id = esi[matched.snps[k].esi].snp.clone();
-                matched.dropped.push((DropReason::Maf, id));
-            }
-        }
-        retain_matched(&mut matched, &keep);
-        g.retain(&keep);
-        log.info(format!(
-            "  {} SNPs removed with MAF <= {} in the LD reference; {} left",
-            before - matched.snps.len(),
-            cfg.maf,
-            matched.snps.len()
-        ));
-    }
-
-    // 5. Allele-frequency check.
-    if cfg.freq_check {
-        freq_check(cfg, log, &esi, &gwas, &mut matched, geno.as_mut())?;
-    }
-
-    // 6. Compact SNP table.
-    let mut from_esi = vec![u32::MAX; esi.len()];
-    for (k, s) in matched.snps.iter().enumerate() {
-        from_esi[s.esi] = k as u32;
-    }
-    let snps = SnpTable {
-        esi: matched.snps.iter().map(|s| s.esi).collect(),
-        chr: matched.snps.iter().map(|s| esi[s.esi].chr).collect(),
-        bp: matched.snps.iter().map(|s| esi[s.esi].bp).collect(),
-        gwas: matched
-            .snps
-            .iter()
-            .map(|s| align_gwas(&gwas.records[s.gwas], s.gwas_swapped))
-            .collect(),
-        from_esi,
-    };
-    drop(gwas);
-
-    // 7. Probes.
     log.info(format!(
         "Reading eQTL probe information from {}",
         cfg.besd.epi.display()
@@ -463,10 +318,219 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
         probes.len()
     ));
     log.info(format!(
-        "Reading eQTL summary data from {}",
+        "Opening eQTL summary data {}",
         cfg.besd.besd.display()
     ));
     let besd = BesdFile::open(&cfg.besd.besd, esi.len(), epi.len())?;
+    log.info(format!("  layout {:?}", besd.layout()));
+    Ok(EqtlData {
+        esi,
+        esi_keep,
+        epi,
+        probes,
+        besd,
+    })
+}
+
+/// The LD reference, read once per run: individuals kept, SNPs kept, and the packed genotypes.
+pub struct Reference {
+    /// `.fam` rows kept by `--keep`/`--remove`, in `.fam` order.
+    pub keep: Vec<usize>,
+    /// Sex code of each kept individual.
+    pub sexes: Vec<i32>,
+    /// `.bim` rows.
+    pub bim: Vec<BimRecord>,
+    /// `.bim` rows kept by `--extract-snp`/`--exclude-snp`.
+    pub bim_keep: Vec<usize>,
+    /// The genotypes.
+    pub bed: BedFile,
+}
+
+/// Read the LD reference (`None` with `--heidi-off`).
+pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference>> {
+    let Some(bf) = &cfg.bfile else {
+        log.info("HEIDI is off: the LD reference is not used");
+        return Ok(None);
+    };
+    log.info(format!("Reading PLINK FAM file from {}", bf.fam.display()));
+    let fam = read_fam(&bf.fam)?;
+    let mut keep: Vec<usize> = (0..fam.len()).collect();
+    if let Some(p) = &cfg.keep {
+        let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();
+        keep.retain(|&i| set.contains(&fam[i].key()));
+    }
+    if let Some(p) = &cfg.remove {
+        let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();
+        keep.retain(|&i| !set.contains(&fam[i].key()));
+    }
+    if keep.is_empty() {
+        return Err(Error::Analysis(
+            "no individual of the LD reference is left after --keep/--remove".into(),
+        ));
+    }
+    log.info(format!(
+        "  {} individuals read, {} kept",
+        fam.len(),
+        keep.len()
+    ));
+    log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
+    let bim = read_bim(&bf.bim)?;
+    let mut bim_keep: Vec<usize> = (0..bim.len()).collect();
+    if let Some(p) = &cfg.extract_snp {
+        let set = read_set(p)?;
+        bim_keep = filter_by_list(
+            bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
+            &set,
+            true,
+        );
+    }
+    if let Some(p) = &cfg.exclude_snp {
+        let set = read_set(p)?;
+        bim_keep = filter_by_list(
+            bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
+            &set,
+            false,
+        );
+    }
+    log.info(format!(
+        "  {} SNPs read, {} kept after SNP filters",
+        bim.len(),
+        bim_keep.len()
+    ));
+    log.info(format!("Opening PLINK BED file {}", bf.bed.display()));
+    let bed = BedFile::open(&bf.bed, bim.len(), fam.len())?;
+    let sexes = keep.iter().map(|&i| fam[i].sex).collect();
+    Ok(Some(Reference {
+        keep,
+        sexes,
+        bim,
+        bim_keep,
+        bed,
+    }))
+}
+
+/// Run the cis SMR analysis described by `cfg`, writing `<out>.smr` (and side files).
+pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
+    let eqtl = load_eqtl(cfg, log)?;
+    let reference = load_reference(cfg, log)?;
+    run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log)
+}
+
+/// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
+/// match, check frequencies, test every probe, write `<out>.smr`.
+pub fn run_trait(
+    cfg: &Config,
+    eqtl: &EqtlData,
+    reference: Option<&Reference>,
+    gwas_path: &Path,
+    out: &Path,
+    log: &mut RunLog,
+) -> Result<RunSummary> {
+    let esi = &eqtl.esi;
+    let epi = &eqtl.epi;
+    log.info(format!(
+        "Reading GWAS summary data from {}",
+        gwas_path.display()
+    ));
+    let gwas: GwasData = read_ma(gwas_path)?;
+    log.info(format!(
+        "  {} SNPs read; {} with frequency NA; {} rows flagged (kept out of the tests)",
+        gwas.records.len(),
+        gwas.n_freq_na,
+        gwas.flagged.len()
+    ));
+
+    // Matching (three-way with a reference, two-way without).
+    let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
+        Some(r) => {
+            let gwas_ids: HashSet<&str> = gwas.records.iter().map(|g| g.snp.as_str()).collect();
+            if !r
+                .bim_keep
+                .iter()
+                .any(|&i| gwas_ids.contains(r.bim[i].snp.as_str()))
+            {
+                return Err(Error::Analysis(format!(
+                    "no SNP in common between the GWAS data ({}) and the LD reference",
+                    gwas_path.display()
+                )));
+            }
+            let m = match_three_way(&gwas.records, esi, &eqtl.esi_keep, &r.bim, &r.bim_keep);
+            log_match(log, &m);
+            if m.snps.is_empty() {
+                return Err(Error::Analysis(
+                    "no SNP is common to the GWAS data, the eQTL data and the LD reference \
+                     with consistent alleles"
+                        .into(),
+                ));
+            }
+            let cols = m
+                .snps
+                .iter()
+                .map(|s| (s.bim.unwrap_or(0), s.bim_swapped, esi[s.esi].chr))
+                .collect();
+            let g = Genotypes::new(&r.bed, &r.keep, &r.sexes, cols);
+            (m, Some(g))
+        }
+        None => {
+            let m = match_two_way(&gwas.records, esi, &eqtl.esi_keep);
+            log_match(log, &m);
+            if m.snps.is_empty() {
+                return Err(Error::Analysis(
+                    "no SNP is common to the GWAS data and the eQTL data with consistent alleles"
+                        .into(),
+                ));
+            }
+            (m, None)
+        }
+    };
+
+    // MAF filter on the LD reference.
+    if let (Some(g), true) = (geno.as_mut(), cfg.maf > 0.0) {
+        let keep: Vec<bool> = (0..matched.snps.len())
+            .map(|k| {
+                let f = g.mean(k) / 2.0;
+                !(f <= cfg.maf || 1.0 - f <= cfg.maf)
+            })
+            .collect();
+        let before = matched.snps.len();
+        for (k, &kp) in keep.iter().enumerate() {
+            if !kp {
+                let id = esi[matched.snps[k].esi].snp.clone();
+                matched.dropped.push((DropReason::Maf, id));
+            }
+        }
+        retain_matched(&mut matched, &keep);
+        g.retain(&keep);
+        log.info(format!(
+            "  {} SNPs removed with MAF <= {} in the LD reference; {} left",
+            before - matched.snps.len(),
+            cfg.maf,
+            matched.snps.len()
+        ));
+    }
+
+    // Allele-frequency check.
+    if cfg.freq_check {
+        freq_check(cfg, out, log, esi, &gwas, &mut matched, geno.as_mut())?;
+    }
+
+    // Compact SNP table.
+    let mut from_esi = vec![u32::MAX; esi.len()];
+    for (k, s) in matched.snps.iter().enumerate() {
+        from_esi[s.esi] = k as u32;
+    }
+    let snps = SnpTable {
+        esi: matched.snps.iter().map(|s| s.esi).collect(),
+        chr: matched.snps.iter().map(|s| esi[s.esi].chr).collect(),
+        bp: matched.snps.iter().map(|s| esi[s.esi].bp).collect(),
+        gwas: matched
+            .snps
+            .iter()
+            .map(|s| align_gwas(&gwas.records[s.gwas], s.gwas_swapped))
+            .collect(),
+        from_esi,
+    };
+    drop(gwas);
 
     let target = match &cfg.target_snp {
         Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k]].snp == *rs) {
@@ -480,12 +544,13 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
         None => None,
     };
 
-    // 8. Per-probe tests in parallel, collected in probe order.
+    // Per-probe tests in parallel, collected in probe order.
+    let probes = &eqtl.probes;
     let analysis = Analysis {
         cfg,
         snps: &snps,
         geno: geno.as_ref(),
-        besd: &besd,
+        besd: &eqtl.besd,
         heidi: HeidiParams {
             threshold: chi_val(1.0, cfg.peqtl_heidi),
             min_m: cfg.heidi_min_m,
@@ -514,7 +579,7 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
             .collect::<Result<Vec<_>>>()
     })?;
 
-    // 9. Output.
+    // Output.
     let mut summary = RunSummary::default();
     let mut text = String::with_capacity(256 * (outcomes.len() + 1));
     text.push_str(if target.is_some() {
@@ -577,10 +642,8 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
             }
         }
     }
-    let smr_path = out_path(&cfg.out, "smr");
-    let mut f = AtomicFile::create(&smr_path)?;
-    f.write_all(text.as_bytes())?;
-    f.commit()?;
+    let smr_path = out_path(out, "smr");
+    write_atomic(&smr_path, text.as_bytes())?;
     log.info(format!(
         "{} probes tested; results saved in {}",
         summary.rows,
@@ -625,6 +688,7 @@ fn retain_matched(m: &mut MatchResult, keep: &[bool]) {
 /// `<out>.snp_failed_freq_ck.list`, removes failing SNPs, stops when too many fail.
 fn freq_check(
     cfg: &Config,
+    out: &Path,
     log: &mut RunLog,
     esi: &[EsiRecord],
     gwas: &GwasData,
@@ -670,10 +734,7 @@ fn freq_check(
         text.push('\n');
         worst.push((t.max_difference(), k));
     }
-    write_atomic(
-        &out_path(&cfg.out, "snp_failed_freq_ck.list"),
-        text.as_bytes(),
-    )?;
+    write_atomic(&out_path(out, "snp_failed_freq_ck.list"), text.as_bytes())?;
     let n = matched.snps.len();
     let failed = worst.len();
     let prop = failed as f64 / n as f64;
@@ -682,7 +743,7 @@ fn freq_check(
          sets; listed in {}",
         prop * 100.0,
         cfg.diff_freq,
-        out_path(&cfg.out, "snp_failed_freq_ck.list").display()
+        out_path(out, "snp_failed_freq_ck.list").display()
     ));
     if failed == n {
         return Err(Error::Analysis(
