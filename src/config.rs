@@ -263,4 +263,88 @@ impl Config {
             threads: o.thread_num,
         })
     }
+
+    /// Check, before any work, that every input file named on the command line can be opened,
+    /// so that a typo fails in milliseconds rather than after the large inputs are read.
+    pub fn check_inputs_readable(&self) -> Result<()> {
+        let mut files: Vec<&Path> = vec![&self.gwas];
+        if let Some(b) = &self.bfile {
+            files.extend([b.bed.as_path(), b.bim.as_path(), b.fam.as_path()]);
+        }
+        for p in [
+            &self.extract_snp,
+            &self.exclude_snp,
+            &self.extract_probe,
+            &self.exclude_probe,
+            &self.keep,
+            &self.remove,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            files.push(p);
+        }
+        for f in files {
+            std::fs::File::open(f).map_err(|source| Error::Open {
+                path: f.to_path_buf(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The resolved settings, one `--flag value` per line, for the log.
+    pub fn describe(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        let mut opt = |name: &str, val: Option<String>| {
+            if let Some(val) = val {
+                v.push(format!("  {name} {val}"));
+            }
+        };
+        opt(
+            "--bfile",
+            self.bfile.as_ref().map(|b| b.prefix.display().to_string()),
+        );
+        opt("--gwas-summary", Some(self.gwas.display().to_string()));
+        opt(
+            "--beqtl-summary",
+            Some(self.besd.prefix.display().to_string()),
+        );
+        opt("--out", Some(self.out.display().to_string()));
+        opt("--maf", Some(self.maf.to_string()));
+        opt("--peqtl-smr", Some(format!("{:e}", self.peqtl_smr)));
+        opt("--peqtl-heidi", Some(format!("{:e}", self.peqtl_heidi)));
+        opt("--heidi-min-m", Some(self.heidi_min_m.to_string()));
+        opt("--heidi-max-m", Some(self.heidi_max_m.to_string()));
+        opt("--ld-upper-limit", Some(self.ld_upper.to_string()));
+        opt("--ld-lower-limit", Some(self.ld_lower.to_string()));
+        opt(
+            "--heidi-mtd",
+            Some(
+                match self.heidi_method {
+                    HeidiMethod::Original => "0",
+                    HeidiMethod::New => "1",
+                }
+                .into(),
+            ),
+        );
+        opt("--heidi-off", (!self.heidi).then(String::new));
+        opt("--cis-wind", Some((self.cis_window_bp / 1000).to_string()));
+        opt("--psmr", Some(self.psmr.to_string()));
+        opt("--diff-freq", Some(self.diff_freq.to_string()));
+        opt("--diff-freq-prop", Some(self.diff_freq_prop.to_string()));
+        opt("--disable-freq-ck", (!self.freq_check).then(String::new));
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        opt("--extract-snp", path(&self.extract_snp));
+        opt("--exclude-snp", path(&self.exclude_snp));
+        opt("--extract-probe", path(&self.extract_probe));
+        opt("--exclude-probe", path(&self.exclude_probe));
+        opt("--snp-chr", self.snp_chr.map(|c| c.to_string()));
+        opt("--probe-chr", self.probe_chr.map(|c| c.to_string()));
+        opt("--keep", path(&self.keep));
+        opt("--remove", path(&self.remove));
+        opt("--target-snp", self.target_snp.clone());
+        opt("--thread-num", Some(self.threads.to_string()));
+        v
+    }
 }

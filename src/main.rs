@@ -1,4 +1,4 @@
-//! The `fastsmr` binary: parse arguments, run, report errors with their full chain, and exit
+//! The `fastsmr` binary: parse arguments, run, report errors (file, line, cause), and exit
 //! with an honest status (0 success, 1 failure, 2 usage error).
 
 use clap::Parser;
@@ -23,8 +23,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    log.info(format!("settings: {cfg:?}"));
-    match fastsmr::pipeline::run(&cfg, &mut log) {
+    log.info("Settings:");
+    for line in cfg.describe() {
+        log.info(line);
+    }
+    let result = cfg
+        .check_inputs_readable()
+        .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log));
+    match result {
         Ok(_) => {
             log.info(format!("finished in {:.2} s", log.elapsed_s()));
             if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
@@ -34,13 +40,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let mut msg = format!("Error: {e}");
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                msg.push_str(&format!("\n  caused by: {s}"));
-                src = s.source();
-            }
-            eprintln!("{msg}");
+            // Every variant's message already includes its cause (file, line, OS reason).
+            eprintln!("Error: {e}");
             ExitCode::from(1)
         }
     }

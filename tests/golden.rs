@@ -142,3 +142,37 @@ fn one_and_two_threads_give_identical_bytes() {
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
+
+/// Reference bug Q2: `--heidi-off` without `--bfile` writes a correct `.smr` and then crashes
+/// (exit 139). We write the same table and exit 0.
+#[test]
+fn heidi_off_without_bfile_matches_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let res = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args([
+            "--gwas-summary",
+            "gwas/trait.ma",
+            "--beqtl-summary",
+            "eqtl/eqtl",
+            "--heidi-off",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(fixture())
+        .output()
+        .unwrap();
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let exp = expected("heidi_off", "out.smr").unwrap();
+    let ours = std::fs::read_to_string(dir.path().join("out.smr")).unwrap();
+    let diff = compare::compare_tables(&exp, &ours);
+    assert!(diff.ok(), "{}", diff.report());
+    let list = expected("heidi_off", "out.snp_failed_freq_ck.list").unwrap();
+    let ours = std::fs::read_to_string(dir.path().join("out.snp_failed_freq_ck.list")).unwrap();
+    assert_eq!(list, ours);
+}

@@ -245,6 +245,18 @@ fn deviation_outcome(snps: &[HeidiSnp], list: &[usize], r: &[f64]) -> HeidiOutco
 /// The HEIDI deviation statistic and its p-value for `m` SNPs with LD matrix `r` (row-major
 /// `m × m`), in the reference's operation order. `None` when `m <= 1`.
 pub fn deviation_test(by: &[f64], sy: &[f64], bx: &[f64], z: &[f64], r: &[f64]) -> Option<f64> {
+    deviation_statistic(by, sy, bx, z, r).map(|(stat, lambda)| pchisqsum(stat, &lambda))
+}
+
+/// The deviation statistic T and the eigenvalues λ (ascending) of the correlation of the
+/// deviations (data-spec/algorithm.md §deviation); `None` when `m <= 1`.
+pub fn deviation_statistic(
+    by: &[f64],
+    sy: &[f64],
+    bx: &[f64],
+    z: &[f64],
+    r: &[f64],
+) -> Option<(f64, Vec<f64>)> {
     let m = by.len();
     if m <= 1 {
         return None;
@@ -282,8 +294,13 @@ pub fn deviation_test(by: &[f64], sy: &[f64], bx: &[f64], z: &[f64], r: &[f64]) 
             rho[(a, b)] = d[(a, b)] / (d[(a, a)] * d[(b, b)]).sqrt();
         }
     }
-    let lambda = SymmetricEigen::new(rho).eigenvalues;
-    Some(pchisqsum(stat, lambda.as_slice()))
+    let mut lambda: Vec<f64> = SymmetricEigen::new(rho)
+        .eigenvalues
+        .iter()
+        .copied()
+        .collect();
+    lambda.sort_by(f64::total_cmp);
+    Some((stat, lambda))
 }
 
 #[cfg(test)]
@@ -305,6 +322,32 @@ mod tests {
             .collect();
         assert_eq!(cap_by_z(&[0, 1, 2, 3, 4], &snps, 3), vec![3, 1, 2]);
         assert_eq!(cap_by_z(&[0, 1, 2], &snps, 3), vec![0, 1, 2]);
+    }
+
+    /// Three SNPs with heterogeneous SMR estimates (by/bx = 0.1, -0.0333, 0.08). Expected
+    /// values from an independent NumPy implementation of data-spec/algorithm.md §deviation
+    /// (T = 17.46103932353098, λ = 0.73845043, 1.26154957); the exact tail of Σλχ²₁ by Imhof
+    /// numerical integration (SciPy quad) is 3.2788e-4; an independent saddlepoint (SciPy brentq
+    /// root, exact normal tail) gives 3.466380e-4. Ours uses the Abramowitz-Stegun normal tail
+    /// (absolute error < 7.5e-8, i.e. < 2.2e-4 relative here), as the reference does.
+    #[test]
+    fn deviation_test_on_a_hand_sized_case() {
+        let r = [1.0, 0.5, 0.2, 0.5, 1.0, 0.3, 0.2, 0.3, 1.0];
+        let by = [0.05, -0.01, 0.02];
+        let sy = [0.01, 0.01, 0.012];
+        let bx = [0.5, 0.3, 0.25];
+        let z = [10.0, 6.0, 5.0];
+        let (stat, lambda) = deviation_statistic(&by, &sy, &bx, &z, &r).unwrap();
+        assert!((stat - 17.46103932353098).abs() < 1e-11, "{stat}");
+        assert!((lambda[0] - 0.73845043).abs() < 1e-8, "{lambda:?}");
+        assert!((lambda[1] - 1.26154957).abs() < 1e-8, "{lambda:?}");
+        // Eigenvalues of a 2x2 correlation matrix sum to 2.
+        assert!((lambda[0] + lambda[1] - 2.0).abs() < 1e-12);
+        let p = deviation_test(&by, &sy, &bx, &z, &r).unwrap();
+        assert!((p - 3.466380e-4).abs() / 3.466380e-4 < 2.2e-4, "{p}");
+        assert!((p - 3.2788e-4).abs() / 3.2788e-4 < 0.1, "{p}");
+        // One SNP: no test.
+        assert!(deviation_test(&by[..1], &sy[..1], &bx[..1], &z[..1], &[1.0]).is_none());
     }
 
     #[test]
