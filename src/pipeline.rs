@@ -165,14 +165,13 @@ impl Analysis<'_> {
             });
         }
         let top = match self.target {
-            Some(t) => {
-                let (tc, tbp) = (s.chr[t], s.bp[t]);
-                let _ = tc;
-                match cis.iter().rposition(|c| c.k == t || s.bp[c.k] == tbp) {
-                    Some(i) => i,
-                    None => return Ok(ProbeOutcome::TargetAbsent),
-                }
-            }
+            // The probe must carry the target itself; the instrument is then the last SNP
+            // whose ID is the target or whose position equals the target's.
+            Some(t) if cis.iter().any(|c| c.k == t) => cis
+                .iter()
+                .rposition(|c| c.k == t || s.bp[c.k] == s.bp[t])
+                .unwrap_or(0),
+            Some(_) => return Ok(ProbeOutcome::TargetAbsent),
             None => {
                 let zd: Vec<f64> = cis.iter().map(|c| c.zd).collect();
                 max_abs_id(&zd)
