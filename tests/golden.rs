@@ -176,3 +176,33 @@ fn heidi_off_without_bfile_matches_and_exits_zero() {
     let ours = std::fs::read_to_string(dir.path().join("out.snp_failed_freq_ck.list")).unwrap();
     assert_eq!(list, ours);
 }
+
+/// `--target-snp` set to a probe's own top cis-eQTL (rs925659175 for ENSG00034789397 in the
+/// reference's default output) must give that probe the same instrument and the same SMR
+/// columns as the default run; the header names the target columns.
+#[test]
+fn target_snp_equal_to_the_top_snp_reproduces_the_smr_columns() {
+    let run = run_case_with("default", &["--target-snp", "rs925659175"]);
+    assert!(
+        run.out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.out.stderr)
+    );
+    let ours = std::fs::read_to_string(run.file("smr")).unwrap();
+    assert!(ours.starts_with("probeID\tProbeChr\tGene\tProbe_bp\ttargetSNP\t"));
+    let pick = |t: &str| -> Vec<String> {
+        t.lines()
+            .find(|l| l.starts_with("ENSG00034789397\t"))
+            .expect("row present")
+            .split('\t')
+            .take(19)
+            .map(str::to_string)
+            .collect()
+    };
+    let exp = expected("default", "out.smr").unwrap();
+    assert_eq!(pick(&exp), pick(&ours));
+    // Every row uses the target as instrument.
+    for l in ours.lines().skip(1) {
+        assert_eq!(l.split('\t').nth(4), Some("rs925659175"));
+    }
+}
