@@ -24,8 +24,13 @@ fn main() -> ExitCode {
         }
     };
     log.info(format!("settings: {cfg:?}"));
-    match fastsmr::pipeline::run(&cfg, &mut log) {
-        Ok(_) => {
+    let result = if cfg.make_besd {
+        fastsmr::pipeline::make_besd(&cfg, &mut log)
+    } else {
+        fastsmr::pipeline::run(&cfg, &mut log).map(|_| ())
+    };
+    match result {
+        Ok(()) => {
             log.info(format!("finished in {:.2} s", log.elapsed_s()));
             if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
                 eprintln!("Error: {e}");
