@@ -678,17 +678,7 @@ pub fn run_trait(
 
     // Allele-frequency check.
     if cfg.freq_check {
-        let mut failed: Vec<FreqFailure> = Vec::new();
-        let checked = freq_check(
-            cfg,
-            out,
-            log,
-            esi,
-            &gwas,
-            &mut matched,
-            geno.as_mut(),
-            &mut failed,
-        );
+        let (failed, checked) = freq_check(cfg, out, log, esi, &gwas, &mut matched, geno.as_mut());
         for f in &failed {
             report.push(
                 &f.snp,
@@ -878,6 +868,21 @@ fn retain_matched(m: &mut MatchResult, keep: &[bool]) {
 /// The allele-frequency consistency check (data-spec/harmonise.md §freq): fills
 /// `<out>.snp_failed_freq_ck.list`, removes failing SNPs, stops when too many fail.
 fn freq_check(
+    cfg: &Config,
+    out: &Path,
+    log: &mut RunLog,
+    esi: &[EsiRecord],
+    gwas: &GwasData,
+    matched: &mut MatchResult,
+    geno: Option<&mut Genotypes>,
+) -> (Vec<FreqFailure>, Result<()>) {
+    let mut failures: Vec<FreqFailure> = Vec::new();
+    let result = freq_check_inner(cfg, out, log, esi, gwas, matched, geno, &mut failures);
+    (failures, result)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn freq_check_inner(
     cfg: &Config,
     out: &Path,
     log: &mut RunLog,
