@@ -18,6 +18,9 @@ pub struct Cli {
     /// SMR and HEIDI settings.
     #[command(flatten)]
     pub heidi: HeidiArgs,
+    /// Harmonisation extensions (off by default).
+    #[command(flatten)]
+    pub harmonise: HarmoniseArgs,
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -30,12 +33,48 @@ pub struct InputArgs {
     /// PLINK 1 binary LD reference prefix (.bed/.bim/.fam); needed unless --heidi-off.
     #[arg(long, value_name = "PREFIX")]
     pub bfile: Option<PathBuf>,
-    /// GWAS summary statistics in GCTA-COJO .ma layout (plain or gzipped).
+    /// GWAS summary statistics, plain or gzipped: GCTA-COJO .ma, GWAS-SSF, PLINK 2 .glm,
+    /// REGENIE, BOLT-LMM or SAIGE, recognised from the header (the log names the layout).
+    /// Required unless --make-besd.
     #[arg(long, value_name = "FILE")]
-    pub gwas_summary: PathBuf,
-    /// eQTL summary data: BESD prefix (.besd/.esi/.epi).
-    #[arg(long, value_name = "PREFIX")]
+    pub gwas_summary: Option<PathBuf>,
+    /// Name the GWAS columns by hand (overrides the detected layout), e.g.
+    /// snp=ID,a1=ALLELE1,a2=ALLELE0,freq=A1FREQ,b=BETA,se=SE,p=P,n=N. Roles: snp a1 (effect
+    /// allele) a2 freq b or (odds ratio, logged) se p log10p (-log10 p) n chr bp test.
+    #[arg(long, value_name = "ROLE=COLUMN,...")]
+    pub gwas_columns: Option<String>,
+    /// eQTL summary data: a BESD prefix (.besd/.esi/.epi, each plain or .gz), a directory
+    /// holding one .besd/.esi/.epi (each optionally .gz), or a tar archive (plain or gzipped)
+    /// such as eQTLGen's cis-eQTL-SMR_20191212.tar.gz, streamed without unpacking to disk.
+    #[arg(long, value_name = "PREFIX|DIR|TARBALL")]
     pub beqtl_summary: PathBuf,
+    /// eQTLGen allele-frequency file (SNP hg19_chr hg19_pos AlleleA AlleleB ... AlleleB_all).
+    /// Alleles are matched to each eQTL's A1/A2 and the frequency oriented to A1; see
+    /// --eqtlgen-freq-mode for where it is used. Mismatches go to <OUT>.harmonise.tsv.
+    #[arg(long, value_name = "FILE")]
+    pub eqtlgen_freq: Option<PathBuf>,
+    /// Where the --eqtlgen-freq frequency is used: fill = only SNPs whose .esi frequency is
+    /// missing (default; results equal the reference wherever the .esi has one); replace =
+    /// every SNP whose alleles match (changes the frequency check and the --heidi-off Freq).
+    #[arg(long, value_name = "fill|replace", default_value = "fill",
+          value_parser = ["fill", "replace"])]
+    pub eqtlgen_freq_mode: String,
+}
+
+/// Harmonisation extensions the reference lacks; off by default so results match it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Harmonisation extensions")]
+pub struct HarmoniseArgs {
+    /// Accept GWAS alleles that are the complement of the eQTL's (other strand). A/T and C/G
+    /// SNPs are kept only when the GWAS and eQTL frequencies settle the strand (both known and
+    /// outside 0.4-0.6); otherwise dropped as strand-ambiguous.
+    #[arg(long)]
+    pub strand_flip: bool,
+    /// How GWAS rows are joined to eQTL SNPs: id (the reference's way) or chrpos (chromosome,
+    /// position and alleles, for GWAS files whose IDs differ; needs chr/bp columns).
+    #[arg(long, value_name = "id|chrpos", default_value = "id",
+          value_parser = ["id", "chrpos"])]
+    pub match_by: String,
 }
 
 /// SNP, probe and individual filters.
@@ -134,9 +173,16 @@ pub struct HeidiArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.snp_failed_freq_ck.list.
+    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.harmonise.tsv,
+    /// <OUT>.snp_failed_freq_ck.list.
     #[arg(long, default_value = "smr", value_name = "PREFIX")]
     pub out: PathBuf,
+    /// Convert --beqtl-summary (tarball, gzipped members, directory) into a plain BESD
+    /// <OUT>.besd/.esi/.epi that later runs memory-map. A format conversion only: layout,
+    /// stored order and every value are kept (unlike the reference's --make-besd, which
+    /// selects cis/trans entries). --gwas-summary and --bfile are not needed.
+    #[arg(long)]
+    pub make_besd: bool,
     /// Number of threads for the per-probe work (results do not depend on it).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub thread_num: usize,

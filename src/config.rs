@@ -3,6 +3,8 @@
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
+use crate::io::freq::FreqMode;
+use crate::io::gwas_columns::ColumnOverride;
 use crate::types::{Chrom, CHROM_X, CHROM_Y};
 use std::path::{Path, PathBuf};
 
@@ -46,8 +48,20 @@ pub struct BfilePaths {
 pub struct Config {
     /// LD reference; `None` with `--heidi-off` (ignored then even if given, as the reference).
     pub bfile: Option<BfilePaths>,
-    /// GWAS summary file.
+    /// GWAS summary file (empty with `--make-besd`).
     pub gwas: PathBuf,
+    /// `--make-besd`: convert the eQTL input to a plain BESD and stop.
+    pub make_besd: bool,
+    /// `--gwas-columns`.
+    pub gwas_columns: Option<ColumnOverride>,
+    /// `--eqtlgen-freq`.
+    pub eqtlgen_freq: Option<PathBuf>,
+    /// `--eqtlgen-freq-mode`.
+    pub eqtlgen_freq_mode: FreqMode,
+    /// `--strand-flip`.
+    pub strand_flip: bool,
+    /// `--match-by chrpos`.
+    pub match_by_chrpos: bool,
     /// eQTL BESD files.
     pub besd: BesdPaths,
     /// Output prefix.
@@ -210,7 +224,45 @@ impl Config {
             return Err(Error::Config("--thread-num must be at least 1".into()));
         }
         let heidi = !h.heidi_off;
-        let bfile = match (&cli.inputs.bfile, heidi) {
+        let make_besd = o.make_besd;
+        if make_besd {
+            let filters = [
+                (f.extract_snp.is_some(), "--extract-snp"),
+                (f.exclude_snp.is_some(), "--exclude-snp"),
+                (f.extract_probe.is_some(), "--extract-probe"),
+                (f.exclude_probe.is_some(), "--exclude-probe"),
+                (f.chr.is_some(), "--chr"),
+                (f.probe_chr.is_some(), "--probe-chr"),
+                (f.snp_chr.is_some(), "--snp-chr"),
+                (cli.inputs.eqtlgen_freq.is_some(), "--eqtlgen-freq"),
+            ];
+            if let Some((_, name)) = filters.iter().find(|(on, _)| *on) {
+                return Err(Error::Config(format!(
+                    "{name} cannot be combined with --make-besd, which converts the whole input \
+                     unchanged"
+                )));
+            }
+        }
+        let gwas = match (&cli.inputs.gwas_summary, make_besd) {
+            (Some(p), _) => p.clone(),
+            (None, true) => PathBuf::new(),
+            (None, false) => {
+                return Err(Error::Config(
+                    "--gwas-summary is required (unless --make-besd)".into(),
+                ))
+            }
+        };
+        let gwas_columns = cli
+            .inputs
+            .gwas_columns
+            .as_deref()
+            .map(ColumnOverride::parse)
+            .transpose()?;
+        let eqtlgen_freq_mode = match cli.inputs.eqtlgen_freq_mode.as_str() {
+            "replace" => FreqMode::Replace,
+            _ => FreqMode::Fill,
+        };
+        let bfile = match (&cli.inputs.bfile, heidi && !make_besd) {
             (Some(p), true) => Some(BfilePaths::from_prefix(p)),
             (None, true) => {
                 return Err(Error::Config(
@@ -234,7 +286,13 @@ impl Config {
         };
         Ok(Config {
             bfile,
-            gwas: cli.inputs.gwas_summary.clone(),
+            gwas,
+            make_besd,
+            gwas_columns,
+            eqtlgen_freq: cli.inputs.eqtlgen_freq.clone(),
+            eqtlgen_freq_mode,
+            strand_flip: cli.harmonise.strand_flip,
+            match_by_chrpos: cli.harmonise.match_by == "chrpos",
             besd: BesdPaths::from_prefix(&cli.inputs.beqtl_summary),
             out: o.out.clone(),
             maf: f.maf,
@@ -268,6 +326,9 @@ impl Config {
     /// so that a typo fails in milliseconds rather than after the large inputs are read.
     pub fn check_inputs_readable(&self) -> Result<()> {
         let mut files: Vec<&Path> = vec![&self.gwas];
+        if let Some(f) = &self.eqtlgen_freq {
+            files.push(f);
+        }
         if let Some(b) = &self.bfile {
             files.extend([b.bed.as_path(), b.bim.as_path(), b.fam.as_path()]);
         }
@@ -344,6 +405,23 @@ impl Config {
         opt("--keep", path(&self.keep));
         opt("--remove", path(&self.remove));
         opt("--target-snp", self.target_snp.clone());
+        opt("--make-besd", self.make_besd.then(String::new));
+        opt(
+            "--gwas-columns",
+            self.gwas_columns.as_ref().map(|c| format!("{c:?}")),
+        );
+        opt("--eqtlgen-freq", path(&self.eqtlgen_freq));
+        opt(
+            "--eqtlgen-freq-mode",
+            self.eqtlgen_freq
+                .as_ref()
+                .map(|_| format!("{:?}", self.eqtlgen_freq_mode).to_lowercase()),
+        );
+        opt("--strand-flip", self.strand_flip.then(String::new));
+        opt(
+            "--match-by",
+            self.match_by_chrpos.then(|| "chrpos".to_string()),
+        );
         opt("--thread-num", Some(self.threads.to_string()));
         v
     }

@@ -44,6 +44,8 @@ pub struct MatchedSnp {
     pub bim_swapped: bool,
     /// The GWAS alleles are swapped relative to the eQTL: b negated, freq turned into 1 - f.
     pub gwas_swapped: bool,
+    /// The GWAS alleles are on the other strand (only with `--strand-flip`).
+    pub gwas_strand_flipped: bool,
 }
 
 /// Why a SNP left the analysis during matching (data-spec/harmonise.md §report).
@@ -63,6 +65,8 @@ pub enum DropReason {
     Maf,
     /// Allele frequencies differ by more than `--diff-freq`.
     FreqDifference,
+    /// A/T or C/G SNP whose strand the frequencies cannot settle (only with `--strand-flip`).
+    StrandAmbiguous,
 }
 
 impl DropReason {
@@ -76,6 +80,7 @@ impl DropReason {
             DropReason::AlleleMismatchGwas => "allele mismatch eQTL vs GWAS",
             DropReason::Maf => "MAF at or below --maf in LD reference",
             DropReason::FreqDifference => "allele frequency difference",
+            DropReason::StrandAmbiguous => "strand-ambiguous A/T or C/G SNP",
         }
     }
 }
@@ -105,6 +110,119 @@ fn index_by_id<'a, I: Iterator<Item = (usize, &'a str)>>(it: I) -> HashMap<&'a s
     m
 }
 
+/// Opt-in matching rules the reference lacks (data-spec/harmonise-report.md §3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MatchOptions {
+    /// `--strand-flip`: accept complementary GWAS alleles; settle A/T and C/G SNPs by frequency.
+    pub strand_flip: bool,
+}
+
+/// How the GWAS alleles relate to the eQTL's under [`MatchOptions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GwasAlleles {
+    /// Aligned: `swapped` (b negated) and `strand` (complement taken).
+    Aligned {
+        /// GWAS A1 is the eQTL A2.
+        swapped: bool,
+        /// The GWAS alleles were complemented first.
+        strand: bool,
+    },
+    /// A/T or C/G SNP whose strand the frequencies cannot settle.
+    Ambiguous,
+    /// No relation.
+    Mismatch,
+}
+
+/// Complement of a single-base allele (`None` for anything else).
+fn complement(a: &str) -> Option<&'static str> {
+    match a {
+        "A" => Some("T"),
+        "T" => Some("A"),
+        "C" => Some("G"),
+        "G" => Some("C"),
+        _ => None,
+    }
+}
+
+/// Frequencies within this distance of 0.5 cannot settle the strand of an A/T or C/G SNP.
+pub const PALINDROMIC_FREQ_MARGIN: f64 = 0.1;
+
+/// Compare GWAS alleles with the eQTL's (data-spec/harmonise-report.md §3). Without
+/// `strand_flip` this is [`match_alleles`], as the reference does. With it, complementary
+/// alleles are accepted, and an A/T or C/G SNP is aligned by comparing the GWAS frequency of
+/// its A1 with the eQTL frequency: both must be known and outside 0.5 ± 0.1.
+pub fn match_gwas_alleles(e: &EsiRecord, g: &GwasRecord, opts: &MatchOptions) -> GwasAlleles {
+    let direct = match_alleles(&e.a1, &e.a2, &g.a1, &g.a2);
+    if !opts.strand_flip {
+        return match direct {
+            AlleleMatch::Same => GwasAlleles::Aligned {
+                swapped: false,
+                strand: false,
+            },
+            AlleleMatch::Swapped => GwasAlleles::Aligned {
+                swapped: true,
+                strand: false,
+            },
+            AlleleMatch::Mismatch => GwasAlleles::Mismatch,
+        };
+    }
+    let palindromic = complement(&e.a1) == Some(e.a2.as_str());
+    if palindromic {
+        if direct == AlleleMatch::Mismatch {
+            return GwasAlleles::Mismatch;
+        }
+        let settled = |f: Option<f64>| f.filter(|v| (v - 0.5).abs() > PALINDROMIC_FREQ_MARGIN);
+        let (Some(gf), Some(ef)) = (settled(g.freq), settled(e.freq.map(f64::from))) else {
+            return GwasAlleles::Ambiguous;
+        };
+        // Frequencies on the same side of 0.5 when the GWAS A1 is the eQTL A1.
+        let same_side = (gf - 0.5) * (ef - 0.5) > 0.0;
+        let written_same = direct == AlleleMatch::Same;
+        return if written_same == same_side {
+            // Consistent as written: same strand.
+            GwasAlleles::Aligned {
+                swapped: !written_same,
+                strand: false,
+            }
+        } else {
+            // Consistent only on the other strand, where A1 and A2 trade places.
+            GwasAlleles::Aligned {
+                swapped: written_same,
+                strand: true,
+            }
+        };
+    }
+    match direct {
+        AlleleMatch::Same => {
+            return GwasAlleles::Aligned {
+                swapped: false,
+                strand: false,
+            }
+        }
+        AlleleMatch::Swapped => {
+            return GwasAlleles::Aligned {
+                swapped: true,
+                strand: false,
+            }
+        }
+        AlleleMatch::Mismatch => {}
+    }
+    let (Some(c1), Some(c2)) = (complement(&g.a1), complement(&g.a2)) else {
+        return GwasAlleles::Mismatch;
+    };
+    match match_alleles(&e.a1, &e.a2, c1, c2) {
+        AlleleMatch::Same => GwasAlleles::Aligned {
+            swapped: false,
+            strand: true,
+        },
+        AlleleMatch::Swapped => GwasAlleles::Aligned {
+            swapped: true,
+            strand: true,
+        },
+        AlleleMatch::Mismatch => GwasAlleles::Mismatch,
+    }
+}
+
 /// Three-way matching in `.bim` order (data-spec/harmonise.md §three-way).
 ///
 /// `esi_keep` and `bim_keep` are the indexes that survived the SNP filters.
@@ -114,6 +232,18 @@ pub fn match_three_way(
     esi_keep: &[usize],
     bim: &[BimRecord],
     bim_keep: &[usize],
+) -> MatchResult {
+    match_three_way_with(gwas, esi, esi_keep, bim, bim_keep, &MatchOptions::default())
+}
+
+/// [`match_three_way`] with opt-in rules.
+pub fn match_three_way_with(
+    gwas: &[GwasRecord],
+    esi: &[EsiRecord],
+    esi_keep: &[usize],
+    bim: &[BimRecord],
+    bim_keep: &[usize],
+    opts: &MatchOptions,
 ) -> MatchResult {
     let gwas_ix = index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str())));
     let esi_ix = index_by_id(esi_keep.iter().map(|&i| (i, esi[i].snp.as_str())));
@@ -129,23 +259,32 @@ pub fn match_three_way(
         };
         let (e1, e2) = (esi[e].a1.as_str(), esi[e].a2.as_str());
         let ref_match = match_alleles(e1, e2, &r.a1, &r.a2);
-        let gwas_match = match_alleles(e1, e2, &gwas[g].a1, &gwas[g].a2);
+        let gwas_match = match_gwas_alleles(&esi[e], &gwas[g], opts);
         if ref_match == AlleleMatch::Mismatch {
             out.dropped
                 .push((DropReason::AlleleMismatchReference, r.snp.clone()));
             continue;
         }
-        if gwas_match == AlleleMatch::Mismatch {
-            out.dropped
-                .push((DropReason::AlleleMismatchGwas, r.snp.clone()));
-            continue;
-        }
+        let (swapped, strand) = match gwas_match {
+            GwasAlleles::Aligned { swapped, strand } => (swapped, strand),
+            GwasAlleles::Mismatch => {
+                out.dropped
+                    .push((DropReason::AlleleMismatchGwas, r.snp.clone()));
+                continue;
+            }
+            GwasAlleles::Ambiguous => {
+                out.dropped
+                    .push((DropReason::StrandAmbiguous, r.snp.clone()));
+                continue;
+            }
+        };
         out.snps.push(MatchedSnp {
             esi: e,
             gwas: g,
             bim: Some(b),
             bim_swapped: ref_match == AlleleMatch::Swapped,
-            gwas_swapped: gwas_match == AlleleMatch::Swapped,
+            gwas_swapped: swapped,
+            gwas_strand_flipped: strand,
         });
     }
     out
@@ -154,22 +293,36 @@ pub fn match_three_way(
 /// Two-way GWAS/eQTL matching in `.esi` order, used with `--heidi-off`
 /// (data-spec/harmonise.md §two-way).
 pub fn match_two_way(gwas: &[GwasRecord], esi: &[EsiRecord], esi_keep: &[usize]) -> MatchResult {
+    match_two_way_with(gwas, esi, esi_keep, &MatchOptions::default())
+}
+
+/// [`match_two_way`] with opt-in rules.
+pub fn match_two_way_with(
+    gwas: &[GwasRecord],
+    esi: &[EsiRecord],
+    esi_keep: &[usize],
+    opts: &MatchOptions,
+) -> MatchResult {
     let gwas_ix = index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str())));
     let mut out = MatchResult::default();
     for &e in esi_keep {
         let Some(&g) = gwas_ix.get(esi[e].snp.as_str()) else {
             continue;
         };
-        match match_alleles(&esi[e].a1, &esi[e].a2, &gwas[g].a1, &gwas[g].a2) {
-            AlleleMatch::Mismatch => out
+        match match_gwas_alleles(&esi[e], &gwas[g], opts) {
+            GwasAlleles::Mismatch => out
                 .dropped
                 .push((DropReason::AlleleMismatchGwas, esi[e].snp.clone())),
-            m => out.snps.push(MatchedSnp {
+            GwasAlleles::Ambiguous => out
+                .dropped
+                .push((DropReason::StrandAmbiguous, esi[e].snp.clone())),
+            GwasAlleles::Aligned { swapped, strand } => out.snps.push(MatchedSnp {
                 esi: e,
                 gwas: g,
                 bim: None,
                 bim_swapped: false,
-                gwas_swapped: m == AlleleMatch::Swapped,
+                gwas_swapped: swapped,
+                gwas_strand_flipped: strand,
             }),
         }
     }
@@ -265,9 +418,126 @@ impl FreqTriple {
     }
 }
 
+/// `--match-by chrpos` (data-spec/harmonise-report.md §3): give each GWAS row with a
+/// chromosome and position the ID of the eQTL SNP (among `esi_keep`) at that position whose
+/// alleles match (as [`match_gwas_alleles`] decides), so the ID-based matching that follows
+/// joins them. A row keeps its ID when it already equals the eQTL's or when another GWAS row
+/// has that ID. Returns (old ID, new ID) of every renamed row.
+pub fn rename_by_chrpos(
+    gwas: &mut [GwasRecord],
+    esi: &[EsiRecord],
+    esi_keep: &[usize],
+    opts: &MatchOptions,
+) -> Vec<(String, String)> {
+    let mut at: HashMap<(crate::types::Chrom, crate::types::Bp), Vec<usize>> = HashMap::new();
+    for &i in esi_keep {
+        at.entry((esi[i].chr, esi[i].bp)).or_default().push(i);
+    }
+    let mut taken: std::collections::HashSet<String> = gwas.iter().map(|g| g.snp.clone()).collect();
+    let mut renamed = Vec::new();
+    for g in gwas.iter_mut() {
+        let (Some(c), Some(bp)) = (g.chr, g.bp) else {
+            continue;
+        };
+        let Some(cands) = at.get(&(c, bp)) else {
+            continue;
+        };
+        let Some(&i) = cands.iter().find(|&&i| {
+            matches!(
+                match_gwas_alleles(&esi[i], g, opts),
+                GwasAlleles::Aligned { .. }
+            )
+        }) else {
+            continue;
+        };
+        let id = &esi[i].snp;
+        if *id == g.snp || taken.contains(id) {
+            continue;
+        }
+        taken.insert(id.clone());
+        let old = std::mem::replace(&mut g.snp, id.clone());
+        renamed.push((old, id.clone()));
+    }
+    renamed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn esi_rec(snp: &str, a1: &str, a2: &str, freq: Option<f32>) -> EsiRecord {
+        EsiRecord {
+            chr: 1,
+            snp: snp.into(),
+            bp: 100,
+            a1: a1.into(),
+            a2: a2.into(),
+            freq,
+        }
+    }
+
+    fn gwas_rec(snp: &str, a1: &str, a2: &str, freq: Option<f64>) -> GwasRecord {
+        GwasRecord {
+            snp: snp.into(),
+            a1: a1.into(),
+            a2: a2.into(),
+            freq,
+            b: Some(0.1),
+            se: Some(0.01),
+            p: Some(0.5),
+            n: None,
+            chr: Some(1),
+            bp: Some(100),
+        }
+    }
+
+    #[test]
+    fn strand_flip_is_opt_in_and_settles_palindromes_by_frequency() {
+        let on = MatchOptions { strand_flip: true };
+        let off = MatchOptions::default();
+        let al = |swapped, strand| GwasAlleles::Aligned { swapped, strand };
+        let e = esi_rec("rs1", "A", "G", Some(0.2));
+        // Complement T/C of A/G: mismatch by default, same orientation with --strand-flip.
+        let g = gwas_rec("rs1", "T", "C", Some(0.2));
+        assert_eq!(match_gwas_alleles(&e, &g, &off), GwasAlleles::Mismatch);
+        assert_eq!(match_gwas_alleles(&e, &g, &on), al(false, true));
+        let g = gwas_rec("rs1", "C", "T", Some(0.8));
+        assert_eq!(match_gwas_alleles(&e, &g, &on), al(true, true));
+        // Palindromic A/T: default matches as written; with the flag, frequency decides.
+        let e = esi_rec("rs2", "A", "T", Some(0.2));
+        let g = gwas_rec("rs2", "A", "T", Some(0.8));
+        assert_eq!(match_gwas_alleles(&e, &g, &off), al(false, false));
+        assert_eq!(match_gwas_alleles(&e, &g, &on), al(true, true));
+        let g = gwas_rec("rs2", "A", "T", Some(0.15));
+        assert_eq!(match_gwas_alleles(&e, &g, &on), al(false, false));
+        let g = gwas_rec("rs2", "T", "A", Some(0.85));
+        assert_eq!(match_gwas_alleles(&e, &g, &on), al(true, false));
+        let g = gwas_rec("rs2", "A", "T", Some(0.45));
+        assert_eq!(match_gwas_alleles(&e, &g, &on), GwasAlleles::Ambiguous);
+        let g = gwas_rec("rs2", "A", "T", None);
+        assert_eq!(match_gwas_alleles(&e, &g, &on), GwasAlleles::Ambiguous);
+        let g = gwas_rec("rs2", "A", "C", Some(0.2));
+        assert_eq!(match_gwas_alleles(&e, &g, &on), GwasAlleles::Mismatch);
+    }
+
+    #[test]
+    fn chrpos_renames_only_matching_alleles() {
+        let esi = vec![
+            esi_rec("rs1", "A", "G", None),
+            esi_rec("rs2", "C", "T", None),
+        ];
+        let mut g = vec![
+            gwas_rec("1:100_A_G", "G", "A", None), // rs1 (swapped alleles)
+            gwas_rec("x", "C", "A", None),         // no allele match at 1:100
+            gwas_rec("rs1", "A", "G", None),       // already rs1: kept
+        ];
+        let r = rename_by_chrpos(&mut g, &esi, &[0], &MatchOptions::default());
+        assert!(r.is_empty(), "rs1 is taken by the third row: {r:?}");
+        g.pop();
+        let r = rename_by_chrpos(&mut g, &esi, &[0, 1], &MatchOptions::default());
+        assert_eq!(r, [("1:100_A_G".to_string(), "rs1".to_string())]);
+        assert_eq!(g[1].snp, "x");
+    }
 
     fn triple(r: Option<f64>, g: Option<f64>, e: Option<f64>) -> FreqTriple {
         FreqTriple {
@@ -298,6 +568,8 @@ mod tests {
             se: Some(0.01),
             p: Some(0.5),
             n: None,
+            chr: None,
+            bp: None,
         };
         let once = align_gwas(&g, true);
         assert_eq!(once.b, Some(-0.25));
@@ -321,6 +593,8 @@ mod tests {
             se: Some(1.0),
             p: Some(0.3),
             n: None,
+            chr: None,
+            bp: None,
         };
         assert_eq!(align_gwas(&g, true).freq, Some(0.0));
         g.freq = None;

@@ -18,5 +18,6 @@ pub mod ld;
 pub mod log;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod stats;
 pub mod types;

@@ -27,11 +27,14 @@ fn main() -> ExitCode {
     for line in cfg.describe() {
         log.info(line);
     }
-    let result = cfg
-        .check_inputs_readable()
-        .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log));
+    let result = if cfg.make_besd {
+        fastsmr::pipeline::make_besd(&cfg, &mut log)
+    } else {
+        cfg.check_inputs_readable()
+            .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
+    };
     match result {
-        Ok(_) => {
+        Ok(()) => {
             log.info(format!("finished in {:.2} s", log.elapsed_s()));
             if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
                 eprintln!("Error: {e}");

@@ -4,12 +4,17 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    align_gwas, match_three_way, match_two_way, AlignedGwas, DropReason, FreqTriple, MatchResult,
+    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, AlignedGwas,
+    DropReason, FreqTriple, MatchOptions, MatchResult,
 };
+use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
-use crate::io::epi::{read_epi, EpiRecord};
-use crate::io::esi::{read_esi, EsiRecord};
-use crate::io::gwas::{read_ma, GwasData};
+use crate::io::epi::EpiRecord;
+use crate::io::eqtl_source::EqtlSource;
+use crate::io::esi::EsiRecord;
+use crate::io::freq::{apply_to_esi, FreqMode};
+use crate::io::gwas::GwasData;
+use crate::io::gwas_columns::{read_gwas, GwasLayout};
 use crate::io::lists::{read_id_list, read_individual_list};
 use crate::io::plink::{read_bim, read_fam, BedFile, BimRecord};
 use crate::ld::Genotypes;
@@ -17,6 +22,7 @@ use crate::log::RunLog;
 use crate::output::atomic::write_atomic;
 use crate::output::format::push_g6;
 use crate::output::smr::{SmrRow, SMR_HEADER, SMR_HEADER_TARGET};
+use crate::report::HarmoniseReport;
 use crate::stats::dist::{chi_val, chisq1_tail};
 use crate::stats::heidi::{heidi_new, heidi_original, HeidiOutcome, HeidiParams, HeidiSnp};
 use crate::stats::smr::{max_abs_id, smr_test};
@@ -272,26 +278,51 @@ pub struct EqtlData {
     pub probes: Vec<usize>,
     /// The BESD values.
     pub besd: BesdFile,
+    /// Where they came from.
+    pub source: EqtlSource,
+    /// Report rows from reading the eQTL side (`--eqtlgen-freq` mismatches).
+    pub report: HarmoniseReport,
 }
 
 /// Read the eQTL data and apply the SNP and probe filters (data-spec/algorithm.md §filters).
+/// A plain `.besd` is memory-mapped; a gzipped one or an archive member is streamed keeping
+/// only the kept probes and SNPs (data-spec/eqtlgen-tarball.md §3).
 pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     log.info(format!(
-        "Reading eQTL SNP information from {}",
-        cfg.besd.esi.display()
+        "Reading eQTL SNP and probe information from {}",
+        cfg.besd.prefix.display()
     ));
-    let esi = read_esi(&cfg.besd.esi)?;
+    let (source, mut esi, epi) = EqtlSource::open_tables(&cfg.besd.prefix)?;
+    log.info(format!("  eQTL data: {}", source.describe()));
+    let mut report = HarmoniseReport::default();
+    if let Some(path) = &cfg.eqtlgen_freq {
+        log.info(format!(
+            "Reading eQTLGen allele frequencies from {} (mode {})",
+            path.display(),
+            match cfg.eqtlgen_freq_mode {
+                FreqMode::Fill => "fill: used only where the .esi frequency is missing",
+                FreqMode::Replace => "replace: used for every SNP whose alleles match",
+            }
+        ));
+        let a = apply_to_esi(path, &mut esi, cfg.eqtlgen_freq_mode, &mut report)?;
+        log.info(format!(
+            "  {} rows: {} not in the eQTL data; {} with AlleleB = eQTL A1, {} with AlleleA = \
+             eQTL A1 (frequency turned into 1 - f); {} allele mismatches (not used, listed in \
+             the harmonisation report); {} without a usable frequency",
+            a.rows, a.not_in_eqtl, a.b_is_a1, a.a_is_a1, a.mismatched, a.freq_missing
+        ));
+        log.info(format!(
+            "  {} .esi frequencies filled, {} replaced; where both exist {} agree to the file's \
+             precision and {} do not (largest difference {:.6})",
+            a.filled, a.replaced, a.agree, a.disagree, a.max_difference
+        ));
+    }
     let esi_keep = esi_filter(cfg, &esi)?;
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
         esi.len(),
         esi_keep.len()
     ));
-    log.info(format!(
-        "Reading eQTL probe information from {}",
-        cfg.besd.epi.display()
-    ));
-    let epi = read_epi(&cfg.besd.epi)?;
     let mut probes: Vec<usize> = (0..epi.len())
         .filter(|&p| cfg.probe_chr.is_none_or(|c| epi[p].chr == c))
         .collect();
@@ -316,19 +347,60 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
         epi.len(),
         probes.len()
     ));
+    let mut snp_mask = vec![false; esi.len()];
+    for &i in &esi_keep {
+        snp_mask[i] = true;
+    }
+    let mut probe_mask = vec![false; epi.len()];
+    for &p in &probes {
+        probe_mask[p] = true;
+    }
+    let keep = Keep {
+        probes: &probe_mask,
+        snps: &snp_mask,
+    };
     log.info(format!(
         "Opening eQTL summary data {}",
-        cfg.besd.besd.display()
+        source.label(crate::io::eqtl_source::Part::Besd).display()
     ));
-    let besd = BesdFile::open(&cfg.besd.besd, esi.len(), epi.len())?;
-    log.info(format!("  layout {:?}", besd.layout()));
+    let besd = source.open_besd(esi.len(), epi.len(), keep)?;
+    match besd.n_entries_in_memory() {
+        Some(n) => log.info(format!(
+            "  layout {:?}; streamed, {n} (SNP, probe) entries of the kept probes and SNPs held in memory",
+            besd.layout()
+        )),
+        None => log.info(format!("  layout {:?} (memory-mapped)", besd.layout())),
+    }
     Ok(EqtlData {
         esi,
         esi_keep,
         epi,
         probes,
         besd,
+        source,
+        report,
     })
+}
+
+/// `--make-besd`: convert the eQTL input into a plain BESD at `<out>.{besd,esi,epi}`
+/// (data-spec/eqtlgen-tarball.md §4).
+pub fn make_besd(cfg: &Config, log: &mut RunLog) -> Result<()> {
+    log.info(format!(
+        "Converting {} into a plain BESD {}.{{besd,esi,epi}}",
+        cfg.besd.prefix.display(),
+        cfg.out.display()
+    ));
+    let c = crate::io::eqtl_source::convert_to_plain(&cfg.besd.prefix, &cfg.out)?;
+    log.info(format!("  from {}", c.source.describe()));
+    log.info(format!(
+        "  {} SNPs, {} probes, layout {:?}, {} bytes of .besd; saved in {}",
+        c.n_snps,
+        c.n_probes,
+        c.layout,
+        c.besd_bytes,
+        out_path(&cfg.out, "besd").display()
+    ));
+    Ok(())
 }
 
 /// The LD reference, read once per run: individuals kept, SNPs kept, and the packed genotypes.
@@ -431,13 +503,99 @@ pub fn run_trait(
         "Reading GWAS summary data from {}",
         gwas_path.display()
     ));
-    let gwas: GwasData = read_ma(gwas_path)?;
-    log.info(format!(
-        "  {} SNPs read; {} with frequency NA; {} rows flagged (kept out of the tests)",
-        gwas.records.len(),
-        gwas.n_freq_na,
-        gwas.flagged.len()
-    ));
+    let read = read_gwas(gwas_path, cfg.gwas_columns.as_ref())?;
+    let mut gwas: GwasData = read.data;
+    log.info(format!("  layout: {}", read.layout.name()));
+    if read.layout == GwasLayout::Ma {
+        log.info(format!(
+            "  {} SNPs read; {} with frequency NA; {} rows flagged (kept out of the tests)",
+            gwas.records.len(),
+            gwas.n_freq_na,
+            gwas.flagged.len()
+        ));
+    } else {
+        log.info(format!(
+            "  {} SNPs read; {} with frequency NA; {} rows skipped for unusable values (listed \
+             in the harmonisation report)",
+            gwas.records.len(),
+            gwas.n_freq_na,
+            gwas.skipped.len()
+        ));
+    }
+    if !read.has_freq {
+        log.info(
+            "  the GWAS file has no frequency column: GWAS frequencies are missing, so the \
+             frequency check compares the LD reference with the eQTL frequencies (.esi, or \
+             --eqtlgen-freq) only",
+        );
+    }
+    let mut report = HarmoniseReport::default();
+    report.extend(&eqtl.report);
+    for f in &gwas.flagged {
+        if f.reason.starts_with("duplicate SNP ID") {
+            report.push(
+                &f.id,
+                "gwas",
+                "renamed",
+                "duplicate ID",
+                format!("line {}: {}", f.line, f.reason),
+            );
+        } else {
+            report.push(
+                &f.id,
+                "gwas",
+                "dropped",
+                "bad value",
+                format!(
+                    "line {}: {} (kept for the reference's counts, never tested)",
+                    f.line, f.reason
+                ),
+            );
+        }
+    }
+    for f in &gwas.skipped {
+        report.push(
+            &f.id,
+            "gwas",
+            "dropped",
+            "bad value",
+            format!("line {}: {}", f.line, f.reason),
+        );
+    }
+    let opts = MatchOptions {
+        strand_flip: cfg.strand_flip,
+    };
+    if cfg.match_by_chrpos {
+        if !read.has_chrpos {
+            return Err(Error::Config(format!(
+                "--match-by chrpos needs chromosome and position columns, and {} has none \
+                 (name them with --gwas-columns chr=..,bp=..)",
+                gwas_path.display()
+            )));
+        }
+        let renamed = rename_by_chrpos(&mut gwas.records, esi, &eqtl.esi_keep, &opts);
+        log.info(format!(
+            "  --match-by chrpos: {} GWAS SNPs took the ID of the eQTL SNP at the same position \
+             with matching alleles",
+            renamed.len()
+        ));
+        for (old, new) in renamed {
+            report.push(
+                &new,
+                "gwas",
+                "renamed",
+                "matched by chr:pos",
+                format!("GWAS ID {old}"),
+            );
+        }
+    }
+    if cfg.strand_flip {
+        log.info(
+            "  --strand-flip: complementary GWAS alleles accepted; A/T and C/G SNPs aligned by \
+             frequency or dropped as strand-ambiguous",
+        );
+    }
+    report_not_found(&mut report, &gwas, esi, &eqtl.esi_keep, reference);
 
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
@@ -453,9 +611,17 @@ pub fn run_trait(
                     gwas_path.display()
                 )));
             }
-            let m = match_three_way(&gwas.records, esi, &eqtl.esi_keep, &r.bim, &r.bim_keep);
+            let m = match_three_way_with(
+                &gwas.records,
+                esi,
+                &eqtl.esi_keep,
+                &r.bim,
+                &r.bim_keep,
+                &opts,
+            );
             log_match(log, &m);
             if m.snps.is_empty() {
+                write_report(&mut report, &gwas, esi, reference, &m, out, log)?;
                 return Err(Error::Analysis(
                     "no SNP is common to the GWAS data, the eQTL data and the LD reference \
                      with consistent alleles"
@@ -471,9 +637,10 @@ pub fn run_trait(
             (m, Some(g))
         }
         None => {
-            let m = match_two_way(&gwas.records, esi, &eqtl.esi_keep);
+            let m = match_two_way_with(&gwas.records, esi, &eqtl.esi_keep, &opts);
             log_match(log, &m);
             if m.snps.is_empty() {
+                write_report(&mut report, &gwas, esi, reference, &m, out, log)?;
                 return Err(Error::Analysis(
                     "no SNP is common to the GWAS data and the eQTL data with consistent alleles"
                         .into(),
@@ -510,8 +677,22 @@ pub fn run_trait(
 
     // Allele-frequency check.
     if cfg.freq_check {
-        freq_check(cfg, out, log, esi, &gwas, &mut matched, geno.as_mut())?;
+        let (failed, checked) = freq_check(cfg, out, log, esi, &gwas, &mut matched, geno.as_mut());
+        for f in &failed {
+            report.push(
+                &f.snp,
+                "gwas",
+                "dropped",
+                "frequency difference",
+                f.detail.clone(),
+            );
+        }
+        if let Err(e) = checked {
+            write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
+            return Err(e);
+        }
     }
+    write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
 
     // Compact SNP table.
     let mut from_esi = vec![u32::MAX; esi.len()];
@@ -693,6 +874,22 @@ fn freq_check(
     gwas: &GwasData,
     matched: &mut MatchResult,
     geno: Option<&mut Genotypes>,
+) -> (Vec<FreqFailure>, Result<()>) {
+    let mut failures: Vec<FreqFailure> = Vec::new();
+    let result = freq_check_inner(cfg, out, log, esi, gwas, matched, geno, &mut failures);
+    (failures, result)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn freq_check_inner(
+    cfg: &Config,
+    out: &Path,
+    log: &mut RunLog,
+    esi: &[EsiRecord],
+    gwas: &GwasData,
+    matched: &mut MatchResult,
+    geno: Option<&mut Genotypes>,
+    failures: &mut Vec<FreqFailure>,
 ) -> Result<()> {
     let with_ref = geno.is_some();
     let triples: Vec<FreqTriple> = matched
@@ -732,6 +929,17 @@ fn freq_check(
         cell(t.eqtl);
         text.push('\n');
         worst.push((t.max_difference(), k));
+        let show = |v: Option<f64>| v.map_or("NA".to_string(), |x| format!("{x:.4}"));
+        failures.push(FreqFailure {
+            snp: e.snp.clone(),
+            detail: format!(
+                "frequency of {}: reference {}, GWAS {}, eQTL {}",
+                e.a1,
+                show(t.reference),
+                show(t.gwas.filter(|&g| g > 0.0)),
+                show(t.eqtl.filter(|&g| g > 0.0))
+            ),
+        });
     }
     write_atomic(&out_path(out, "snp_failed_freq_ck.list"), text.as_bytes())?;
     let n = matched.snps.len();
@@ -754,16 +962,29 @@ fn freq_check(
         let examples: Vec<String> = worst
             .iter()
             .take(5)
-            .map(|&(d, k)| format!("{} (difference {:.3})", esi[matched.snps[k].esi].snp, d))
+            .map(|&(d, k)| {
+                let t = &triples[k];
+                let show = |v: Option<f64>| v.map_or("NA".to_string(), |x| format!("{x:.3}"));
+                format!(
+                    "{} (difference {d:.3}; reference {}, GWAS {}, eQTL {})",
+                    esi[matched.snps[k].esi].snp,
+                    show(t.reference),
+                    show(t.gwas),
+                    show(t.eqtl)
+                )
+            })
             .collect();
+        let ks: Vec<usize> = worst.iter().map(|&(_, k)| k).collect();
+        let (cause, n_cause) = likely_cause(&triples, &ks, cfg.diff_freq);
         return Err(Error::Analysis(format!(
             "the analysis stopped because more than {:.2}% of the SNPs were removed by the allele \
              frequency difference check ({failed} of {n}, {:.2}%). You can change the proportion \
-             threshold by the flag --diff-freq-prop. Largest differences: {}. A common cause is a \
-             GWAS frequency column that describes the other allele.",
+             threshold by the flag --diff-freq-prop. Most common cause ({n_cause} of the {failed} \
+             failing SNPs): {cause}. The five worst: {}. Every failing SNP is listed in {}.",
             cfg.diff_freq_prop * 100.0,
             prop * 100.0,
-            examples.join(", ")
+            examples.join(", "),
+            out_path(out, "snp_failed_freq_ck.list").display()
         )));
     }
     let keep: Vec<bool> = fails.iter().map(|f| !f).collect();
@@ -776,6 +997,212 @@ fn freq_check(
     retain_matched(matched, &keep);
     if let Some(g) = geno {
         g.retain(&keep);
+    }
+    Ok(())
+}
+
+/// One SNP that failed the frequency check, for the harmonisation report.
+struct FreqFailure {
+    snp: String,
+    detail: String,
+}
+
+/// The most common explanation among failing SNPs `ks` (data-spec/harmonise-report.md §4):
+/// the GWAS frequency describes the other allele (1 − f would pass), the GWAS frequency
+/// alone disagrees, or the eQTL frequency disagrees with the LD reference.
+fn likely_cause(triples: &[FreqTriple], ks: &[usize], d: f64) -> (&'static str, usize) {
+    let mut counts = [0usize; 4];
+    for &k in ks {
+        let t = &triples[k];
+        let flipped = FreqTriple {
+            gwas: t.gwas.filter(|&g| g > 0.0).map(|g| 1.0 - g),
+            ..*t
+        };
+        let no_gwas = FreqTriple { gwas: None, ..*t };
+        let no_eqtl = FreqTriple { eqtl: None, ..*t };
+        let i = if t.gwas.is_some_and(|g| g > 0.0) && !flipped.fails(d) {
+            0
+        } else if !no_gwas.fails(d) {
+            1
+        } else if !no_eqtl.fails(d) {
+            2
+        } else {
+            3
+        };
+        counts[i] += 1;
+    }
+    const CAUSES: [&str; 4] = [
+        "the GWAS frequency column describes the other allele (1 - f agrees with the other data)",
+        "the GWAS frequencies disagree with the eQTL and LD-reference ones (another population, \
+         or a wrong column)",
+        "the eQTL (.esi) frequencies disagree with the GWAS and LD reference (check \
+         --eqtlgen-freq orientation or the .esi)",
+        "every data set disagrees (alleles or populations differ)",
+    ];
+    let (i, &n) = counts
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+        .unwrap_or((3, &0));
+    (CAUSES[i], n)
+}
+
+/// Report GWAS SNPs that are absent from the (filtered) eQTL SNPs or from the LD reference.
+/// Rows already reported as unusable are not repeated.
+fn report_not_found(
+    report: &mut HarmoniseReport,
+    gwas: &GwasData,
+    esi: &[EsiRecord],
+    esi_keep: &[usize],
+    reference: Option<&Reference>,
+) {
+    let in_eqtl: HashSet<&str> = esi_keep.iter().map(|&i| esi[i].snp.as_str()).collect();
+    let in_ref: Option<HashSet<&str>> =
+        reference.map(|r| r.bim_keep.iter().map(|&i| r.bim[i].snp.as_str()).collect());
+    for g in &gwas.records {
+        if !g.usable() {
+            continue;
+        }
+        if !in_eqtl.contains(g.snp.as_str()) {
+            report.push(&g.snp, "gwas", "dropped", "not in eQTL data", "");
+        } else if in_ref.as_ref().is_some_and(|s| !s.contains(g.snp.as_str())) {
+            report.push(&g.snp, "gwas", "dropped", "not in reference", "");
+        }
+    }
+}
+
+/// Add the matching outcomes to the report, write `<out>.harmonise.tsv` and log its summary.
+fn write_report(
+    report: &mut HarmoniseReport,
+    gwas: &GwasData,
+    esi: &[EsiRecord],
+    reference: Option<&Reference>,
+    matched: &MatchResult,
+    out: &Path,
+    log: &mut RunLog,
+) -> Result<()> {
+    let esi_ix: std::collections::HashMap<&str, usize> = esi
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, e)| (e.snp.as_str(), i))
+        .collect();
+    let gwas_ix: std::collections::HashMap<&str, usize> = gwas
+        .records
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, g)| (g.snp.as_str(), i))
+        .collect();
+    let bim_ix: Option<std::collections::HashMap<&str, usize>> = reference.map(|r| {
+        r.bim
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, b)| (b.snp.as_str(), i))
+            .collect()
+    });
+    let eqtl_alleles = |id: &str| {
+        esi_ix
+            .get(id)
+            .map_or(String::new(), |&i| format!("{}/{}", esi[i].a1, esi[i].a2))
+    };
+    let gwas_alleles = |id: &str| {
+        gwas_ix.get(id).map_or(String::new(), |&i| {
+            let g = &gwas.records[i];
+            format!("{}/{}", g.a1, g.a2)
+        })
+    };
+    for (reason, id) in &matched.dropped {
+        match reason {
+            DropReason::AlleleMismatchGwas => report.push(
+                id,
+                "gwas",
+                "dropped",
+                "allele mismatch",
+                format!(
+                    "GWAS A1/A2 {} vs eQTL {}",
+                    gwas_alleles(id),
+                    eqtl_alleles(id)
+                ),
+            ),
+            DropReason::AlleleMismatchReference => {
+                let r = match (reference, bim_ix.as_ref().and_then(|m| m.get(id.as_str()))) {
+                    (Some(r), Some(&b)) => format!("{}/{}", r.bim[b].a1, r.bim[b].a2),
+                    _ => String::new(),
+                };
+                report.push(
+                    id,
+                    "reference",
+                    "dropped",
+                    "allele mismatch",
+                    format!("reference A1/A2 {r} vs eQTL {}", eqtl_alleles(id)),
+                )
+            }
+            DropReason::StrandAmbiguous => report.push(
+                id,
+                "gwas",
+                "dropped",
+                "strand-ambiguous",
+                format!(
+                    "GWAS A1/A2 {} vs eQTL {}: frequencies missing or within 0.5 +/- {}",
+                    gwas_alleles(id),
+                    eqtl_alleles(id),
+                    crate::harmonise::PALINDROMIC_FREQ_MARGIN
+                ),
+            ),
+            DropReason::Maf => report.push(
+                id,
+                "reference",
+                "dropped",
+                "MAF",
+                "LD-reference MAF at or below --maf",
+            ),
+            // Reported elsewhere: GWAS SNPs not found, frequency failures with their values.
+            DropReason::NotInEqtl
+            | DropReason::NotInGwas
+            | DropReason::NotInReference
+            | DropReason::FreqDifference => {}
+        }
+    }
+    for s in &matched.snps {
+        if !(s.gwas_swapped || s.gwas_strand_flipped) {
+            continue;
+        }
+        let g = &gwas.records[s.gwas];
+        let e = &esi[s.esi];
+        let (reason, what) = if s.gwas_strand_flipped {
+            (
+                "strand complement",
+                if s.gwas_swapped {
+                    "complemented and swapped: b negated, freq 1 - f"
+                } else {
+                    "complemented"
+                },
+            )
+        } else {
+            ("alleles swapped", "b negated, freq 1 - f")
+        };
+        report.push(
+            &g.snp,
+            "gwas",
+            "flipped",
+            reason,
+            format!(
+                "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}",
+                g.a1, g.a2, e.a1, e.a2
+            ),
+        );
+    }
+    let path = out_path(out, "harmonise.tsv");
+    report.write(&path)?;
+    log.info(format!(
+        "Harmonisation report: {} rows in {}",
+        report.rows.len(),
+        path.display()
+    ));
+    for line in report.summary_lines() {
+        log.info(line);
     }
     Ok(())
 }

@@ -36,6 +36,10 @@ pub struct GwasRecord {
     pub p: Option<f64>,
     /// Sample size; `None` when `NA`.
     pub n: Option<f64>,
+    /// Chromosome, for layouts that have one (never for `.ma`); used by `--match-by chrpos`.
+    pub chr: Option<crate::types::Chrom>,
+    /// Position, for layouts that have one (never for `.ma`).
+    pub bp: Option<crate::types::Bp>,
 }
 
 impl GwasRecord {
@@ -83,6 +87,9 @@ pub struct GwasData {
     pub flagged: Vec<SkippedRow>,
     /// Number of rows whose frequency is `NA`.
     pub n_freq_na: usize,
+    /// Rows left out of `records` because a value is unusable (layouts other than `.ma`;
+    /// data-spec/gwas-layouts.md §4).
+    pub skipped: Vec<SkippedRow>,
 }
 
 /// Read a `.ma` file (plain or gzipped).
@@ -171,6 +178,8 @@ pub fn parse_ma<R: BufRead>(reader: R, path: &Path) -> Result<GwasData> {
             se,
             p,
             n,
+            chr: None,
+            bp: None,
         };
         if let Some(reason) = rec.unusable_reason() {
             data.flagged.push(SkippedRow {
@@ -208,7 +217,9 @@ mod tests {
                 b: Some(0.1),
                 se: Some(0.05),
                 p: Some(0.04),
-                n: Some(1000.0)
+                n: Some(1000.0),
+                chr: None,
+                bp: None
             }]
         );
         assert!(d.flagged.is_empty());

@@ -3,8 +3,11 @@
 
 pub mod besd;
 pub mod epi;
+pub mod eqtl_source;
 pub mod esi;
+pub mod freq;
 pub mod gwas;
+pub mod gwas_columns;
 pub mod lists;
 pub mod plink;
 pub mod source;

@@ -2,6 +2,7 @@
 
 pub mod header;
 pub mod reader;
+pub mod stream;
 pub mod writer;
 
 pub use header::{BesdHeader, BesdLayout};

@@ -89,6 +89,14 @@ pub struct BesdFile {
     n_snps: usize,
     n_probes: usize,
     sparse: Option<SparseIndex>,
+    memory: Option<InMemory>,
+}
+
+/// Entries held in memory (a subset decoded from a stream, data-spec/eqtlgen-tarball.md §3):
+/// probe `p`'s entries are `entries[starts[p]..starts[p + 1]]`.
+struct InMemory {
+    starts: Vec<usize>,
+    entries: Vec<BesdEntry>,
 }
 
 impl std::fmt::Debug for BesdFile {
@@ -246,11 +254,54 @@ impl BesdFile {
             n_snps,
             n_probes,
             sparse,
+            memory: None,
         };
         if let Some(ix) = &file.sparse {
             file.validate_cols(ix)?;
         }
         Ok(file)
+    }
+
+    /// Entries already decoded into memory, e.g. the kept probes of a streamed `.besd`
+    /// (data-spec/eqtlgen-tarball.md §3). `starts` has one more element than there are probes;
+    /// probe `p`'s entries are `entries[starts[p]..starts[p + 1]]`, in the order
+    /// [`BesdFile::read_probe`] would return them for the original file (stored order for
+    /// sparse layouts, `.esi` order for dense ones). `header` is the original file's, so
+    /// [`BesdFile::layout`] still reports the layout the data came from.
+    pub fn from_entries(
+        path: &Path,
+        header: BesdHeader,
+        n_snps: usize,
+        starts: Vec<usize>,
+        entries: Vec<BesdEntry>,
+    ) -> Result<Self> {
+        let bad = |msg: String| Err(Error::format(path, msg));
+        let Some(n_probes) = starts.len().checked_sub(1) else {
+            return bad("no probe offsets".into());
+        };
+        if starts[0] != 0
+            || starts.windows(2).any(|w| w[0] > w[1])
+            || starts[n_probes] != entries.len()
+        {
+            return bad("probe offsets do not partition the entries".into());
+        }
+        if let Some(e) = entries.iter().find(|e| e.snp as usize >= n_snps) {
+            return bad(format!("row id {} beyond the {n_snps} SNPs", e.snp));
+        }
+        Ok(BesdFile {
+            bytes: Bytes::Owned(Vec::new()),
+            path: path.to_path_buf(),
+            header,
+            n_snps,
+            n_probes,
+            sparse: None,
+            memory: Some(InMemory { starts, entries }),
+        })
+    }
+
+    /// Number of entries held in memory (`None` when the file is read from its bytes).
+    pub fn n_entries_in_memory(&self) -> Option<usize> {
+        self.memory.as_ref().map(|m| m.entries.len())
     }
 
     /// Offset number `i` of the sparse `cols` array.
@@ -358,6 +409,10 @@ impl BesdFile {
                     self.n_probes
                 ),
             ));
+        }
+        if let Some(m) = &self.memory {
+            out.extend_from_slice(&m.entries[m.starts[probe]..m.starts[probe + 1]]);
+            return Ok(());
         }
         match &self.sparse {
             None => self.read_dense(probe, out),

@@ -1,0 +1,584 @@
+//! Where the eQTL summary data come from: a BESD prefix (members plain or gzipped), a
+//! directory holding one `.besd/.esi/.epi` (each optionally `.gz`), or a tar archive (plain
+//! or gzipped) such as eQTLGen's `cis-eQTL-SMR_20191212.tar.gz`
+//! (data-spec/eqtlgen-tarball.md).
+//!
+//! A tar archive is streamed, never unpacked to disk: pass 1 reads the `.esi` and `.epi`
+//! members (whatever their order in the archive); pass 2 streams the `.besd` member through
+//! [`read_filtered`], keeping only the probes and SNPs the run needs.
+
+use crate::error::{Error, Result};
+use crate::io::besd::stream::{read_filtered, Keep};
+use crate::io::besd::BesdFile;
+use crate::io::epi::{parse_epi, EpiRecord};
+use crate::io::esi::{parse_esi, EsiRecord};
+use crate::io::source::GZIP_MAGIC;
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Buffer for streamed members.
+const STREAM_BUFFER: usize = 1 << 20;
+
+/// The three parts of a BESD triplet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `.besd`: the values.
+    Besd,
+    /// `.esi`: the SNPs.
+    Esi,
+    /// `.epi`: the probes.
+    Epi,
+}
+
+impl Part {
+    /// The three parts, in the order they are listed in messages.
+    pub const ALL: [Part; 3] = [Part::Besd, Part::Esi, Part::Epi];
+
+    /// The file extension without dot.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Part::Besd => "besd",
+            Part::Esi => "esi",
+            Part::Epi => "epi",
+        }
+    }
+
+    /// Which part a file or member name is, by suffix `.besd`, `.esi`, `.epi`, each optionally
+    /// followed by `.gz` (data-spec/eqtlgen-tarball.md §2).
+    pub fn of_name(name: &str) -> Option<Part> {
+        let base = name.strip_suffix(".gz").unwrap_or(name);
+        Part::ALL
+            .into_iter()
+            .find(|p| base.ends_with(&format!(".{}", p.ext())))
+    }
+}
+
+/// The eQTL input, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EqtlSource {
+    /// Three files (each plain or gzipped, detected by content).
+    Files {
+        /// `.besd` or `.besd.gz`.
+        besd: PathBuf,
+        /// `.esi` or `.esi.gz`.
+        esi: PathBuf,
+        /// `.epi` or `.epi.gz`.
+        epi: PathBuf,
+    },
+    /// Members of a tar archive (the archive plain or gzipped, each member plain or gzipped).
+    Tar {
+        /// The archive.
+        path: PathBuf,
+        /// Member names of the `.besd`, `.esi` and `.epi`.
+        besd: String,
+        /// `.esi` member.
+        esi: String,
+        /// `.epi` member.
+        epi: String,
+    },
+}
+
+fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Does the file start with the gzip magic?
+fn is_gzip(path: &Path) -> Result<bool> {
+    let mut f = File::open(path).map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match f.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::read(path, e)),
+        }
+    }
+    Ok(got == 2 && magic == GZIP_MAGIC)
+}
+
+/// Wrap a reader, gunzipping it when it starts with the gzip magic.
+pub fn maybe_gunzip<'a, R: Read + 'a>(r: R) -> std::io::Result<Box<dyn BufRead + 'a>> {
+    let mut br = BufReader::with_capacity(STREAM_BUFFER, r);
+    let head = br.fill_buf()?;
+    if head.len() >= 2 && head[..2] == GZIP_MAGIC {
+        Ok(Box::new(BufReader::with_capacity(
+            STREAM_BUFFER,
+            MultiGzDecoder::new(br),
+        )))
+    } else {
+        Ok(Box::new(br))
+    }
+}
+
+fn open_file(path: &Path) -> Result<File> {
+    File::open(path).map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Open an archive for entry iteration (gunzipping it when needed).
+fn open_archive(path: &Path) -> Result<tar::Archive<Box<dyn BufRead>>> {
+    let r = maybe_gunzip(open_file(path)?).map_err(|e| Error::read(path, e))?;
+    Ok(tar::Archive::new(r))
+}
+
+/// The name of the path an error message uses for one member: `archive[member]`.
+pub fn member_label(archive: &Path, member: &str) -> PathBuf {
+    PathBuf::from(format!("{}[{member}]", archive.display()))
+}
+
+/// Choose one file per part among `names` (file or member names); errors name `container`
+/// and list what it holds.
+fn pick_members(container: &Path, kind: &str, names: &[String]) -> Result<[String; 3]> {
+    let mut found: [Vec<&String>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for n in names {
+        if let Some(p) = Part::of_name(n) {
+            found[Part::ALL.iter().position(|&q| q == p).unwrap_or(0)].push(n);
+        }
+    }
+    let listing = || {
+        if names.is_empty() {
+            "nothing".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    let mut out: [String; 3] = Default::default();
+    for (i, part) in Part::ALL.into_iter().enumerate() {
+        match found[i].as_slice() {
+            [one] => out[i] = (*one).clone(),
+            [] => {
+                return Err(Error::format(
+                    container,
+                    format!(
+                        "this {kind} has no .{e} (or .{e}.gz) file; it holds: {}",
+                        listing(),
+                        e = part.ext()
+                    ),
+                ))
+            }
+            many => {
+                let many: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+                return Err(Error::format(
+                    container,
+                    format!(
+                        "this {kind} has {} .{e} files ({}); expected exactly one",
+                        many.len(),
+                        many.join(", "),
+                        e = part.ext()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Read a tar archive once, calling `f` with the first member of each part as it comes
+/// (decompressed), then check that the archive holds exactly one member per part. Returns
+/// the resolved source. Errors name the archive and list its members.
+pub fn scan_archive(
+    path: &Path,
+    mut f: impl FnMut(Part, &Path, &mut dyn BufRead) -> Result<()>,
+) -> Result<EqtlSource> {
+    let mut ar = open_archive(path)?;
+    let mut names = Vec::new();
+    let mut seen = [false; 3];
+    for entry in ar.entries().map_err(|e| tar_error(path, e))? {
+        let entry = entry.map_err(|e| tar_error(path, e))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry_name(&entry, path)?;
+        names.push(name.clone());
+        let Some(part) = Part::of_name(&name) else {
+            continue;
+        };
+        let i = Part::ALL.iter().position(|&q| q == part).unwrap_or(0);
+        if seen[i] {
+            continue;
+        }
+        seen[i] = true;
+        let label = member_label(path, &name);
+        let mut r = maybe_gunzip(entry).map_err(|e| Error::read(&label, e))?;
+        f(part, &label, &mut r)?;
+    }
+    let [besd, esi, epi] = pick_members(path, "archive", &names)?;
+    Ok(EqtlSource::Tar {
+        path: path.to_path_buf(),
+        besd,
+        esi,
+        epi,
+    })
+}
+
+/// What `--beqtl-summary` names, before any archive is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// Three files, resolved.
+    Files(EqtlSource),
+    /// A tar archive (members resolved while it is read).
+    Archive(PathBuf),
+}
+
+fn tar_error(path: &Path, e: std::io::Error) -> Error {
+    Error::format(
+        path,
+        format!("not a readable tar archive (plain or gzipped): {e}"),
+    )
+}
+
+fn entry_name<R: Read>(entry: &tar::Entry<'_, R>, archive: &Path) -> Result<String> {
+    let p = entry.path().map_err(|e| tar_error(archive, e))?;
+    Ok(p.to_string_lossy().into_owned())
+}
+
+impl EqtlSource {
+    /// Resolve `--beqtl-summary` (data-spec/eqtlgen-tarball.md §1): a directory; else a BESD
+    /// prefix whose `.besd`, `.esi`, `.epi` each exist plain or with `.gz`; else a tar archive.
+    pub fn locate(given: &Path) -> Result<Located> {
+        if given.is_dir() {
+            let mut names: Vec<String> = std::fs::read_dir(given)
+                .map_err(|source| Error::Open {
+                    path: given.to_path_buf(),
+                    source,
+                })?
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            let [besd, esi, epi] = pick_members(given, "directory", &names)?;
+            return Ok(Located::Files(EqtlSource::Files {
+                besd: given.join(besd),
+                esi: given.join(esi),
+                epi: given.join(epi),
+            }));
+        }
+        let mut parts: Vec<Option<PathBuf>> = Vec::new();
+        for part in Part::ALL {
+            let plain = with_suffix(given, &format!(".{}", part.ext()));
+            let gz = with_suffix(given, &format!(".{}.gz", part.ext()));
+            parts.push(match (plain.is_file(), gz.is_file()) {
+                (true, true) => {
+                    return Err(Error::Config(format!(
+                        "both {} and {} exist; remove one so the eQTL input is unambiguous",
+                        plain.display(),
+                        gz.display()
+                    )))
+                }
+                (true, false) => Some(plain),
+                (false, true) => Some(gz),
+                (false, false) => None,
+            });
+        }
+        if parts.iter().any(|p| p.is_some()) {
+            let mut it = parts.into_iter().zip(Part::ALL);
+            let mut next = || -> Result<PathBuf> {
+                let (p, part) = it.next().expect("three parts");
+                p.ok_or_else(|| {
+                    Error::Config(format!(
+                        "--beqtl-summary {}: {} (or .{}.gz) not found",
+                        given.display(),
+                        with_suffix(given, &format!(".{}", part.ext())).display(),
+                        part.ext()
+                    ))
+                })
+            };
+            let (besd, esi, epi) = (next()?, next()?, next()?);
+            return Ok(Located::Files(EqtlSource::Files { besd, esi, epi }));
+        }
+        if given.is_file() {
+            return Ok(Located::Archive(given.to_path_buf()));
+        }
+        Err(Error::Config(format!(
+            "--beqtl-summary {}: no such BESD prefix ({0}.besd/.esi/.epi, optionally .gz), \
+             directory or tar archive",
+            given.display()
+        )))
+    }
+
+    /// A one-line description for the log.
+    pub fn describe(&self) -> String {
+        match self {
+            EqtlSource::Files { besd, esi, epi } => {
+                format!("{}, {}, {}", besd.display(), esi.display(), epi.display())
+            }
+            EqtlSource::Tar { path, besd, .. } => format!(
+                "tar archive {} (members {{besd,esi,epi}} like {besd})",
+                path.display()
+            ),
+        }
+    }
+
+    /// The name errors use for one part.
+    pub fn label(&self, part: Part) -> PathBuf {
+        match self {
+            EqtlSource::Files { besd, esi, epi } => match part {
+                Part::Besd => besd.clone(),
+                Part::Esi => esi.clone(),
+                Part::Epi => epi.clone(),
+            },
+            EqtlSource::Tar {
+                path,
+                besd,
+                esi,
+                epi,
+            } => member_label(
+                path,
+                match part {
+                    Part::Besd => besd,
+                    Part::Esi => esi,
+                    Part::Epi => epi,
+                },
+            ),
+        }
+    }
+
+    fn member(&self, part: Part) -> Option<&str> {
+        match self {
+            EqtlSource::Files { .. } => None,
+            EqtlSource::Tar { besd, esi, epi, .. } => Some(match part {
+                Part::Besd => besd,
+                Part::Esi => esi,
+                Part::Epi => epi,
+            }),
+        }
+    }
+
+    /// Call `f` with each wanted part's (decompressed) bytes as a stream. Files are opened in
+    /// `wanted` order; an archive is read once and parts come in archive order.
+    pub fn for_each_part(
+        &self,
+        wanted: &[Part],
+        mut f: impl FnMut(Part, &mut dyn BufRead) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            EqtlSource::Files { .. } => {
+                for &part in wanted {
+                    let label = self.label(part);
+                    let mut r =
+                        maybe_gunzip(open_file(&label)?).map_err(|e| Error::read(&label, e))?;
+                    f(part, &mut r)?;
+                }
+                Ok(())
+            }
+            EqtlSource::Tar { path, .. } => {
+                let mut remaining: Vec<Part> = wanted.to_vec();
+                let mut ar = open_archive(path)?;
+                for entry in ar.entries().map_err(|e| tar_error(path, e))? {
+                    if remaining.is_empty() {
+                        break;
+                    }
+                    let entry = entry.map_err(|e| tar_error(path, e))?;
+                    if !entry.header().entry_type().is_file() {
+                        continue;
+                    }
+                    let name = entry_name(&entry, path)?;
+                    let Some(i) = remaining
+                        .iter()
+                        .position(|&p| self.member(p) == Some(name.as_str()))
+                    else {
+                        continue;
+                    };
+                    let part = remaining.swap_remove(i);
+                    let label = self.label(part);
+                    let mut r = maybe_gunzip(entry).map_err(|e| Error::read(&label, e))?;
+                    f(part, &mut r)?;
+                }
+                match remaining.first() {
+                    None => Ok(()),
+                    Some(&p) => Err(Error::format(
+                        path,
+                        format!(
+                            "member {} disappeared between two reads of the archive",
+                            self.member(p).unwrap_or("")
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Locate `--beqtl-summary` and read its `.esi` and `.epi` (one pass over an archive).
+    pub fn open_tables(given: &Path) -> Result<(Self, Vec<EsiRecord>, Vec<EpiRecord>)> {
+        let (mut esi, mut epi) = (None, None);
+        let mut read = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {
+            match part {
+                Part::Esi => esi = Some(parse_esi(r, label)?),
+                Part::Epi => epi = Some(parse_epi(r, label)?),
+                Part::Besd => {}
+            }
+            Ok(())
+        };
+        let source = match Self::locate(given)? {
+            Located::Files(src) => {
+                src.for_each_part(&[Part::Esi, Part::Epi], |part, r| {
+                    read(part, &src.label(part), r)
+                })?;
+                src
+            }
+            Located::Archive(path) => scan_archive(&path, read)?,
+        };
+        match (esi, epi) {
+            (Some(s), Some(p)) => Ok((source, s, p)),
+            _ => Err(Error::format(given, "the .esi or .epi could not be read")),
+        }
+    }
+
+    /// The `.besd` is a plain file that can be memory-mapped.
+    pub fn besd_is_mappable(&self) -> Result<bool> {
+        match self {
+            EqtlSource::Files { besd, .. } => Ok(!is_gzip(besd)?),
+            EqtlSource::Tar { .. } => Ok(false),
+        }
+    }
+
+    /// Open the `.besd`: memory-mapped when plain, otherwise streamed keeping only `keep`'s
+    /// probes and SNPs (data-spec/eqtlgen-tarball.md §3).
+    pub fn open_besd(&self, n_snps: usize, n_probes: usize, keep: Keep<'_>) -> Result<BesdFile> {
+        if let EqtlSource::Files { besd, .. } = self {
+            if !is_gzip(besd)? {
+                return BesdFile::open(besd, n_snps, n_probes);
+            }
+        }
+        let mut out = None;
+        self.for_each_part(&[Part::Besd], |part, r| {
+            out = Some(read_filtered(r, &self.label(part), n_snps, n_probes, keep)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::format(self.label(Part::Besd), "the .besd could not be read"))
+    }
+}
+
+/// What [`convert_to_plain`] wrote.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    /// The input, resolved.
+    pub source: EqtlSource,
+    /// `.esi` rows.
+    pub n_snps: usize,
+    /// `.epi` rows.
+    pub n_probes: usize,
+    /// Layout of the `.besd` (unchanged from the input).
+    pub layout: crate::io::besd::BesdLayout,
+    /// Size of the written `.besd`.
+    pub besd_bytes: u64,
+}
+
+/// Write the eQTL input `given` (any form [`EqtlSource::locate`] accepts) as a plain BESD
+/// `<out>.besd/.esi/.epi` (data-spec/eqtlgen-tarball.md §4): every member decompressed byte
+/// for byte, so layout, stored order and values are unchanged. The three files are written
+/// under temporary names, checked against each other (counts, sizes, offsets), then renamed.
+pub fn convert_to_plain(given: &Path, out: &Path) -> Result<Converted> {
+    let tmp = |part: Part| with_suffix(out, &format!(".{}.tmp{}", part.ext(), std::process::id()));
+    let fin = |part: Part| with_suffix(out, &format!(".{}", part.ext()));
+    let remove_tmps = || {
+        for part in Part::ALL {
+            let _ = std::fs::remove_file(tmp(part));
+        }
+    };
+    let copy = |part: Part, _label: &Path, r: &mut dyn BufRead| -> Result<()> {
+        let dest = tmp(part);
+        let werr = |source| Error::Write {
+            path: fin(part),
+            source,
+        };
+        let mut w =
+            std::io::BufWriter::with_capacity(STREAM_BUFFER, File::create(&dest).map_err(werr)?);
+        std::io::copy(r, &mut w).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput
+                || e.kind() == std::io::ErrorKind::InvalidData
+                || e.kind() == std::io::ErrorKind::UnexpectedEof
+            {
+                Error::read(_label, e)
+            } else {
+                werr(e)
+            }
+        })?;
+        let f = w.into_inner().map_err(|e| werr(e.into_error()))?;
+        f.sync_all().map_err(werr)?;
+        Ok(())
+    };
+    let result = (|| -> Result<Converted> {
+        let source = match EqtlSource::locate(given)? {
+            Located::Files(src) => {
+                src.for_each_part(&Part::ALL, |part, r| copy(part, &src.label(part), r))?;
+                src
+            }
+            Located::Archive(path) => scan_archive(&path, copy)?,
+        };
+        let n_snps = crate::io::esi::read_esi(&tmp(Part::Esi))?.len();
+        let n_probes = crate::io::epi::read_epi(&tmp(Part::Epi))?.len();
+        let besd = BesdFile::open(&tmp(Part::Besd), n_snps, n_probes)?;
+        let layout = besd.layout();
+        drop(besd);
+        let besd_bytes = std::fs::metadata(tmp(Part::Besd))
+            .map_err(|e| Error::read(tmp(Part::Besd), e))?
+            .len();
+        for part in Part::ALL {
+            std::fs::rename(tmp(part), fin(part)).map_err(|source| Error::Write {
+                path: fin(part),
+                source,
+            })?;
+        }
+        Ok(Converted {
+            source,
+            n_snps,
+            n_probes,
+            layout,
+            besd_bytes,
+        })
+    })();
+    if result.is_err() {
+        remove_tmps();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_by_suffix() {
+        assert_eq!(Part::of_name("a/x.besd.gz"), Some(Part::Besd));
+        assert_eq!(Part::of_name("x_besd-dense.esi"), Some(Part::Esi));
+        assert_eq!(Part::of_name("x.epi.gz"), Some(Part::Epi));
+        assert_eq!(Part::of_name("x.epi.gz.bak"), None);
+        assert_eq!(Part::of_name("README"), None);
+    }
+
+    #[test]
+    fn missing_and_duplicated_members_are_named() {
+        let names: Vec<String> = ["a.besd.gz", "a.esi", "README"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let e = pick_members(Path::new("t.tar"), "archive", &names)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("t.tar") && e.contains("no .epi") && e.contains("a.besd.gz, a.esi, README"),
+            "{e}"
+        );
+        let names: Vec<String> = ["a.besd", "b.besd.gz", "a.esi", "a.epi"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let e = pick_members(Path::new("d"), "directory", &names)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 .besd files (a.besd, b.besd.gz)"), "{e}");
+    }
+}
