@@ -1,8 +1,10 @@
 //! Run fastsmr on every case of a fixture directory's `expected/` and compare with the
 //! reference's outputs: rows compared / rows matching / worst difference per column.
 //!
-//! Usage: `cargo run --release --example validate -- FIXTURE_DIR [--fastsmr PATH]`
+//! Usage: `cargo run --release --example validate -- FIXTURE_DIR [--fastsmr PATH] [--beqtl SRC]`
 //! (PATH defaults to `target/release/fastsmr`; build it first with `cargo build --release`).
+//! `--beqtl SRC` replaces every case's `--beqtl-summary` value (e.g. the fixture's eQTLGen-style
+//! tarball), to check that another form of the same eQTL data gives the same results.
 
 mod compare;
 
@@ -25,6 +27,11 @@ fn main() {
         eprintln!("cannot find the fastsmr binary {}: {e}", bin.display());
         std::process::exit(2)
     });
+    let beqtl = args
+        .iter()
+        .position(|a| a == "--beqtl")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir.join("expected"))
         .expect("expected/ directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -36,7 +43,7 @@ fn main() {
     let mut all_ok = true;
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
-        let ok = run_case(&bin, &dir, case, &scratch.join(&name));
+        let ok = run_case(&bin, &dir, case, &scratch.join(&name), beqtl.as_deref());
         all_ok &= ok;
     }
     let _ = std::fs::remove_dir_all(&scratch);
@@ -47,7 +54,7 @@ fn read(p: &Path) -> Option<String> {
     std::fs::read_to_string(p).ok()
 }
 
-fn run_case(bin: &Path, dir: &Path, case: &Path, scratch: &Path) -> bool {
+fn run_case(bin: &Path, dir: &Path, case: &Path, scratch: &Path, beqtl: Option<&str>) -> bool {
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     std::fs::create_dir_all(scratch).expect("scratch");
     let cmd = read(&case.join("cmd.txt")).unwrap_or_default();
@@ -56,7 +63,12 @@ fn run_case(bin: &Path, dir: &Path, case: &Path, scratch: &Path) -> bool {
         return true;
     }
     let out = scratch.join("out");
-    let args = compare::command_args(&cmd, out.to_str().unwrap());
+    let mut args = compare::command_args(&cmd, out.to_str().unwrap());
+    if let Some(src) = beqtl {
+        if let Some(i) = args.iter().position(|a| a == "--beqtl-summary") {
+            args[i + 1] = src.to_string();
+        }
+    }
     let started = std::time::Instant::now();
     let res = Command::new(bin)
         .args(&args)
