@@ -24,6 +24,10 @@ fn main() -> ExitCode {
         }
     };
     log.info(format!("settings: {cfg:?}"));
+    if let Err(e) = fastsmr::output::atomic::check_output_dir(&cfg.out) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
     match fastsmr::pipeline::run(&cfg, &mut log) {
         Ok(_) => {
             log.info(format!("finished in {:.2} s", log.elapsed_s()));
@@ -37,7 +41,12 @@ fn main() -> ExitCode {
             let mut msg = format!("Error: {e}");
             let mut src = std::error::Error::source(&e);
             while let Some(s) = src {
-                msg.push_str(&format!("\n  caused by: {s}"));
+                // Variants that already print their cause (e.g. "cannot open F: reason") would
+                // otherwise repeat it.
+                let cause = s.to_string();
+                if !msg.contains(&cause) {
+                    msg.push_str(&format!("\n  caused by: {cause}"));
+                }
                 src = s.source();
             }
             eprintln!("{msg}");

@@ -7,11 +7,11 @@ use crate::harmonise::{
     align_gwas, match_three_way, match_two_way, AlignedGwas, DropReason, FreqTriple, MatchResult,
 };
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
-use crate::io::epi::{read_epi, EpiRecord};
-use crate::io::esi::{read_esi, EsiRecord};
+use crate::io::epi::{read_epi_flagged, EpiRecord};
+use crate::io::esi::{read_esi_flagged, EsiRecord};
 use crate::io::gwas::{read_ma, GwasData};
 use crate::io::lists::{read_id_list, read_individual_list};
-use crate::io::plink::{read_bim, read_fam, BedFile, BimRecord};
+use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimRecord};
 use crate::ld::Genotypes;
 use crate::log::RunLog;
 use crate::output::atomic::write_atomic;
@@ -281,7 +281,8 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
         "Reading eQTL SNP information from {}",
         cfg.besd.esi.display()
     ));
-    let esi = read_esi(&cfg.besd.esi)?;
+    let (esi, renamed) = read_esi_flagged(&cfg.besd.esi)?;
+    log.flagged(&cfg.besd.esi, &renamed);
     let esi_keep = esi_filter(cfg, &esi)?;
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
@@ -292,7 +293,8 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
         "Reading eQTL probe information from {}",
         cfg.besd.epi.display()
     ));
-    let epi = read_epi(&cfg.besd.epi)?;
+    let (epi, renamed) = read_epi_flagged(&cfg.besd.epi)?;
+    log.flagged(&cfg.besd.epi, &renamed);
     let mut probes: Vec<usize> = (0..epi.len())
         .filter(|&p| cfg.probe_chr.is_none_or(|c| epi[p].chr == c))
         .collect();
@@ -374,7 +376,8 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
         keep.len()
     ));
     log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
-    let bim = read_bim(&bf.bim)?;
+    let (bim, renamed) = read_bim_flagged(&bf.bim)?;
+    log.flagged(&bf.bim, &renamed);
     let mut bim_keep: Vec<usize> = (0..bim.len()).collect();
     if let Some(p) = &cfg.extract_snp {
         let set = read_set(p)?;
@@ -439,6 +442,7 @@ pub fn run_trait(
         gwas.n_freq_na,
         gwas.flagged.len()
     ));
+    log.flagged(gwas_path, &gwas.flagged);
 
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
