@@ -24,6 +24,7 @@ use crate::types::{Bp, Chrom};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What happened to one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +96,15 @@ pub struct Analysis<'a> {
     pub heidi: HeidiParams,
     /// Compact index of `--target-snp`, when given.
     pub target: Option<usize>,
+    /// Stored eQTL values skipped as unusable (see [`usable_entry`]), counted across threads.
+    pub unusable_entries: AtomicUsize,
+}
+
+/// True when a stored eQTL value can enter a test: finite beta, finite se > 0. The reference
+/// would use such values (a zero se gives an infinite z); they never occur in files written by
+/// SMR, so skipping them changes no result on real data (data-spec/errors.md).
+pub fn usable_entry(e: &BesdEntry) -> bool {
+    e.beta.is_finite() && e.se.is_finite() && e.se > 0.0
 }
 
 /// One SNP of a probe's cis set.
@@ -124,6 +134,10 @@ impl Analysis<'_> {
         };
         let mut cis: Vec<CisSnp> = Vec::with_capacity(entries.len());
         for e in entries.iter() {
+            if !usable_entry(e) {
+                self.unusable_entries.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             let k = s.from_esi[e.snp as usize];
             if k == u32::MAX {
                 continue;
@@ -563,6 +577,7 @@ pub fn run_trait(
             ld_lower: cfg.ld_lower,
         },
         target,
+        unusable_entries: AtomicUsize::new(0),
     };
     log.info(format!(
         "Testing {} probes with {} thread(s) (cis window {} kb, --peqtl-smr {:e}{})",
@@ -582,6 +597,13 @@ pub fn run_trait(
             .map_init(Vec::new, |entries, &p| analysis.probe(p, &epi[p], entries))
             .collect::<Result<Vec<_>>>()
     })?;
+    let unusable = analysis.unusable_entries.load(Ordering::Relaxed);
+    if unusable > 0 {
+        log.info(format!(
+            "  warning: {}: {unusable} stored eQTL values skipped (se <= 0, or beta or se not finite)",
+            eqtl.besd.path().display()
+        ));
+    }
 
     // Output.
     let mut summary = RunSummary::default();

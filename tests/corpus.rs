@@ -243,3 +243,132 @@ fn regression_issue5_unwritable_output_directory_fails_before_any_work() {
     assert!(!stderr.contains("Reading"), "{stderr}");
     assert!(std::fs::read_dir(&ro).expect("ls").next().is_none());
 }
+
+/// Degenerate values that are readable but make the arithmetic meaningless: eQTL se = 0, beta
+/// = 0, NaN and infinite values, and a reference panel where every SNP is monomorphic (LD is
+/// NaN). The run must finish (or stop with a message), never panic or hang.
+#[test]
+fn regression_issue5_degenerate_values_do_not_panic() {
+    use fastsmr::io::besd::writer::write_sparse;
+    use fastsmr::io::besd::{BesdEntry, BesdFile};
+    let tiny = data().join("tiny-seed1");
+    let eqtl = tiny.join("eqtl/eqtl");
+    let n_snps = fastsmr::io::esi::read_esi(&eqtl.with_extension("esi"))
+        .expect("esi")
+        .len();
+    let n_probes = 20;
+    let besd = BesdFile::open(&eqtl.with_extension("besd"), n_snps, n_probes).expect("besd");
+    let mut probes: Vec<Vec<BesdEntry>> = Vec::new();
+    let mut buf = Vec::new();
+    for p in 0..n_probes {
+        besd.read_probe(p, &mut buf).expect("probe");
+        let edit = |e: &BesdEntry, i: usize| -> BesdEntry {
+            let (beta, se) = match p % 5 {
+                0 => (e.beta, 0.0),
+                1 => (0.0, e.se),
+                2 if i % 2 == 0 => (f32::NAN, e.se),
+                3 if i % 3 == 0 => (f32::INFINITY, f32::INFINITY),
+                4 if i % 2 == 0 => (e.beta, -e.se),
+                _ => (e.beta, e.se),
+            };
+            BesdEntry { beta, se, ..*e }
+        };
+        probes.push(buf.iter().enumerate().map(|(i, e)| edit(e, i)).collect());
+    }
+    let n_unusable = probes
+        .iter()
+        .flatten()
+        .filter(|e: &&BesdEntry| !(e.beta.is_finite() && e.se.is_finite() && e.se > 0.0))
+        .count();
+    assert!(n_unusable > 1000, "{n_unusable}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prefix = dir.path().join("eqtl");
+    std::fs::copy(eqtl.with_extension("esi"), prefix.with_extension("esi")).expect("esi");
+    std::fs::copy(eqtl.with_extension("epi"), prefix.with_extension("epi")).expect("epi");
+    write_sparse(&prefix.with_extension("besd"), n_snps, &probes, None).expect("write");
+    // Monomorphic panel: every genotype homozygous for allele 1 (code 00).
+    let mono = dir.path().join("mono");
+    for ext in ["bim", "fam"] {
+        std::fs::copy(
+            tiny.join("ref/ref").with_extension(ext),
+            mono.with_extension(ext),
+        )
+        .expect("copy");
+    }
+    let bed_len = std::fs::metadata(tiny.join("ref/ref.bed"))
+        .expect("bed")
+        .len() as usize;
+    let mut bed = vec![0u8; bed_len];
+    bed[..3].copy_from_slice(&[0x6c, 0x1b, 0x01]);
+    std::fs::write(mono.with_extension("bed"), bed).expect("bed");
+
+    let gwas = tiny.join("gwas/trait.ma");
+    let variants: [(&Path, &[&str]); 5] = [
+        (&tiny.join("ref/ref"), &[]),
+        (
+            &tiny.join("ref/ref"),
+            &["--heidi-mtd", "0", "--thread-num", "2"],
+        ),
+        (&mono, &["--disable-freq-ck"]),
+        (
+            &mono,
+            &[
+                "--disable-freq-ck",
+                "--ld-upper-limit",
+                "1",
+                "--ld-lower-limit",
+                "0",
+            ],
+        ),
+        (
+            &mono,
+            &[
+                "--disable-freq-ck",
+                "--heidi-mtd",
+                "0",
+                "--ld-upper-limit",
+                "1",
+            ],
+        ),
+    ];
+    for (i, (bfile, extra)) in variants.iter().enumerate() {
+        let out_dir = dir.path().join(format!("run{i}"));
+        std::fs::create_dir(&out_dir).expect("mkdir");
+        let mut args: Vec<String> = vec![
+            "--bfile".into(),
+            bfile.display().to_string(),
+            "--gwas-summary".into(),
+            gwas.display().to_string(),
+            "--beqtl-summary".into(),
+            prefix.display().to_string(),
+            "--peqtl-smr".into(),
+            "1".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = run(&args, &out_dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && out.status.code() != Some(101),
+            "variant {i} panicked:\n{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "variant {i}:\n{stderr}");
+        let smr = std::fs::read_to_string(out_dir.join("out.smr")).expect("out.smr");
+        assert!(smr.lines().count() > 1, "variant {i}: no rows");
+        assert!(
+            stderr.contains(&format!(
+                "{}: {n_unusable} stored eQTL values skipped",
+                prefix.with_extension("besd").display()
+            )),
+            "variant {i}:\n{stderr}"
+        );
+        if *bfile == mono.as_path() {
+            // No LD in a monomorphic panel: HEIDI can never give a p-value.
+            assert!(
+                smr.lines()
+                    .skip(1)
+                    .all(|l| l.split('\t').nth(19) == Some("NA")),
+                "variant {i}:\n{smr}"
+            );
+        }
+    }
+}

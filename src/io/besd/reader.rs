@@ -333,6 +333,11 @@ impl BesdFile {
         Ok(())
     }
 
+    /// The file's path, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The header as read.
     pub fn header(&self) -> &BesdHeader {
         &self.header
