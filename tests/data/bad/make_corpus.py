@@ -170,7 +170,7 @@ def build():
     n = "besd_missing"
     row(n, 1, "Open", f % n, "No such file", eqtl_case(n, besd="absent"))
     n = "besd_corrupt_gzip"
-    row(n, 1, "Read", f % n, "", eqtl_case(n, besd=b"\x1f\x8b\x08\x00" + b"not a deflate stream" * 4))
+    row(n, 1, "Read", f % n, "corrupt deflate stream", eqtl_case(n, besd=b"\x1f\x8b\x08\x00" + b"not a deflate stream" * 4))
 
     # ---- .esi / .epi -------------------------------------------------------------------------
     f = "{bad}/%s/eqtl.esi"
@@ -245,11 +245,11 @@ def build():
     row(n, 1, "Open", "{bad}/ma_missing/trait.ma", "No such file", ma_case(n, None))
     case_dir(n)
     n = "ma_corrupt_gzip"
-    row(n, 1, "Read", "{bad}/%s/trait.ma.gz" % n, "",
+    row(n, 1, "Read", "{bad}/%s/trait.ma.gz" % n, "corrupt deflate stream",
         ma_case(n, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"garbage!" * 8, fname="trait.ma.gz"))
     n = "ma_truncated_gzip"
     z = gzip.compress(ma, compresslevel=9, mtime=0)
-    row(n, 1, "Read", "{bad}/%s/trait.ma.gz" % n, "", ma_case(n, z[: len(z) // 2], fname="trait.ma.gz"))
+    row(n, 1, "Read", "{bad}/%s/trait.ma.gz" % n, "incomplete deflate stream", ma_case(n, z[: len(z) // 2], fname="trait.ma.gz"))
     n = "ma_crlf"  # accepted as the reference does; results identical to the LF file
     row(n, 0, "ok-same", "{bad}/%s/trait.ma.gz" % n, "",
         ma_case(n, ma.replace(b"\n", b"\r\n"), gz=True, fname="trait.ma.gz"))
