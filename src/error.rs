@@ -51,6 +51,17 @@ pub enum Error {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// The directory of `--out` does not exist or cannot be written (checked before any input
+    /// is read, so a run never does its work only to fail at the end).
+    #[error("cannot write to the output directory {} (from --out {}): {source}", dir.display(), out.display())]
+    OutputDir {
+        /// The directory.
+        dir: PathBuf,
+        /// The `--out` prefix it comes from.
+        out: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     /// Options that are invalid or contradict each other.
     #[error("invalid options: {0}")]
     Config(String),

@@ -27,12 +27,14 @@ fn main() -> ExitCode {
     for line in cfg.describe() {
         log.info(line);
     }
-    let result = if cfg.make_besd {
-        fastsmr::pipeline::make_besd(&cfg, &mut log)
-    } else {
-        cfg.check_inputs_readable()
-            .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
-    };
+    let result = fastsmr::output::atomic::check_output_dir(&cfg.out).and_then(|()| {
+        if cfg.make_besd {
+            fastsmr::pipeline::make_besd(&cfg, &mut log)
+        } else {
+            cfg.check_inputs_readable()
+                .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
+        }
+    });
     match result {
         Ok(()) => {
             log.info(format!("finished in {:.2} s", log.elapsed_s()));
@@ -43,8 +45,18 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            // Every variant's message already includes its cause (file, line, OS reason).
-            eprintln!("Error: {e}");
+            let mut msg = format!("Error: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                // Variants that already print their cause (e.g. "cannot open F: reason") would
+                // otherwise repeat it.
+                let cause = s.to_string();
+                if !msg.contains(&cause) {
+                    msg.push_str(&format!("\n  caused by: {cause}"));
+                }
+                src = s.source();
+            }
+            eprintln!("{msg}");
             ExitCode::from(1)
         }
     }

@@ -16,7 +16,7 @@ use crate::io::freq::{apply_to_esi, FreqMode};
 use crate::io::gwas::GwasData;
 use crate::io::gwas_columns::{read_gwas, GwasLayout};
 use crate::io::lists::{read_id_list, read_individual_list};
-use crate::io::plink::{read_bim, read_fam, BedFile, BimRecord};
+use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimRecord};
 use crate::ld::Genotypes;
 use crate::log::RunLog;
 use crate::output::atomic::write_atomic;
@@ -30,6 +30,7 @@ use crate::types::{Bp, Chrom};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What happened to one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +102,15 @@ pub struct Analysis<'a> {
     pub heidi: HeidiParams,
     /// Compact index of `--target-snp`, when given.
     pub target: Option<usize>,
+    /// Stored eQTL values skipped as unusable (see [`usable_entry`]), counted across threads.
+    pub unusable_entries: AtomicUsize,
+}
+
+/// True when a stored eQTL value can enter a test: finite beta, finite se > 0. The reference
+/// would use such values (a zero se gives an infinite z); they never occur in files written by
+/// SMR, so skipping them changes no result on real data (data-spec/errors.md).
+pub fn usable_entry(e: &BesdEntry) -> bool {
+    e.beta.is_finite() && e.se.is_finite() && e.se > 0.0
 }
 
 /// One SNP of a probe's cis set.
@@ -130,6 +140,10 @@ impl Analysis<'_> {
         };
         let mut cis: Vec<CisSnp> = Vec::with_capacity(entries.len());
         for e in entries.iter() {
+            if !usable_entry(e) {
+                self.unusable_entries.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             let k = s.from_esi[e.snp as usize];
             if k == u32::MAX {
                 continue;
@@ -292,8 +306,11 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
         "Reading eQTL SNP and probe information from {}",
         cfg.besd.prefix.display()
     ));
-    let (source, mut esi, epi) = EqtlSource::open_tables(&cfg.besd.prefix)?;
+    let (source, mut esi, epi, renamed) = EqtlSource::open_tables(&cfg.besd.prefix)?;
     log.info(format!("  eQTL data: {}", source.describe()));
+    for (path, rows) in &renamed {
+        log.flagged(path, rows);
+    }
     let mut report = HarmoniseReport::default();
     if let Some(path) = &cfg.eqtlgen_freq {
         log.info(format!(
@@ -445,7 +462,8 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
         keep.len()
     ));
     log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
-    let bim = read_bim(&bf.bim)?;
+    let (bim, renamed) = read_bim_flagged(&bf.bim)?;
+    log.flagged(&bf.bim, &renamed);
     let mut bim_keep: Vec<usize> = (0..bim.len()).collect();
     if let Some(p) = &cfg.extract_snp {
         let set = read_set(p)?;
@@ -596,6 +614,7 @@ pub fn run_trait(
         );
     }
     report_not_found(&mut report, &gwas, esi, &eqtl.esi_keep, reference);
+    log.flagged(gwas_path, &gwas.flagged);
 
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
@@ -739,6 +758,7 @@ pub fn run_trait(
             ld_lower: cfg.ld_lower,
         },
         target,
+        unusable_entries: AtomicUsize::new(0),
     };
     log.info(format!(
         "Testing {} probes with {} thread(s) (cis window {} kb, --peqtl-smr {:e}{})",
@@ -758,6 +778,13 @@ pub fn run_trait(
             .map_init(Vec::new, |entries, &p| analysis.probe(p, &epi[p], entries))
             .collect::<Result<Vec<_>>>()
     })?;
+    let unusable = analysis.unusable_entries.load(Ordering::Relaxed);
+    if unusable > 0 {
+        log.info(format!(
+            "  warning: {}: {unusable} stored eQTL values skipped (se <= 0, or beta or se not finite)",
+            eqtl.besd.path().display()
+        ));
+    }
 
     // Output.
     let mut summary = RunSummary::default();

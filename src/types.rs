@@ -21,3 +21,18 @@ pub struct SkippedRow {
     /// Why the row was skipped, in words a user understands.
     pub reason: String,
 }
+
+/// Prefix of the reason recorded for a duplicate ID renamed as the reference does
+/// (data-spec/text.md "Duplicated IDs"); the new ID follows it.
+pub const RENAMED_REASON: &str = "duplicate ID, renamed ";
+
+impl SkippedRow {
+    /// The record of a duplicate ID `old` on `line`, renamed `new`.
+    pub fn renamed(line: u64, old: &str, new: &str) -> Self {
+        SkippedRow {
+            line,
+            id: old.to_string(),
+            reason: format!("{RENAMED_REASON}{new}"),
+        }
+    }
+}

@@ -9,7 +9,7 @@ use crate::io::source::open_text;
 use crate::io::text::{
     collect_fields, is_na, line_str, parse_chrom, parse_i64, split_ws, LineReader,
 };
-use crate::types::{Bp, Chrom};
+use crate::types::{Bp, Chrom, SkippedRow};
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
@@ -34,8 +34,23 @@ pub fn read_epi(path: &Path) -> Result<Vec<EpiRecord>> {
     parse_epi(open_text(path)?, path)
 }
 
+/// [`read_epi`], also returning the duplicate IDs that were renamed (line, original ID, and
+/// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
+pub fn read_epi_flagged(path: &Path) -> Result<(Vec<EpiRecord>, Vec<SkippedRow>)> {
+    parse_epi_flagged(open_text(path)?, path)
+}
+
 /// Parse `.epi` text from a reader; `path` names the source in errors.
 pub fn parse_epi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EpiRecord>> {
+    parse_epi_flagged(reader, path).map(|(records, _)| records)
+}
+
+/// [`parse_epi`], also returning the renamed duplicate IDs (see [`read_epi_flagged`]).
+pub fn parse_epi_flagged<R: BufRead>(
+    reader: R,
+    path: &Path,
+) -> Result<(Vec<EpiRecord>, Vec<SkippedRow>)> {
+    let mut renamed = Vec::new();
     let mut lines = LineReader::new(reader, path);
     let mut out = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -71,7 +86,9 @@ pub fn parse_epi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EpiRecord>> {
         let orientation = toks[5].chars().next().unwrap_or('N');
         let mut probe = toks[1].to_string();
         if !seen.insert(probe.clone()) {
-            probe = format!("{probe}_{line}");
+            let new = format!("{probe}_{line}");
+            renamed.push(SkippedRow::renamed(line, &probe, &new));
+            probe = new;
             seen.insert(probe.clone());
         }
         out.push(EpiRecord {
@@ -82,7 +99,7 @@ pub fn parse_epi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EpiRecord>> {
             orientation,
         });
     }
-    Ok(out)
+    Ok((out, renamed))
 }
 
 #[cfg(test)]

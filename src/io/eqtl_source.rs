@@ -10,8 +10,12 @@
 use crate::error::{Error, Result};
 use crate::io::besd::stream::{read_filtered, Keep};
 use crate::io::besd::BesdFile;
-use crate::io::epi::{parse_epi, EpiRecord};
-use crate::io::esi::{parse_esi, EsiRecord};
+use crate::io::epi::{parse_epi_flagged, EpiRecord};
+use crate::io::esi::{parse_esi_flagged, EsiRecord};
+use crate::types::SkippedRow;
+
+/// Rows renamed for a duplicate ID, per table file.
+pub type Renamed = Vec<(PathBuf, Vec<SkippedRow>)>;
 use crate::io::source::GZIP_MAGIC;
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -287,12 +291,17 @@ impl EqtlSource {
             let mut next = || -> Result<PathBuf> {
                 let (p, part) = it.next().expect("three parts");
                 p.ok_or_else(|| {
-                    Error::Config(format!(
-                        "--beqtl-summary {}: {} (or .{}.gz) not found",
-                        given.display(),
-                        with_suffix(given, &format!(".{}", part.ext())).display(),
-                        part.ext()
-                    ))
+                    let path = with_suffix(given, &format!(".{}", part.ext()));
+                    let why = format!(
+                        "No such file or directory (nor {}.gz), while the other BESD parts of \
+                         --beqtl-summary {} exist",
+                        path.display(),
+                        given.display()
+                    );
+                    Error::Open {
+                        path,
+                        source: std::io::Error::new(std::io::ErrorKind::NotFound, why),
+                    }
                 })
             };
             let (besd, esi, epi) = (next()?, next()?, next()?);
@@ -411,12 +420,22 @@ impl EqtlSource {
     }
 
     /// Locate `--beqtl-summary` and read its `.esi` and `.epi` (one pass over an archive).
-    pub fn open_tables(given: &Path) -> Result<(Self, Vec<EsiRecord>, Vec<EpiRecord>)> {
+    /// Also returns, per table, the rows whose duplicate ID was renamed (for the log).
+    pub fn open_tables(given: &Path) -> Result<(Self, Vec<EsiRecord>, Vec<EpiRecord>, Renamed)> {
         let (mut esi, mut epi) = (None, None);
+        let mut renamed: Renamed = Vec::new();
         let mut read = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {
             match part {
-                Part::Esi => esi = Some(parse_esi(r, label)?),
-                Part::Epi => epi = Some(parse_epi(r, label)?),
+                Part::Esi => {
+                    let (t, f) = parse_esi_flagged(r, label)?;
+                    esi = Some(t);
+                    renamed.push((label.to_path_buf(), f));
+                }
+                Part::Epi => {
+                    let (t, f) = parse_epi_flagged(r, label)?;
+                    epi = Some(t);
+                    renamed.push((label.to_path_buf(), f));
+                }
                 Part::Besd => {}
             }
             Ok(())
@@ -431,7 +450,7 @@ impl EqtlSource {
             Located::Archive(path) => scan_archive(&path, read)?,
         };
         match (esi, epi) {
-            (Some(s), Some(p)) => Ok((source, s, p)),
+            (Some(s), Some(p)) => Ok((source, s, p, renamed)),
             _ => Err(Error::format(given, "the .esi or .epi could not be read")),
         }
     }

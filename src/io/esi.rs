@@ -8,7 +8,7 @@ use crate::io::source::open_text;
 use crate::io::text::{
     collect_fields, is_na, parse_chrom, parse_i64, parse_opt_f64, split_t1, upper, LineReader,
 };
-use crate::types::{Bp, Chrom};
+use crate::types::{Bp, Chrom, SkippedRow};
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
@@ -35,8 +35,23 @@ pub fn read_esi(path: &Path) -> Result<Vec<EsiRecord>> {
     parse_esi(open_text(path)?, path)
 }
 
+/// [`read_esi`], also returning the duplicate IDs that were renamed (line, original ID, and
+/// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
+pub fn read_esi_flagged(path: &Path) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
+    parse_esi_flagged(open_text(path)?, path)
+}
+
 /// Parse `.esi` text from a reader; `path` names the source in errors.
 pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
+    parse_esi_flagged(reader, path).map(|(records, _)| records)
+}
+
+/// [`parse_esi`], also returning the renamed duplicate IDs (see [`read_esi_flagged`]).
+pub fn parse_esi_flagged<R: BufRead>(
+    reader: R,
+    path: &Path,
+) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
+    let mut renamed = Vec::new();
     let mut lines = LineReader::new(reader, path);
     let mut out = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -76,7 +91,9 @@ pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
         };
         let mut snp = toks[1].to_string();
         if !seen.insert(snp.clone()) {
-            snp = format!("{snp}_{k}");
+            let new = format!("{snp}_{k}");
+            renamed.push(SkippedRow::renamed(line, &snp, &new));
+            snp = new;
             seen.insert(snp.clone());
         }
         out.push(EsiRecord {
@@ -88,7 +105,7 @@ pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
             freq,
         });
     }
-    Ok(out)
+    Ok((out, renamed))
 }
 
 #[cfg(test)]

@@ -43,10 +43,13 @@ pub struct GwasRecord {
 }
 
 impl GwasRecord {
-    /// True when b is finite, se is finite and > 0 and p is in [0, 1]: the row can be tested.
+    /// True when b is finite, se is finite and > 0, p is in [0, 1] and both alleles are one of
+    /// A, C, G, T: the row can be tested.
     pub fn usable(&self) -> bool {
         matches!((self.b, self.se, self.p), (Some(b), Some(se), Some(p))
             if b.is_finite() && se.is_finite() && se > 0.0 && (0.0..=1.0).contains(&p))
+            && is_acgt(&self.a1)
+            && is_acgt(&self.a2)
     }
 
     /// Why the row cannot be tested (reasons joined by `"; "`), or `None` when it is
@@ -69,12 +72,20 @@ impl GwasRecord {
             Some(p) if !(0.0..=1.0).contains(&p) => why.push("p outside [0,1]"),
             _ => {}
         }
+        if !(is_acgt(&self.a1) && is_acgt(&self.a2)) {
+            why.push("allele not A/C/G/T");
+        }
         if why.is_empty() {
             None
         } else {
             Some(why.join("; "))
         }
     }
+}
+
+/// True for a single-base allele code `A`, `C`, `G` or `T` (upper case, as stored).
+pub fn is_acgt(allele: &str) -> bool {
+    matches!(allele, "A" | "C" | "G" | "T")
 }
 
 /// A whole GWAS file.
@@ -257,6 +268,25 @@ mod tests {
             ]
         );
         assert!(d.records.iter().all(|r| !r.usable()));
+    }
+
+    #[test]
+    fn regression_issue5_non_acgt_alleles_are_flagged_not_fatal() {
+        let d = parse(&format!(
+            "{HEADER}rs1 N G 0.3 0.1 0.05 0.04 1\nrs2 A AT 0.3 0.1 0.05 0.04 1\nrs3 c t 0.3 0.1 0.05 0.04 1\n"
+        ))
+        .unwrap();
+        assert_eq!(d.records.len(), 3);
+        let flagged: Vec<(u64, &str)> = d
+            .flagged
+            .iter()
+            .map(|f| (f.line, f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            flagged,
+            [(2, "allele not A/C/G/T"), (3, "allele not A/C/G/T")]
+        );
+        assert!(!d.records[0].usable() && !d.records[1].usable() && d.records[2].usable());
     }
 
     #[test]

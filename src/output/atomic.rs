@@ -62,6 +62,27 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Check that the directory of the output prefix `out` exists and accepts new files, by
+/// creating and removing an empty probe file there.
+pub fn check_output_dir(out: &Path) -> Result<()> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".fastsmr-write-check.{}", std::process::id()));
+    let wrap = |source| Error::OutputDir {
+        dir: dir.clone(),
+        out: out.to_path_buf(),
+        source,
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(wrap)?;
+    std::fs::remove_file(&probe).map_err(wrap)
+}
+
 /// Write a whole file atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(path)?;

@@ -332,6 +332,19 @@ impl BesdFile {
         for p in 0..self.n_probes {
             let s0 = self.col(ix, 2 * p + 1)?;
             let end = self.col(ix, 2 * p + 2)?;
+            if let Some((i, v)) = [(2 * p + 1, s0), (2 * p + 2, end)]
+                .into_iter()
+                .find(|&(_, v)| v > ix.n_values)
+            {
+                return Err(Error::format(
+                    &self.path,
+                    format!(
+                        "probe index {p} (.epi row {}): offset cols[{i}] = {v} points past the {} stored values",
+                        p + 1,
+                        ix.n_values
+                    ),
+                ));
+            }
             if s0 < b0 || end < s0 {
                 return Err(Error::format(
                     &self.path,
@@ -369,6 +382,11 @@ impl BesdFile {
             ));
         }
         Ok(())
+    }
+
+    /// The file's path, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The header as read.

@@ -9,7 +9,7 @@ use crate::io::source::open_text;
 use crate::io::text::{
     collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper, LineReader,
 };
-use crate::types::{Bp, Chrom};
+use crate::types::{Bp, Chrom, SkippedRow};
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
@@ -36,8 +36,23 @@ pub fn read_bim(path: &Path) -> Result<Vec<BimRecord>> {
     parse_bim(open_text(path)?, path)
 }
 
+/// [`read_bim`], also returning the duplicate IDs that were renamed (line, original ID, and
+/// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
+pub fn read_bim_flagged(path: &Path) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
+    parse_bim_flagged(open_text(path)?, path)
+}
+
 /// [`read_bim`] on a reader; `path` names the source in errors.
 pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
+    parse_bim_flagged(reader, path).map(|(records, _)| records)
+}
+
+/// [`parse_bim`], also returning the renamed duplicate IDs (see [`read_bim_flagged`]).
+pub fn parse_bim_flagged<R: BufRead>(
+    reader: R,
+    path: &Path,
+) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
+    let mut renamed = Vec::new();
     let mut lines = LineReader::new(reader, path);
     let mut out = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -60,7 +75,9 @@ pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
         let bp = parse_i64(toks[3], path, line, "bp")?;
         let mut snp = toks[1].to_string();
         if !seen.insert(snp.clone()) {
-            snp = format!("{snp}_{line}");
+            let new = format!("{snp}_{line}");
+            renamed.push(SkippedRow::renamed(line, &snp, &new));
+            snp = new;
             seen.insert(snp.clone());
         }
         out.push(BimRecord {
@@ -72,7 +89,7 @@ pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
             a2: upper(toks[5]),
         });
     }
-    Ok(out)
+    Ok((out, renamed))
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+SNP	A1	A2	freq	b	se	p	n
