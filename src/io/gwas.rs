@@ -83,9 +83,13 @@ impl GwasRecord {
     }
 }
 
-/// True for a single-base allele code `A`, `C`, `G` or `T` (upper case, as stored).
+/// True for an allele written as a non-empty string of the bases `A`, `C`, `G`, `T` (upper
+/// case, as stored): single bases and indel alleles such as `AT` (data-spec/ma.md §flagged).
 pub fn is_acgt(allele: &str) -> bool {
-    matches!(allele, "A" | "C" | "G" | "T")
+    !allele.is_empty()
+        && allele
+            .bytes()
+            .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T'))
 }
 
 /// A whole GWAS file.
@@ -273,10 +277,10 @@ mod tests {
     #[test]
     fn regression_issue5_non_acgt_alleles_are_flagged_not_fatal() {
         let d = parse(&format!(
-            "{HEADER}rs1 N G 0.3 0.1 0.05 0.04 1\nrs2 A AT 0.3 0.1 0.05 0.04 1\nrs3 c t 0.3 0.1 0.05 0.04 1\n"
+            "{HEADER}rs1 N G 0.3 0.1 0.05 0.04 1\nrs2 A A-T 0.3 0.1 0.05 0.04 1\nrs3 c t 0.3 0.1 0.05 0.04 1\nrs4 A AT 0.3 0.1 0.05 0.04 1\n"
         ))
         .unwrap();
-        assert_eq!(d.records.len(), 3);
+        assert_eq!(d.records.len(), 4);
         let flagged: Vec<(u64, &str)> = d
             .flagged
             .iter()
@@ -287,6 +291,8 @@ mod tests {
             [(2, "allele not A/C/G/T"), (3, "allele not A/C/G/T")]
         );
         assert!(!d.records[0].usable() && !d.records[1].usable() && d.records[2].usable());
+        // An indel allele written in bases is a valid A/C/G/T string.
+        assert!(d.records[3].usable());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! value is left out of the table and listed in [`GwasData::skipped`].
 
 use crate::error::{Error, Result};
-use crate::io::gwas::{read_ma, GwasData, GwasRecord};
+use crate::io::gwas::{is_acgt, read_ma, GwasData, GwasRecord};
 use crate::io::source::open_text;
 use crate::io::text::{decode_chrom, line_str, LineReader};
 use crate::types::SkippedRow;
@@ -324,9 +324,6 @@ fn is_missing(tok: &str) -> bool {
 }
 
 /// An allele made only of A/C/G/T (after upper-casing).
-fn is_acgt(a: &str) -> bool {
-    !a.is_empty() && a.bytes().all(|b| matches!(b, b'A' | b'C' | b'G' | b'T'))
-}
 
 /// Read a GWAS file in any supported layout (data-spec/gwas-layouts.md).
 pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead> {
