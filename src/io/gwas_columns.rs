@@ -323,8 +323,6 @@ fn is_missing(tok: &str) -> bool {
     matches!(tok, "" | "NA" | "na" | "NaN" | "nan" | "." | "-")
 }
 
-/// An allele made only of A/C/G/T (after upper-casing).
-
 /// Read a GWAS file in any supported layout (data-spec/gwas-layouts.md).
 pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead> {
     let mut lines = LineReader::new(open_text(path)?, path);
