@@ -30,9 +30,15 @@ pub struct InputArgs {
     /// PLINK 1 binary LD reference prefix (.bed/.bim/.fam); needed unless --heidi-off.
     #[arg(long, value_name = "PREFIX")]
     pub bfile: Option<PathBuf>,
-    /// GWAS summary statistics in GCTA-COJO .ma layout (plain or gzipped).
+    /// GWAS summary statistics in GCTA-COJO .ma layout (plain or gzipped). May be given
+    /// several times: the eQTL data and LD reference are then read once and each trait writes
+    /// `<OUT>.<name>.smr`, `<name>` being the file name without `.gz`/`.ma`/`.txt`.
     #[arg(long, value_name = "FILE")]
-    pub gwas_summary: PathBuf,
+    pub gwas_summary: Vec<PathBuf>,
+    /// A list of traits, one `name path` per line, run like repeated --gwas-summary (each trait
+    /// writes `<OUT>.<name>.smr`).
+    #[arg(long, value_name = "FILE")]
+    pub gwas_flist: Option<PathBuf>,
     /// eQTL summary data: BESD prefix (.besd/.esi/.epi).
     #[arg(long, value_name = "PREFIX")]
     pub beqtl_summary: PathBuf,

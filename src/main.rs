@@ -24,24 +24,27 @@ fn main() -> ExitCode {
         }
     };
     log.info(format!("settings: {cfg:?}"));
-    match fastsmr::pipeline::run(&cfg, &mut log) {
-        Ok(_) => {
-            log.info(format!("finished in {:.2} s", log.elapsed_s()));
-            if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
-                eprintln!("Error: {e}");
-                return ExitCode::from(1);
-            }
-            ExitCode::SUCCESS
+    let result = fastsmr::pipeline::run(&cfg, &mut log);
+    if let Err(e) = &result {
+        let mut msg = format!("Error: {e}");
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            msg.push_str(&format!("\n  caused by: {s}"));
+            src = s.source();
         }
-        Err(e) => {
-            let mut msg = format!("Error: {e}");
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                msg.push_str(&format!("\n  caused by: {s}"));
-                src = s.source();
-            }
+        if cfg.batch {
+            // A batch keeps its log: it says which traits succeeded.
+            log.info(msg);
+            let _ = log.write(&out_path(&cfg.out, "log"));
+        } else {
             eprintln!("{msg}");
-            ExitCode::from(1)
         }
+        return ExitCode::from(1);
     }
+    log.info(format!("finished in {:.2} s", log.elapsed_s()));
+    if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }

@@ -13,7 +13,7 @@ use crate::io::gwas::{read_ma, GwasData};
 use crate::io::lists::{read_id_list, read_individual_list};
 use crate::io::plink::{read_bim, read_fam, BedFile, BimRecord};
 use crate::ld::Genotypes;
-use crate::log::RunLog;
+use crate::log::{Progress, RunLog};
 use crate::output::atomic::write_atomic;
 use crate::output::format::push_g6;
 use crate::output::smr::{SmrRow, SMR_HEADER, SMR_HEADER_TARGET};
@@ -409,11 +409,94 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     }))
 }
 
-/// Run the cis SMR analysis described by `cfg`, writing `<out>.smr` (and side files).
+/// Run the cis SMR analysis described by `cfg`, writing `<out>.smr` (and side files); with
+/// several traits (`cfg.batch`), `<out>.<name>.smr` per trait, see [`run_batch`].
+///
+/// In a batch, a trait that fails (unreadable file, frequency-check stop, no common SNP) is
+/// reported and the others still run; the result is then an error naming the failed traits.
 pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
     let eqtl = load_eqtl(cfg, log)?;
     let reference = load_reference(cfg, log)?;
-    run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log)
+    if !cfg.batch {
+        return run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log);
+    }
+    let outcomes = run_batch(cfg, &eqtl, reference.as_ref(), log);
+    let mut total = RunSummary::default();
+    let mut failed = Vec::new();
+    for (name, o) in &outcomes {
+        match o {
+            Ok(s) => {
+                total.rows += s.rows;
+                for (k, v) in &s.skipped {
+                    *total.skipped.entry(k).or_default() += v;
+                }
+                for (k, v) in &s.heidi_na {
+                    *total.heidi_na.entry(k).or_default() += v;
+                }
+            }
+            Err(e) => failed.push(format!("{name} ({e})")),
+        }
+    }
+    log.info(format!(
+        "batch: {} of {} traits completed",
+        outcomes.len() - failed.len(),
+        outcomes.len()
+    ));
+    if failed.is_empty() {
+        Ok(total)
+    } else {
+        Err(Error::Analysis(format!(
+            "{} of {} traits failed: {}",
+            failed.len(),
+            outcomes.len(),
+            failed.join("; ")
+        )))
+    }
+}
+
+/// Output prefix of one trait in a batch: `<out>.<name>`.
+pub fn trait_out(out: &Path, name: &str) -> std::path::PathBuf {
+    out_path(out, name)
+}
+
+/// Run every trait of `cfg.traits` against data loaded once, each writing
+/// `<out>.<name>.smr` (and `<out>.<name>.snp_failed_freq_ck.list`) exactly as a single-trait
+/// run with `--out <out>.<name>` would. Returns each trait's outcome, in order.
+pub fn run_batch(
+    cfg: &Config,
+    eqtl: &EqtlData,
+    reference: Option<&Reference>,
+    log: &mut RunLog,
+) -> Vec<(String, Result<RunSummary>)> {
+    let n = cfg.traits.len();
+    let mut out = Vec::with_capacity(n);
+    for (i, t) in cfg.traits.iter().enumerate() {
+        log.info(format!(
+            "==== trait {} ({}/{n}): {} ====",
+            t.name,
+            i + 1,
+            t.path.display()
+        ));
+        let started = std::time::Instant::now();
+        let r = run_trait(
+            cfg,
+            eqtl,
+            reference,
+            &t.path,
+            &trait_out(&cfg.out, &t.name),
+            log,
+        );
+        match &r {
+            Ok(_) => log.info(format!(
+                "trait {} done in {:.2} s",
+                t.name,
+                started.elapsed().as_secs_f64()
+            )),
+            Err(e) => log.info(format!("trait {} FAILED: {e}", t.name)),
+        }
+        out.push((t.name.clone(), r));
+    }
+    out
 }
 
 /// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
@@ -572,12 +655,23 @@ pub fn run_trait(
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    let outcomes: Vec<ProbeOutcome> = pool.install(|| {
+    let label = match gwas_path.file_name() {
+        Some(n) if cfg.batch => format!("probes [{}]", n.to_string_lossy()),
+        _ => "probes".to_string(),
+    };
+    let progress = Progress::new(log, label, probes.len());
+    let outcomes: Result<Vec<ProbeOutcome>> = pool.install(|| {
         probes
             .par_iter()
-            .map_init(Vec::new, |entries, &p| analysis.probe(p, &epi[p], entries))
+            .map_init(Vec::new, |entries, &p| {
+                let r = analysis.probe(p, &epi[p], entries);
+                progress.inc();
+                r
+            })
             .collect::<Result<Vec<_>>>()
-    })?;
+    });
+    progress.finish();
+    let outcomes = outcomes?;
 
     // Output.
     let mut summary = RunSummary::default();
