@@ -28,6 +28,9 @@
 //!
 //! Memory: one chromosome's genotypes at a time (2 × SNPs × individuals bytes).
 
+// Index loops over parallel per-SNP arrays read more clearly than zipped iterators here.
+#![allow(clippy::needless_range_loop)]
+
 use fastsmr::stats::dist::chisq1_tail;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -451,7 +454,11 @@ fn main() -> std::io::Result<()> {
     std::fs::write(path(&p, ".fam"), fam)?;
     let mut epi = String::new();
     for (i, q) in probes.iter().enumerate() {
-        let strand = if mix(i as u64 ^ 77) & 1 == 0 { '+' } else { '-' };
+        let strand = if mix(i as u64 ^ 77) & 1 == 0 {
+            '+'
+        } else {
+            '-'
+        };
         let _ = writeln!(
             epi,
             "{}\tENSG{:011}\t0\t{}\tGENE{}\t{}",
@@ -662,10 +669,7 @@ fn main() -> std::io::Result<()> {
                 if u < 0.05 {
                     let a: f64 = r.gen_range(0.3..0.8);
                     let a = if r.gen::<bool>() { a } else { -a };
-                    loci.extend(causal.iter().map(|x| Causal {
-                        j: x.j,
-                        z: x.z * a,
-                    }));
+                    loci.extend(causal.iter().map(|x| Causal { j: x.j, z: x.z * a }));
                 } else if u < 0.08 {
                     let d = r.gen_range(20..150usize);
                     let j = if r.gen::<bool>() {
