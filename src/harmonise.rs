@@ -7,7 +7,7 @@
 use crate::io::esi::EsiRecord;
 use crate::io::gwas::GwasRecord;
 use crate::io::plink::BimRecord;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// How a pair of allele codes relates to the eQTL's (A1, A2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +97,8 @@ impl MatchResult {
     }
 }
 
-fn index_by_id<'a, I: Iterator<Item = (usize, &'a str)>>(it: I) -> HashMap<&'a str, usize> {
-    let mut m = HashMap::new();
+fn index_by_id<'a, I: Iterator<Item = (usize, &'a str)>>(it: I) -> FxHashMap<&'a str, usize> {
+    let mut m = FxHashMap::default();
     for (i, id) in it {
         m.entry(id).or_insert(i);
     }

@@ -526,7 +526,8 @@ pub fn run_trait(
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let gwas_ids: HashSet<&str> = gwas.records.iter().map(|g| g.snp.as_str()).collect();
+            let gwas_ids: rustc_hash::FxHashSet<&str> =
+                gwas.records.iter().map(|g| g.snp.as_str()).collect();
             if !r
                 .bim_keep
                 .iter()

@@ -4,12 +4,12 @@
 //! skipped; the SNP's row id in the `.besd` is its index among the non-empty lines.
 
 use crate::error::{Error, Result};
-use crate::io::source::open_text;
+use crate::io::source::read_bytes;
 use crate::io::text::{
-    collect_fields, is_na, parse_chrom, parse_i64, parse_opt_f64, split_t1, upper, LineReader,
+    collect_fields, find_duplicates, is_na, parse_chrom, parse_i64, parse_lines_par, parse_opt_f64,
+    split_t1, upper,
 };
 use crate::types::{Bp, Chrom};
-use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -30,65 +30,71 @@ pub struct EsiRecord {
     pub freq: Option<f32>,
 }
 
-/// Read an `.esi` file (plain or gzipped).
+/// Read an `.esi` file (plain or gzipped), parsing in parallel.
 pub fn read_esi(path: &Path) -> Result<Vec<EsiRecord>> {
-    parse_esi(open_text(path)?, path)
+    parse_esi_bytes(&read_bytes(path)?, path)
 }
 
 /// Parse `.esi` text from a reader; `path` names the source in errors.
-pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
-    let mut lines = LineReader::new(reader, path);
-    let mut out = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some((line, text)) = lines.next_line()? {
-        if text.is_empty() {
-            continue;
-        }
-        let mut toks = [""; 7];
-        let n_toks = collect_fields(split_t1(text), &mut toks);
-        if n_toks != 6 && n_toks != 7 {
-            return Err(Error::parse(
-                path,
-                line,
-                format!("expected 6 or 7 columns, found {}", n_toks),
-            ));
-        }
-        // Count of non-empty lines so far, this one included (data-spec/esi.md "Duplicates").
-        let k = out.len() + 1;
-        if is_na(toks[0]) {
-            return Err(Error::parse(path, line, "column chr: NA is not allowed"));
-        }
-        let chr = parse_chrom(toks[0], false, path, line)?;
-        if is_na(toks[1]) {
-            return Err(Error::parse(path, line, "column SNP: NA is not allowed"));
-        }
-        if is_na(toks[3]) {
-            return Err(Error::parse(path, line, "column bp: NA is not allowed"));
-        }
-        let bp = parse_i64(toks[3], path, line, "bp")?;
-        let freq = if n_toks == 7 {
-            match parse_opt_f64(toks[6], path, line, "freq")? {
-                Some(f) if f != -9.0 => Some(f as f32),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        let mut snp = toks[1].to_string();
-        if !seen.insert(snp.clone()) {
-            snp = format!("{snp}_{k}");
-            seen.insert(snp.clone());
-        }
-        out.push(EsiRecord {
-            chr,
-            snp,
-            bp,
-            a1: upper(toks[4]),
-            a2: upper(toks[5]),
-            freq,
-        });
+pub fn parse_esi<R: BufRead>(mut reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| Error::read(path, e))?;
+    parse_esi_bytes(&data, path)
+}
+
+/// Parse a whole `.esi` text held in memory (lines in parallel, duplicates renamed after).
+pub fn parse_esi_bytes(data: &[u8], path: &Path) -> Result<Vec<EsiRecord>> {
+    let (mut out, _) = parse_lines_par(data, 1, |line, text| parse_esi_line(text, line, path))?;
+    // A later duplicate is renamed `ID_<k>`, k = count of non-empty lines so far, this one
+    // included (data-spec/esi.md "Duplicates").
+    for (i, _, new) in find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", i + 1)) {
+        out[i].snp = new;
     }
     Ok(out)
+}
+
+fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecord>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let mut toks = [""; 7];
+    let n_toks = collect_fields(split_t1(text), &mut toks);
+    if n_toks != 6 && n_toks != 7 {
+        return Err(Error::parse(
+            path,
+            line,
+            format!("expected 6 or 7 columns, found {}", n_toks),
+        ));
+    }
+    if is_na(toks[0]) {
+        return Err(Error::parse(path, line, "column chr: NA is not allowed"));
+    }
+    let chr = parse_chrom(toks[0], false, path, line)?;
+    if is_na(toks[1]) {
+        return Err(Error::parse(path, line, "column SNP: NA is not allowed"));
+    }
+    if is_na(toks[3]) {
+        return Err(Error::parse(path, line, "column bp: NA is not allowed"));
+    }
+    let bp = parse_i64(toks[3], path, line, "bp")?;
+    let freq = if n_toks == 7 {
+        match parse_opt_f64(toks[6], path, line, "freq")? {
+            Some(f) if f != -9.0 => Some(f as f32),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    Ok(Some(EsiRecord {
+        chr,
+        snp: toks[1].to_string(),
+        bp,
+        a1: upper(toks[4]),
+        a2: upper(toks[5]),
+        freq,
+    }))
 }
 
 #[cfg(test)]

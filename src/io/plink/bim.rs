@@ -5,12 +5,12 @@
 //! `chr` prefix are decoded and reading goes on; anything else is an error.
 
 use crate::error::{Error, Result};
-use crate::io::source::open_text;
+use crate::io::source::read_bytes;
 use crate::io::text::{
-    collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper, LineReader,
+    collect_fields, find_duplicates, line_str, parse_chrom, parse_f64, parse_i64, parse_lines_par,
+    split_ws, upper,
 };
 use crate::types::{Bp, Chrom};
-use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -31,48 +31,57 @@ pub struct BimRecord {
     pub a2: String,
 }
 
-/// Read a `.bim` file.
+/// Read a `.bim` file (plain or gzipped), parsing in parallel.
 pub fn read_bim(path: &Path) -> Result<Vec<BimRecord>> {
-    parse_bim(open_text(path)?, path)
+    parse_bim_bytes(&read_bytes(path)?, path)
 }
 
 /// [`read_bim`] on a reader; `path` names the source in errors.
-pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
-    let mut lines = LineReader::new(reader, path);
-    let mut out = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some((line, bytes)) = lines.next_line()? {
-        if bytes.is_empty() {
-            continue;
-        }
-        let text = line_str(bytes);
-        let mut toks = [""; 6];
-        let n_toks = collect_fields(split_ws(&text), &mut toks);
-        if n_toks != 6 {
-            return Err(Error::parse(
-                path,
-                line,
-                format!("expected 6 columns (chr SNP cM bp A1 A2), found {}", n_toks),
-            ));
-        }
-        let chr = parse_chrom(toks[0], true, path, line)?;
-        let cm = parse_f64(toks[2], path, line, "cM")?;
-        let bp = parse_i64(toks[3], path, line, "bp")?;
-        let mut snp = toks[1].to_string();
-        if !seen.insert(snp.clone()) {
-            snp = format!("{snp}_{line}");
-            seen.insert(snp.clone());
-        }
-        out.push(BimRecord {
-            chr,
-            snp,
-            cm,
-            bp,
-            a1: upper(toks[4]),
-            a2: upper(toks[5]),
-        });
+pub fn parse_bim<R: BufRead>(mut reader: R, path: &Path) -> Result<Vec<BimRecord>> {
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| Error::read(path, e))?;
+    parse_bim_bytes(&data, path)
+}
+
+/// Parse a whole `.bim` text held in memory (lines in parallel, duplicates renamed after).
+pub fn parse_bim_bytes(data: &[u8], path: &Path) -> Result<Vec<BimRecord>> {
+    let (mut out, lines) =
+        parse_lines_par(data, 1, |line, bytes| parse_bim_line(bytes, line, path))?;
+    // A later duplicate is renamed `ID_<line>` (data-spec/plink.md §bim).
+    for (i, _, new) in find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", lines[i]))
+    {
+        out[i].snp = new;
     }
     Ok(out)
+}
+
+fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimRecord>> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let text = line_str(bytes);
+    let mut toks = [""; 6];
+    let n_toks = collect_fields(split_ws(&text), &mut toks);
+    if n_toks != 6 {
+        return Err(Error::parse(
+            path,
+            line,
+            format!("expected 6 columns (chr SNP cM bp A1 A2), found {}", n_toks),
+        ));
+    }
+    let chr = parse_chrom(toks[0], true, path, line)?;
+    let cm = parse_f64(toks[2], path, line, "cM")?;
+    let bp = parse_i64(toks[3], path, line, "bp")?;
+    Ok(Some(BimRecord {
+        chr,
+        snp: toks[1].to_string(),
+        cm,
+        bp,
+        a1: upper(toks[4]),
+        a2: upper(toks[5]),
+    }))
 }
 
 #[cfg(test)]
