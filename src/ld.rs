@@ -2,7 +2,8 @@
 //! one-to-many r with the reference's mixed precision, and correlation matrices
 //! (data-spec/ld.md).
 
-use crate::io::plink::bed::{decode_counts, BedFile};
+use crate::io::plink::bed::{count_all, decode_counts, BedFile};
+use rayon::prelude::*;
 use crate::types::{Chrom, CHROM_X};
 
 /// Genotypes of the matched SNPs, decoded on demand from the packed `.bed`.
@@ -31,7 +32,119 @@ fn weight(chr: Chrom, sex: i32) -> f64 {
     }
 }
 
+/// Per `.bed` SNP: the sum of `.bim` A1 counts and the number of non-missing genotypes over
+/// the kept individuals. Computed once per LD reference; gives every autosomal SNP's mean
+/// without decoding it again for each trait.
+#[derive(Debug, Clone, Default)]
+pub struct AlleleCounts {
+    /// Sum of `.bim` A1 counts.
+    pub sum: Vec<u32>,
+    /// Non-missing genotypes.
+    pub observed: Vec<u32>,
+}
+
+impl AlleleCounts {
+    /// Count every SNP of `bed` over the individuals `keep` (in the current rayon pool). The
+    /// file's pages are released as blocks are done, so counting does not keep the whole
+    /// `.bed` resident.
+    pub fn new(bed: &BedFile, keep: &[usize]) -> Self {
+        const BLOCK: usize = 1 << 14;
+        let n = bed.n_indiv();
+        let all = keep.len() == n && keep.iter().enumerate().all(|(i, &k)| i == k);
+        let blocks: Vec<(Vec<u32>, Vec<u32>)> = (0..bed.n_snps())
+            .into_par_iter()
+            .step_by(BLOCK)
+            .map_init(Vec::new, |scratch, first| {
+                let last = (first + BLOCK).min(bed.n_snps());
+                let mut sum = Vec::with_capacity(last - first);
+                let mut observed = Vec::with_capacity(last - first);
+                for j in first..last {
+                    let (s, c) = if all {
+                        count_all(bed.snp_bytes(j), n)
+                    } else {
+                        decode_counts(bed.snp_bytes(j), keep, scratch);
+                        scratch.iter().flatten().fold((0u32, 0u32), |(s, c), &x| {
+                            (s + u32::from(x), c + 1)
+                        })
+                    };
+                    sum.push(s);
+                    observed.push(c);
+                }
+                bed.release(first, last - first);
+                (sum, observed)
+            })
+            .collect();
+        let mut out = AlleleCounts::default();
+        for (s, c) in blocks {
+            out.sum.extend(s);
+            out.observed.extend(c);
+        }
+        out
+    }
+}
+
+/// Mean count of the eQTL A1 of `.bed` SNP `b` with the reference's weights.
+fn weighted_mean(
+    bed: &BedFile,
+    keep: &[usize],
+    sexes: &[i32],
+    b: usize,
+    swapped: bool,
+    chr: Chrom,
+    counts: &mut Vec<Option<u8>>,
+) -> f64 {
+    decode_counts(bed.snp_bytes(b), keep, counts);
+    let (mut sum, mut wsum) = (0.0f64, 0.0f64);
+    for (c, &sex) in counts.iter().zip(sexes) {
+        if let Some(c) = *c {
+            let x = if swapped { 2 - c } else { c } as f64;
+            let w = weight(chr, sex);
+            sum += w * x;
+            wsum += w;
+        }
+    }
+    if wsum > 0.0 {
+        sum / wsum
+    } else {
+        0.0
+    }
+}
+
 impl<'a> Genotypes<'a> {
+    /// As [`Genotypes::new`], taking autosomal SNPs' means from `counts` (bit-identical: the
+    /// weighted sums of the reference are exact integers on autosomes, weight 1).
+    pub fn with_counts(
+        bed: &'a BedFile,
+        keep: &'a [usize],
+        sexes: &[i32],
+        snps: Vec<(usize, bool, Chrom)>,
+        counts: &AlleleCounts,
+    ) -> Self {
+        let mut counts_scratch = Vec::new();
+        let mean = snps
+            .iter()
+            .map(|&(b, swapped, chr)| {
+                if chr < CHROM_X {
+                    let (s, c) = (counts.sum[b], counts.observed[b]);
+                    if c == 0 {
+                        0.0
+                    } else {
+                        let s = if swapped { 2 * c - s } else { s };
+                        f64::from(s) / f64::from(c)
+                    }
+                } else {
+                    weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts_scratch)
+                }
+            })
+            .collect();
+        Genotypes {
+            bed,
+            keep,
+            snps: snps.into_iter().map(|(b, s, _)| (b, s)).collect(),
+            mean,
+        }
+    }
+
     /// Build the genotype view. `keep` are the `.fam` indexes kept (in `.fam` order) and
     /// `sexes` their sex codes; `snps` gives, per compact SNP, its `.bim` index, whether the
     /// eQTL A1 is the `.bim` A2, and its chromosome.
@@ -42,20 +155,10 @@ impl<'a> Genotypes<'a> {
         snps: Vec<(usize, bool, Chrom)>,
     ) -> Self {
         let mut counts = Vec::with_capacity(keep.len());
-        let mut mean = Vec::with_capacity(snps.len());
-        for &(b, swapped, chr) in &snps {
-            decode_counts(bed.snp_bytes(b), keep, &mut counts);
-            let (mut sum, mut wsum) = (0.0f64, 0.0f64);
-            for (c, &sex) in counts.iter().zip(sexes) {
-                if let Some(c) = *c {
-                    let x = if swapped { 2 - c } else { c } as f64;
-                    let w = weight(chr, sex);
-                    sum += w * x;
-                    wsum += w;
-                }
-            }
-            mean.push(if wsum > 0.0 { sum / wsum } else { 0.0 });
-        }
+        let mean = snps
+            .iter()
+            .map(|&(b, swapped, chr)| weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts))
+            .collect();
         Genotypes {
             bed,
             keep,

@@ -32,8 +32,10 @@ impl RunLog {
     }
 
     /// Record one message through a shared reference (for progress lines from worker threads).
+    /// Each line starts with the seconds since the run started, so the log shows where the
+    /// time goes stage by stage.
     pub fn note(&self, msg: impl Into<String>) {
-        let msg = msg.into();
+        let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg.into());
         if self.echo {
             eprintln!("{msg}");
         }

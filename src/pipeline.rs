@@ -12,7 +12,7 @@ use crate::io::esi::{read_esi, EsiRecord};
 use crate::io::gwas::{read_ma, GwasData};
 use crate::io::lists::{read_id_list, read_individual_list};
 use crate::io::plink::{read_bim, read_fam, BedFile, BimRecord};
-use crate::ld::Genotypes;
+use crate::ld::{AlleleCounts, Genotypes};
 use crate::log::{Progress, RunLog};
 use crate::output::atomic::write_atomic;
 use crate::output::format::push_g6;
@@ -24,6 +24,10 @@ use crate::types::{Bp, Chrom};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Probes between two releases of the `.bed` pages (see [`crate::io::source::Bytes::release`]).
+const BED_RELEASE_EVERY: usize = 1024;
 
 /// What happened to one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -344,6 +348,8 @@ pub struct Reference {
     pub bim_keep: Vec<usize>,
     /// The genotypes.
     pub bed: BedFile,
+    /// Allele counts of every `.bed` SNP over the kept individuals.
+    pub counts: AlleleCounts,
 }
 
 /// Read the LD reference (`None` with `--heidi-off`).
@@ -400,12 +406,15 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     log.info(format!("Opening PLINK BED file {}", bf.bed.display()));
     let bed = BedFile::open(&bf.bed, bim.len(), fam.len())?;
     let sexes = keep.iter().map(|&i| fam[i].sex).collect();
+    let counts = AlleleCounts::new(&bed, &keep);
+    log.info(format!("  allele counts of {} SNPs done", bed.n_snps()));
     Ok(Some(Reference {
         keep,
         sexes,
         bim,
         bim_keep,
         bed,
+        counts,
     }))
 }
 
@@ -415,6 +424,14 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
 /// In a batch, a trait that fails (unreadable file, frequency-check stop, no common SNP) is
 /// reported and the others still run; the result is then an error naming the failed traits.
 pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
+    pool.install(|| run_in_pool(cfg, log))
+}
+
+fn run_in_pool(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
     let eqtl = load_eqtl(cfg, log)?;
     let reference = load_reference(cfg, log)?;
     if !cfg.batch {
@@ -552,7 +569,7 @@ pub fn run_trait(
                 .iter()
                 .map(|s| (s.bim.unwrap_or(0), s.bim_swapped, esi[s.esi].chr))
                 .collect();
-            let g = Genotypes::new(&r.bed, &r.keep, &r.sexes, cols);
+            let g = Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts);
             (m, Some(g))
         }
         None => {
@@ -661,12 +678,20 @@ pub fn run_trait(
         _ => "probes".to_string(),
     };
     let progress = Progress::new(log, label, probes.len());
+    let done = AtomicUsize::new(1);
     let outcomes: Result<Vec<ProbeOutcome>> = pool.install(|| {
         probes
             .par_iter()
             .map_init(Vec::new, |entries, &p| {
                 let r = analysis.probe(p, &epi[p], entries);
                 progress.inc();
+                // Probes run in genome order: drop the `.bed` pages of the regions passed
+                // now and then, so that the resident set stays bounded.
+                if let Some(rf) = reference {
+                    if done.fetch_add(1, Ordering::Relaxed) % BED_RELEASE_EVERY == 0 {
+                        rf.bed.release(0, rf.bed.n_snps());
+                    }
+                }
                 r
             })
             .collect::<Result<Vec<_>>>()
