@@ -7,6 +7,7 @@
 use crate::io::esi::EsiRecord;
 use crate::io::gwas::GwasRecord;
 use crate::io::plink::BimRecord;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 /// How a pair of allele codes relates to the eQTL's (A1, A2).
@@ -99,6 +100,7 @@ impl MatchResult {
 
 fn index_by_id<'a, I: Iterator<Item = (usize, &'a str)>>(it: I) -> FxHashMap<&'a str, usize> {
     let mut m = FxHashMap::default();
+    m.reserve(it.size_hint().0);
     for (i, id) in it {
         m.entry(id).or_insert(i);
     }
@@ -115,30 +117,62 @@ pub fn match_three_way(
     bim: &[BimRecord],
     bim_keep: &[usize],
 ) -> MatchResult {
-    let gwas_ix = index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str())));
-    let esi_ix = index_by_id(esi_keep.iter().map(|&i| (i, esi[i].snp.as_str())));
+    // The two ID indexes are built side by side, then `.bim` chunks are matched in parallel
+    // and concatenated in order, so the result is the sequential one.
+    let (gwas_ix, esi_ix) = rayon::join(
+        || index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str()))),
+        || index_by_id(esi_keep.iter().map(|&i| (i, esi[i].snp.as_str()))),
+    );
+    let parts: Vec<MatchResult> = bim_keep
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut out = MatchResult::default();
+            for &b in chunk {
+                match_one_bim(&mut out, b, gwas, esi, bim, &gwas_ix, &esi_ix);
+            }
+            out
+        })
+        .collect();
     let mut out = MatchResult::default();
-    for &b in bim_keep {
+    out.snps.reserve(parts.iter().map(|p| p.snps.len()).sum());
+    for p in parts {
+        out.snps.extend(p.snps);
+        out.dropped.extend(p.dropped);
+    }
+    out
+}
+
+/// Match `.bim` SNP `b` (three-way rule) and record the outcome in `out`.
+fn match_one_bim(
+    out: &mut MatchResult,
+    b: usize,
+    gwas: &[GwasRecord],
+    esi: &[EsiRecord],
+    bim: &[BimRecord],
+    gwas_ix: &FxHashMap<&str, usize>,
+    esi_ix: &FxHashMap<&str, usize>,
+) {
+    {
         let r = &bim[b];
         let Some(&g) = gwas_ix.get(r.snp.as_str()) else {
-            continue;
+            return;
         };
         let Some(&e) = esi_ix.get(r.snp.as_str()) else {
-            out.dropped.push((DropReason::NotInEqtl, r.snp.clone()));
-            continue;
+            out.dropped.push((DropReason::NotInEqtl, r.snp.to_string()));
+            return;
         };
         let (e1, e2) = (esi[e].a1.as_str(), esi[e].a2.as_str());
         let ref_match = match_alleles(e1, e2, &r.a1, &r.a2);
         let gwas_match = match_alleles(e1, e2, &gwas[g].a1, &gwas[g].a2);
         if ref_match == AlleleMatch::Mismatch {
             out.dropped
-                .push((DropReason::AlleleMismatchReference, r.snp.clone()));
-            continue;
+                .push((DropReason::AlleleMismatchReference, r.snp.to_string()));
+            return;
         }
         if gwas_match == AlleleMatch::Mismatch {
             out.dropped
-                .push((DropReason::AlleleMismatchGwas, r.snp.clone()));
-            continue;
+                .push((DropReason::AlleleMismatchGwas, r.snp.to_string()));
+            return;
         }
         out.snps.push(MatchedSnp {
             esi: e,
@@ -148,7 +182,6 @@ pub fn match_three_way(
             gwas_swapped: gwas_match == AlleleMatch::Swapped,
         });
     }
-    out
 }
 
 /// Two-way GWAS/eQTL matching in `.esi` order, used with `--heidi-off`
@@ -163,7 +196,7 @@ pub fn match_two_way(gwas: &[GwasRecord], esi: &[EsiRecord], esi_keep: &[usize])
         match match_alleles(&esi[e].a1, &esi[e].a2, &gwas[g].a1, &gwas[g].a2) {
             AlleleMatch::Mismatch => out
                 .dropped
-                .push((DropReason::AlleleMismatchGwas, esi[e].snp.clone())),
+                .push((DropReason::AlleleMismatchGwas, esi[e].snp.to_string())),
             m => out.snps.push(MatchedSnp {
                 esi: e,
                 gwas: g,

@@ -223,12 +223,12 @@ impl Analysis<'_> {
     }
 }
 
-fn filter_by_list(
-    ids: impl Iterator<Item = (usize, String)>,
+fn filter_by_list<'a>(
+    ids: impl Iterator<Item = (usize, &'a str)>,
     list: &HashSet<String>,
     keep_listed: bool,
 ) -> Vec<usize> {
-    ids.filter(|(_, id)| list.contains(id) == keep_listed)
+    ids.filter(|(_, id)| list.contains(*id) == keep_listed)
         .map(|(i, _)| i)
         .collect()
 }
@@ -244,11 +244,11 @@ fn esi_filter(cfg: &Config, esi: &[EsiRecord]) -> Result<Vec<usize>> {
         .collect();
     if let Some(p) = &cfg.extract_snp {
         let set = read_set(p)?;
-        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.clone())), &set, true);
+        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.as_str())), &set, true);
     }
     if let Some(p) = &cfg.exclude_snp {
         let set = read_set(p)?;
-        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.clone())), &set, false);
+        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.as_str())), &set, false);
     }
     Ok(keep)
 }
@@ -303,7 +303,7 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     if let Some(path) = &cfg.extract_probe {
         let set = read_set(path)?;
         probes = filter_by_list(
-            probes.iter().map(|&p| (p, epi[p].probe.clone())),
+            probes.iter().map(|&p| (p, epi[p].probe.as_str())),
             &set,
             true,
         );
@@ -311,7 +311,7 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     if let Some(path) = &cfg.exclude_probe {
         let set = read_set(path)?;
         probes = filter_by_list(
-            probes.iter().map(|&p| (p, epi[p].probe.clone())),
+            probes.iter().map(|&p| (p, epi[p].probe.as_str())),
             &set,
             false,
         );
@@ -385,7 +385,7 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     if let Some(p) = &cfg.extract_snp {
         let set = read_set(p)?;
         bim_keep = filter_by_list(
-            bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
+            bim_keep.iter().map(|&i| (i, bim[i].snp.as_str())),
             &set,
             true,
         );
@@ -393,7 +393,7 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     if let Some(p) = &cfg.exclude_snp {
         let set = read_set(p)?;
         bim_keep = filter_by_list(
-            bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
+            bim_keep.iter().map(|&i| (i, bim[i].snp.as_str())),
             &set,
             false,
         );
@@ -543,21 +543,22 @@ pub fn run_trait(
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let gwas_ids: rustc_hash::FxHashSet<&str> =
-                gwas.records.iter().map(|g| g.snp.as_str()).collect();
-            if !r
-                .bim_keep
-                .iter()
-                .any(|&i| gwas_ids.contains(r.bim[i].snp.as_str()))
-            {
-                return Err(Error::Analysis(format!(
-                    "no SNP in common between the GWAS data ({}) and the LD reference",
-                    gwas_path.display()
-                )));
-            }
             let m = match_three_way(&gwas.records, esi, &eqtl.esi_keep, &r.bim, &r.bim_keep);
             log_match(log, &m);
             if m.snps.is_empty() {
+                // Which error: checked only when nothing matched (a 9 M-entry set otherwise).
+                let gwas_ids: rustc_hash::FxHashSet<&str> =
+                    gwas.records.iter().map(|g| g.snp.as_str()).collect();
+                if !r
+                    .bim_keep
+                    .iter()
+                    .any(|&i| gwas_ids.contains(r.bim[i].snp.as_str()))
+                {
+                    return Err(Error::Analysis(format!(
+                        "no SNP in common between the GWAS data ({}) and the LD reference",
+                        gwas_path.display()
+                    )));
+                }
                 return Err(Error::Analysis(
                     "no SNP is common to the GWAS data, the eQTL data and the LD reference \
                      with consistent alleles"
@@ -597,7 +598,7 @@ pub fn run_trait(
         for (k, &kp) in keep.iter().enumerate() {
             if !kp {
                 let id = esi[matched.snps[k].esi].snp.clone();
-                matched.dropped.push((DropReason::Maf, id));
+                matched.dropped.push((DropReason::Maf, id.to_string()));
             }
         }
         retain_matched(&mut matched, &keep);
@@ -891,7 +892,9 @@ fn freq_check(
     for (k, s) in matched.snps.iter().enumerate() {
         if fails[k] {
             let id = esi[s.esi].snp.clone();
-            matched.dropped.push((DropReason::FreqDifference, id));
+            matched
+                .dropped
+                .push((DropReason::FreqDifference, id.to_string()));
         }
     }
     retain_matched(matched, &keep);

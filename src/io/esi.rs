@@ -7,9 +7,10 @@ use crate::error::{Error, Result};
 use crate::io::source::read_bytes;
 use crate::io::text::{
     collect_fields, find_duplicates, is_na, parse_chrom, parse_i64, parse_lines_par, parse_opt_f64,
-    split_t1, upper,
+    split_t1, upper_compact,
 };
 use crate::types::{Bp, Chrom};
+use compact_str::CompactString;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -19,13 +20,13 @@ pub struct EsiRecord {
     /// Chromosome code.
     pub chr: Chrom,
     /// SNP ID (a later duplicate renamed `ID_<line>`).
-    pub snp: String,
+    pub snp: CompactString,
     /// Position.
     pub bp: Bp,
     /// Effect allele (upper case): the allele every beta refers to.
-    pub a1: String,
+    pub a1: CompactString,
     /// Other allele (upper case).
-    pub a2: String,
+    pub a2: CompactString,
     /// Frequency of A1 as stored (float32); `None` when `NA` or absent.
     pub freq: Option<f32>,
 }
@@ -50,7 +51,7 @@ pub fn parse_esi_bytes(data: &[u8], path: &Path) -> Result<Vec<EsiRecord>> {
     // A later duplicate is renamed `ID_<k>`, k = count of non-empty lines so far, this one
     // included (data-spec/esi.md "Duplicates").
     for (i, _, new) in find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", i + 1)) {
-        out[i].snp = new;
+        out[i].snp = CompactString::from(new);
     }
     Ok(out)
 }
@@ -89,10 +90,10 @@ fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecor
     };
     Ok(Some(EsiRecord {
         chr,
-        snp: toks[1].to_string(),
+        snp: CompactString::from(toks[1]),
         bp,
-        a1: upper(toks[4]),
-        a2: upper(toks[5]),
+        a1: upper_compact(toks[4]),
+        a2: upper_compact(toks[5]),
         freq,
     }))
 }

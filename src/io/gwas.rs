@@ -7,9 +7,10 @@
 use crate::error::{Error, Result};
 use crate::io::source::read_bytes;
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_lines_par, parse_opt_f64, split_t1, upper,
+    collect_fields, find_duplicates, is_na, parse_lines_par, parse_opt_f64, split_t1, upper_compact,
 };
 use crate::types::SkippedRow;
+use compact_str::CompactString;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -22,11 +23,11 @@ pub const MA_COLUMNS: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub struct GwasRecord {
     /// SNP ID (a later duplicate renamed `ID_<data row>`).
-    pub snp: String,
+    pub snp: CompactString,
     /// Effect allele (upper case).
-    pub a1: String,
+    pub a1: CompactString,
     /// Other allele (upper case).
-    pub a2: String,
+    pub a2: CompactString,
     /// Frequency of A1; `None` when `NA`.
     pub freq: Option<f64>,
     /// Effect of A1; `None` when `NA`.
@@ -147,7 +148,7 @@ pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
                     id: orig.clone(),
                     reason: format!("duplicate SNP ID, renamed {new}"),
                 });
-                rec.snp = new;
+                rec.snp = CompactString::from(new.as_str());
                 Some(orig)
             }
             _ => None,
@@ -155,7 +156,7 @@ pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
         if let Some(reason) = rec.unusable_reason() {
             data.flagged.push(SkippedRow {
                 line: lines[i],
-                id: original.unwrap_or_else(|| rec.snp.clone()),
+                id: original.unwrap_or_else(|| rec.snp.to_string()),
                 reason,
             });
         }
@@ -190,9 +191,9 @@ fn parse_ma_line(text: &[u8], line: u64, path: &Path) -> Result<Option<GwasRecor
         }
     }
     Ok(Some(GwasRecord {
-        snp: toks[0].to_string(),
-        a1: upper(toks[1]),
-        a2: upper(toks[2]),
+        snp: CompactString::from(toks[0]),
+        a1: upper_compact(toks[1]),
+        a2: upper_compact(toks[2]),
         freq: parse_opt_f64(toks[3], path, line, "freq")?,
         b: parse_opt_f64(toks[4], path, line, "b")?,
         se: parse_opt_f64(toks[5], path, line, "se")?,

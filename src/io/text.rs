@@ -207,6 +207,13 @@ pub fn is_na(tok: &str) -> bool {
     tok == "NA" || tok == "na"
 }
 
+/// ASCII upper-casing into an inline string (no heap allocation for short alleles).
+pub fn upper_compact(tok: &str) -> compact_str::CompactString {
+    let mut s = compact_str::CompactString::from(tok);
+    s.make_ascii_uppercase();
+    s
+}
+
 /// ASCII upper-casing (data-spec/text.md "Upper-casing").
 pub fn upper(tok: &str) -> String {
     tok.to_ascii_uppercase()

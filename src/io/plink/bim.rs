@@ -8,9 +8,10 @@ use crate::error::{Error, Result};
 use crate::io::source::read_bytes;
 use crate::io::text::{
     collect_fields, find_duplicates, line_str, parse_chrom, parse_f64, parse_i64, parse_lines_par,
-    split_ws, upper,
+    split_ws, upper_compact,
 };
 use crate::types::{Bp, Chrom};
+use compact_str::CompactString;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -20,15 +21,15 @@ pub struct BimRecord {
     /// Chromosome code.
     pub chr: Chrom,
     /// SNP ID (a later duplicate renamed `ID_<line>`).
-    pub snp: String,
+    pub snp: CompactString,
     /// Genetic distance (unused).
     pub cm: f64,
     /// Position.
     pub bp: Bp,
     /// Allele 1 (upper case): the allele counted by the `.bed` codes.
-    pub a1: String,
+    pub a1: CompactString,
     /// Allele 2 (upper case).
-    pub a2: String,
+    pub a2: CompactString,
 }
 
 /// Read a `.bim` file (plain or gzipped), parsing in parallel.
@@ -52,7 +53,7 @@ pub fn parse_bim_bytes(data: &[u8], path: &Path) -> Result<Vec<BimRecord>> {
     // A later duplicate is renamed `ID_<line>` (data-spec/plink.md §bim).
     for (i, _, new) in find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", lines[i]))
     {
-        out[i].snp = new;
+        out[i].snp = CompactString::from(new);
     }
     Ok(out)
 }
@@ -76,11 +77,11 @@ fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimReco
     let bp = parse_i64(toks[3], path, line, "bp")?;
     Ok(Some(BimRecord {
         chr,
-        snp: toks[1].to_string(),
+        snp: CompactString::from(toks[1]),
         cm,
         bp,
-        a1: upper(toks[4]),
-        a2: upper(toks[5]),
+        a1: upper_compact(toks[4]),
+        a2: upper_compact(toks[5]),
     }))
 }
 
