@@ -4,7 +4,8 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    align_gwas, match_three_way, match_two_way, AlignedGwas, DropReason, FreqTriple, MatchResult,
+    align_gwas, match_three_way, match_two_way, AlignedGwas, DropReason, FreqTriple, MatchIndex,
+    MatchResult,
 };
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
 use crate::io::epi::{read_epi, EpiRecord};
@@ -350,6 +351,20 @@ pub struct Reference {
     pub bed: BedFile,
     /// Allele counts of every `.bed` SNP over the kept individuals.
     pub counts: AlleleCounts,
+    /// SNP-ID index of the reference joined with the eQTL SNPs, set by [`index_reference`]
+    /// (matching falls back to [`match_three_way`] without it).
+    pub index: Option<MatchIndex>,
+}
+
+/// Build the reference's SNP-ID index and its join with the eQTL SNPs, once per run.
+pub fn index_reference(eqtl: &EqtlData, reference: &mut Reference, log: &mut RunLog) {
+    reference.index = Some(MatchIndex::new(
+        &eqtl.esi,
+        &eqtl.esi_keep,
+        &reference.bim,
+        &reference.bim_keep,
+    ));
+    log.info("  SNP-ID index of the LD reference and eQTL SNPs built");
 }
 
 /// Read the LD reference (`None` with `--heidi-off`).
@@ -415,6 +430,7 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
         bim_keep,
         bed,
         counts,
+        index: None,
     }))
 }
 
@@ -433,7 +449,10 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
 
 fn run_in_pool(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
     let eqtl = load_eqtl(cfg, log)?;
-    let reference = load_reference(cfg, log)?;
+    let mut reference = load_reference(cfg, log)?;
+    if let Some(r) = reference.as_mut() {
+        index_reference(&eqtl, r, log);
+    }
     if !cfg.batch {
         return run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log);
     }
@@ -543,7 +562,10 @@ pub fn run_trait(
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let m = match_three_way(&gwas.records, esi, &eqtl.esi_keep, &r.bim, &r.bim_keep);
+            let m = match &r.index {
+                Some(ix) => ix.match_gwas(&gwas.records, esi, &r.bim, &r.bim_keep),
+                None => match_three_way(&gwas.records, esi, &eqtl.esi_keep, &r.bim, &r.bim_keep),
+            };
             log_match(log, &m);
             if m.snps.is_empty() {
                 // Which error: checked only when nothing matched (a 9 M-entry set otherwise).
