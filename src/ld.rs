@@ -342,34 +342,59 @@ const GRAM_BLOCK: usize = 4;
 /// on an individual-major copy, which vectorises across the block instead of along `k`.
 pub fn gram(x: &Matrix) -> Vec<f64> {
     let (n, m) = (x.n, x.m);
-    let mp = m.div_ceil(GRAM_BLOCK) * GRAM_BLOCK;
-    // Individual-major copy, padded with zero columns to a multiple of the block.
-    let mut t = vec![0.0f64; n * mp];
+    let np = m.div_ceil(GRAM_BLOCK);
+    // Panels of 4 columns, individual-major inside a panel (zero-padded), so that one block
+    // of dot products streams two small contiguous panels.
+    let mut panels = vec![0.0f64; np * n * GRAM_BLOCK];
     for j in 0..m {
+        let (p, l) = (j / GRAM_BLOCK, j % GRAM_BLOCK);
+        let panel = &mut panels[p * n * GRAM_BLOCK..(p + 1) * n * GRAM_BLOCK];
         for (k, &v) in x.col(j).iter().enumerate() {
-            t[k * mp + j] = v;
+            panel[k * GRAM_BLOCK + l] = v;
         }
     }
     let mut g = vec![0.0f64; m * m];
-    for bi in (0..mp).step_by(GRAM_BLOCK) {
-        for bj in (0..=bi).step_by(GRAM_BLOCK) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { gram_panels_avx2(&panels, n, np, m, &mut g) };
+            return g;
+        }
+    }
+    gram_panels(&panels, n, np, m, &mut g);
+    g
+}
+
+/// [`gram_panels`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gram_panels_avx2(panels: &[f64], n: usize, np: usize, m: usize, g: &mut [f64]) {
+    gram_panels(panels, n, np, m, g);
+}
+
+#[inline(always)]
+fn gram_panels(panels: &[f64], n: usize, np: usize, m: usize, g: &mut [f64]) {
+    let w = n * GRAM_BLOCK;
+    for pi in 0..np {
+        let pa = &panels[pi * w..(pi + 1) * w];
+        for pj in 0..=pi {
+            let pb = &panels[pj * w..(pj + 1) * w];
             let mut acc = [[0.0f64; GRAM_BLOCK]; GRAM_BLOCK];
-            for row in t.chunks_exact(mp) {
-                let xi: [f64; GRAM_BLOCK] = [row[bi], row[bi + 1], row[bi + 2], row[bi + 3]];
-                let xj: [f64; GRAM_BLOCK] = [row[bj], row[bj + 1], row[bj + 2], row[bj + 3]];
+            for (xa, xb) in pa.chunks_exact(GRAM_BLOCK).zip(pb.chunks_exact(GRAM_BLOCK)) {
                 for a in 0..GRAM_BLOCK {
                     for b in 0..GRAM_BLOCK {
-                        acc[a][b] += xi[a] * xj[b];
+                        acc[a][b] += xa[a] * xb[b];
                     }
                 }
             }
             for (a, acc_a) in acc.iter().enumerate() {
-                let i = bi + a;
+                let i = pi * GRAM_BLOCK + a;
                 if i >= m {
                     break;
                 }
                 for (b, &v) in acc_a.iter().enumerate() {
-                    let j = bj + b;
+                    let j = pj * GRAM_BLOCK + b;
                     if j >= m {
                         break;
                     }
@@ -379,7 +404,6 @@ pub fn gram(x: &Matrix) -> Vec<f64> {
             }
         }
     }
-    g
 }
 
 /// Full correlation matrix of the columns, row-major `m × m`, in double
