@@ -643,13 +643,13 @@ pub fn run_trait(
     for (k, s) in matched.snps.iter().enumerate() {
         from_esi[s.esi] = k as u32;
     }
+    let ms = &matched.snps;
     let snps = SnpTable {
-        esi: matched.snps.iter().map(|s| s.esi).collect(),
-        chr: matched.snps.iter().map(|s| esi[s.esi].chr).collect(),
-        bp: matched.snps.iter().map(|s| esi[s.esi].bp).collect(),
-        gwas: matched
-            .snps
-            .iter()
+        esi: ms.par_iter().map(|s| s.esi).collect(),
+        chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
+        bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
+        gwas: ms
+            .par_iter()
             .map(|s| align_gwas(&gwas.records[s.gwas], s.gwas_swapped))
             .collect(),
         from_esi,
@@ -841,7 +841,7 @@ fn freq_check(
     let with_ref = geno.is_some();
     let triples: Vec<FreqTriple> = matched
         .snps
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(k, s)| FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
@@ -849,7 +849,7 @@ fn freq_check(
             eqtl: esi[s.esi].freq.map(f64::from),
         })
         .collect();
-    let fails: Vec<bool> = triples.iter().map(|t| t.fails(cfg.diff_freq)).collect();
+    let fails: Vec<bool> = triples.par_iter().map(|t| t.fails(cfg.diff_freq)).collect();
     let mut text = String::from(if with_ref {
         "SNP\tAllele\tReferencePanel\tGWAS\teQTL\n"
     } else {
