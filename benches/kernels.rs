@@ -112,6 +112,21 @@ fn bench_genotypes(c: &mut Criterion) {
     let ks: Vec<usize> = (0..400).collect();
     let x = g.matrix(&ks, &mut Vec::new());
     let expected: f64 = x.data.iter().sum();
+    c.bench_function("allele_counts_2000_snps", |b| {
+        b.iter(|| {
+            let counts = fastsmr::ld::AlleleCounts::new(&bed, &keep);
+            let g = Genotypes::with_counts(
+                &bed,
+                &keep,
+                &sexes,
+                (0..bed.n_snps()).map(|k| (k, k % 3 == 0, 1)).collect(),
+                &counts,
+            );
+            let s: f64 = (0..bed.n_snps()).map(|k| g.mean(k)).sum();
+            assert_eq!(s, expected_mean_sum);
+            black_box(s)
+        })
+    });
     c.bench_function("genotype_decode_400_columns", |b| {
         let mut scratch = Vec::new();
         b.iter(|| {
@@ -136,6 +151,20 @@ fn bench_ld(c: &mut Criterion) {
             let r = r_with_target(&x, 150);
             assert_eq!(r, r_ref);
             black_box(r)
+        })
+    });
+    c.bench_function("ld_r_with_target_naive_300", |b| {
+        b.iter(|| {
+            let r = fastsmr::ld::r_with_target_naive(&x, 150);
+            assert_eq!(r, r_ref);
+            black_box(r)
+        })
+    });
+    c.bench_function("ld_correlation_matrix_naive_300", |b| {
+        b.iter(|| {
+            let m = fastsmr::ld::correlation_matrix_naive(&x);
+            assert_eq!(m, reference);
+            black_box(m)
         })
     });
     c.bench_function("ld_correlation_matrix_300", |b| {
