@@ -35,9 +35,15 @@ pub struct InputArgs {
     pub bfile: Option<PathBuf>,
     /// GWAS summary statistics, plain or gzipped: GCTA-COJO .ma, GWAS-SSF, PLINK 2 .glm,
     /// REGENIE, BOLT-LMM or SAIGE, recognised from the header (the log names the layout).
-    /// Required unless --make-besd.
+    /// May be given several times: the eQTL data and LD reference are then read once and each
+    /// trait writes `<OUT>.<name>.smr`, `<name>` being the file name without `.gz`/`.ma`/`.txt`.
+    /// Required unless --gwas-flist or --make-besd.
     #[arg(long, value_name = "FILE")]
-    pub gwas_summary: Option<PathBuf>,
+    pub gwas_summary: Vec<PathBuf>,
+    /// A list of traits, one `name path` per line, run like repeated --gwas-summary (each trait
+    /// writes `<OUT>.<name>.smr`).
+    #[arg(long, value_name = "FILE")]
+    pub gwas_flist: Option<PathBuf>,
     /// Name the GWAS columns by hand (overrides the detected layout), e.g.
     /// snp=ID,a1=ALLELE1,a2=ALLELE0,freq=A1FREQ,b=BETA,se=SE,p=P,n=N. Roles: snp a1 (effect
     /// allele) a2 freq b or (odds ratio, logged) se p log10p (-log10 p) n chr bp test.

@@ -43,12 +43,88 @@ pub struct BfilePaths {
     pub fam: PathBuf,
 }
 
+/// One GWAS input of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraitInput {
+    /// Trait name used in output file names (`<out>.<name>.smr`) in a batch.
+    pub name: String,
+    /// The GWAS summary file.
+    pub path: PathBuf,
+}
+
+/// The trait name of a GWAS file given by `--gwas-summary`: its file name without the
+/// extensions `.gz`, then `.ma`/`.txt`/`.tsv` (e.g. `height.ma.gz` → `height`).
+pub fn trait_name(path: &Path) -> String {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in [".gz", ".ma", ".txt", ".tsv"] {
+        if let Some(s) = name.strip_suffix(ext) {
+            if !s.is_empty() {
+                name = s.to_string();
+            }
+        }
+    }
+    name
+}
+
+/// Parse a `--gwas-flist` file: one `name path` per non-empty line (`#` starts a comment);
+/// relative paths are taken relative to the current directory, as on the command line.
+pub fn parse_gwas_flist(text: &str, list: &Path) -> Result<Vec<TraitInput>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut toks = line.split_whitespace();
+        match (toks.next(), toks.next(), toks.next()) {
+            (Some(name), Some(path), None) => out.push(TraitInput {
+                name: name.to_string(),
+                path: PathBuf::from(path),
+            }),
+            _ => {
+                return Err(Error::Config(format!(
+                    "{} line {}: expected 'name path', found '{line}'",
+                    list.display(),
+                    i + 1
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Check a batch's trait names: non-empty, usable in a file name, unique.
+fn check_trait_names(traits: &[TraitInput]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for t in traits {
+        if t.name.is_empty() || t.name.contains('/') {
+            return Err(Error::Config(format!(
+                "trait name '{}' (for {}) cannot be used in an output file name",
+                t.name,
+                t.path.display()
+            )));
+        }
+        if !seen.insert(t.name.as_str()) {
+            return Err(Error::Config(format!(
+                "two traits are named '{}' ({}); output files would collide: rename a file or \
+                 use --gwas-flist with distinct names",
+                t.name,
+                t.path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Every setting of a run, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// LD reference; `None` with `--heidi-off` (ignored then even if given, as the reference).
     pub bfile: Option<BfilePaths>,
-    /// GWAS summary file (empty with `--make-besd`).
+    /// GWAS summary file (the first trait's when several are given; empty with `--make-besd`).
     pub gwas: PathBuf,
     /// `--make-besd`: convert the eQTL input to a plain BESD and stop.
     pub make_besd: bool,
@@ -62,6 +138,11 @@ pub struct Config {
     pub strand_flip: bool,
     /// `--match-by chrpos`.
     pub match_by_chrpos: bool,
+    /// Every trait to run, in command-line (or list) order. One trait without a list: the
+    /// outputs keep their single-trait names (`<out>.smr`).
+    pub traits: Vec<TraitInput>,
+    /// Several traits (or `--gwas-flist`): each writes `<out>.<name>.*`.
+    pub batch: bool,
     /// eQTL BESD files.
     pub besd: BesdPaths,
     /// Output prefix.
@@ -243,15 +324,6 @@ impl Config {
                 )));
             }
         }
-        let gwas = match (&cli.inputs.gwas_summary, make_besd) {
-            (Some(p), _) => p.clone(),
-            (None, true) => PathBuf::new(),
-            (None, false) => {
-                return Err(Error::Config(
-                    "--gwas-summary is required (unless --make-besd)".into(),
-                ))
-            }
-        };
         let gwas_columns = cli
             .inputs
             .gwas_columns
@@ -284,6 +356,36 @@ impl Config {
             Some(s) => Some(parse_chrom_option("--probe-chr", s)?),
             None => chr,
         };
+        let mut traits: Vec<TraitInput> = cli
+            .inputs
+            .gwas_summary
+            .iter()
+            .map(|p| TraitInput {
+                name: trait_name(p),
+                path: p.clone(),
+            })
+            .collect();
+        if let Some(list) = &cli.inputs.gwas_flist {
+            let text = std::fs::read_to_string(list).map_err(|e| {
+                Error::Config(format!("cannot read --gwas-flist {}: {e}", list.display()))
+            })?;
+            traits.extend(parse_gwas_flist(&text, list)?);
+        }
+        let gwas = match (traits.first(), make_besd) {
+            (Some(first), _) => first.path.clone(),
+            (None, true) => PathBuf::new(),
+            (None, false) => {
+                return Err(Error::Config(
+                    "--gwas-summary is required (or --gwas-flist; neither is needed with \
+                     --make-besd)"
+                        .into(),
+                ))
+            }
+        };
+        let batch = traits.len() > 1 || cli.inputs.gwas_flist.is_some();
+        if batch {
+            check_trait_names(&traits)?;
+        }
         Ok(Config {
             bfile,
             gwas,
@@ -293,6 +395,8 @@ impl Config {
             eqtlgen_freq_mode,
             strand_flip: cli.harmonise.strand_flip,
             match_by_chrpos: cli.harmonise.match_by == "chrpos",
+            traits,
+            batch,
             besd: BesdPaths::from_prefix(&cli.inputs.beqtl_summary),
             out: o.out.clone(),
             maf: f.maf,
@@ -322,10 +426,14 @@ impl Config {
         })
     }
 
-    /// Check, before any work, that every input file named on the command line can be opened,
-    /// so that a typo fails in milliseconds rather than after the large inputs are read.
+    /// Check, before any work, that every input file named on the command line (every trait's
+    /// GWAS file included) can be opened, so that a typo fails in milliseconds rather than after
+    /// the large inputs are read. A trait whose file opens but cannot be parsed fails on its
+    /// own, and the other traits of a batch still run.
     pub fn check_inputs_readable(&self) -> Result<()> {
+        // Every trait's GWAS file (the first one is `gwas`).
         let mut files: Vec<&Path> = vec![&self.gwas];
+        files.extend(self.traits.iter().skip(1).map(|t| t.path.as_path()));
         if let Some(f) = &self.eqtlgen_freq {
             files.push(f);
         }
@@ -424,5 +532,33 @@ impl Config {
         );
         opt("--thread-num", Some(self.threads.to_string()));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trait_names_strip_known_extensions() {
+        assert_eq!(trait_name(Path::new("a/height.ma")), "height");
+        assert_eq!(trait_name(Path::new("bmi.ma.gz")), "bmi");
+        assert_eq!(trait_name(Path::new("x.y.txt")), "x.y");
+        assert_eq!(trait_name(Path::new(".ma")), ".ma");
+    }
+
+    #[test]
+    fn flist_parses_and_rejects() {
+        let l = Path::new("l");
+        let t = parse_gwas_flist("# c\nA a.ma\n\nB  dir/b.ma\n", l).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            (t[1].name.as_str(), t[1].path.as_path()),
+            ("B", Path::new("dir/b.ma"))
+        );
+        assert!(parse_gwas_flist("A\n", l).is_err());
+        assert!(parse_gwas_flist("A a b\n", l).is_err());
+        let dup = parse_gwas_flist("A a\nA b\n", l).unwrap();
+        assert!(check_trait_names(&dup).is_err());
     }
 }

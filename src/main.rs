@@ -35,29 +35,22 @@ fn main() -> ExitCode {
                 .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
         }
     });
-    match result {
-        Ok(()) => {
-            log.info(format!("finished in {:.2} s", log.elapsed_s()));
-            if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
-                eprintln!("Error: {e}");
-                return ExitCode::from(1);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            let mut msg = format!("Error: {e}");
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                // Variants that already print their cause (e.g. "cannot open F: reason") would
-                // otherwise repeat it.
-                let cause = s.to_string();
-                if !msg.contains(&cause) {
-                    msg.push_str(&format!("\n  caused by: {cause}"));
-                }
-                src = s.source();
-            }
+    if let Err(e) = &result {
+        // Every variant's message already includes its cause (file, line, OS reason).
+        let msg = format!("Error: {e}");
+        if cfg.batch {
+            // A batch keeps its log: it says which traits succeeded.
+            log.info(msg);
+            let _ = log.write(&out_path(&cfg.out, "log"));
+        } else {
             eprintln!("{msg}");
-            ExitCode::from(1)
         }
+        return ExitCode::from(1);
     }
+    log.info(format!("finished in {:.2} s", log.elapsed_s()));
+    if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }

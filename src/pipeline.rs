@@ -5,7 +5,7 @@ use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
     align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, AlignedGwas,
-    DropReason, FreqTriple, MatchOptions, MatchResult,
+    DropReason, FreqTriple, MatchIndex, MatchOptions, MatchResult,
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
@@ -17,8 +17,8 @@ use crate::io::gwas::GwasData;
 use crate::io::gwas_columns::{read_gwas, GwasLayout};
 use crate::io::lists::{read_id_list, read_individual_list};
 use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimRecord};
-use crate::ld::Genotypes;
-use crate::log::RunLog;
+use crate::ld::{AlleleCounts, Genotypes};
+use crate::log::{Progress, RunLog};
 use crate::output::atomic::write_atomic;
 use crate::output::format::push_g6;
 use crate::output::smr::{SmrRow, SMR_HEADER, SMR_HEADER_TARGET};
@@ -31,6 +31,9 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Probes between two releases of the `.bed` pages (see [`crate::io::source::Bytes::release`]).
+const BED_RELEASE_EVERY: usize = 1024;
 
 /// What happened to one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,12 +241,12 @@ impl Analysis<'_> {
     }
 }
 
-fn filter_by_list(
-    ids: impl Iterator<Item = (usize, String)>,
+fn filter_by_list<'a>(
+    ids: impl Iterator<Item = (usize, &'a str)>,
     list: &HashSet<String>,
     keep_listed: bool,
 ) -> Vec<usize> {
-    ids.filter(|(_, id)| list.contains(id) == keep_listed)
+    ids.filter(|(_, id)| list.contains(*id) == keep_listed)
         .map(|(i, _)| i)
         .collect()
 }
@@ -259,11 +262,11 @@ fn esi_filter(cfg: &Config, esi: &[EsiRecord]) -> Result<Vec<usize>> {
         .collect();
     if let Some(p) = &cfg.extract_snp {
         let set = read_set(p)?;
-        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.clone())), &set, true);
+        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.as_str())), &set, true);
     }
     if let Some(p) = &cfg.exclude_snp {
         let set = read_set(p)?;
-        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.clone())), &set, false);
+        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.as_str())), &set, false);
     }
     Ok(keep)
 }
@@ -346,7 +349,7 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     if let Some(path) = &cfg.extract_probe {
         let set = read_set(path)?;
         probes = filter_by_list(
-            probes.iter().map(|&p| (p, epi[p].probe.clone())),
+            probes.iter().map(|&p| (p, epi[p].probe.as_str())),
             &set,
             true,
         );
@@ -354,7 +357,7 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     if let Some(path) = &cfg.exclude_probe {
         let set = read_set(path)?;
         probes = filter_by_list(
-            probes.iter().map(|&p| (p, epi[p].probe.clone())),
+            probes.iter().map(|&p| (p, epi[p].probe.as_str())),
             &set,
             false,
         );
@@ -432,6 +435,22 @@ pub struct Reference {
     pub bim_keep: Vec<usize>,
     /// The genotypes.
     pub bed: BedFile,
+    /// Allele counts of every `.bed` SNP over the kept individuals.
+    pub counts: AlleleCounts,
+    /// SNP-ID index of the reference joined with the eQTL SNPs, set by [`index_reference`]
+    /// (matching falls back to [`match_three_way`] without it).
+    pub index: Option<MatchIndex>,
+}
+
+/// Build the reference's SNP-ID index and its join with the eQTL SNPs, once per run.
+pub fn index_reference(eqtl: &EqtlData, reference: &mut Reference, log: &mut RunLog) {
+    reference.index = Some(MatchIndex::new(
+        &eqtl.esi,
+        &eqtl.esi_keep,
+        &reference.bim,
+        &reference.bim_keep,
+    ));
+    log.info("  SNP-ID index of the LD reference and eQTL SNPs built");
 }
 
 /// Read the LD reference (`None` with `--heidi-off`).
@@ -468,7 +487,7 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     if let Some(p) = &cfg.extract_snp {
         let set = read_set(p)?;
         bim_keep = filter_by_list(
-            bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
+            bim_keep.iter().map(|&i| (i, bim[i].snp.as_str())),
             &set,
             true,
         );
@@ -476,7 +495,7 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     if let Some(p) = &cfg.exclude_snp {
         let set = read_set(p)?;
         bim_keep = filter_by_list(
-            bim_keep.iter().map(|&i| (i, bim[i].snp.clone())),
+            bim_keep.iter().map(|&i| (i, bim[i].snp.as_str())),
             &set,
             false,
         );
@@ -489,20 +508,118 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     log.info(format!("Opening PLINK BED file {}", bf.bed.display()));
     let bed = BedFile::open(&bf.bed, bim.len(), fam.len())?;
     let sexes = keep.iter().map(|&i| fam[i].sex).collect();
+    let counts = AlleleCounts::new(&bed, &keep);
+    log.info(format!("  allele counts of {} SNPs done", bed.n_snps()));
     Ok(Some(Reference {
         keep,
         sexes,
         bim,
         bim_keep,
         bed,
+        counts,
+        index: None,
     }))
 }
 
-/// Run the cis SMR analysis described by `cfg`, writing `<out>.smr` (and side files).
+/// Run the cis SMR analysis described by `cfg`, writing `<out>.smr` (and side files); with
+/// several traits (`cfg.batch`), `<out>.<name>.smr` per trait, see [`run_batch`].
+///
+/// In a batch, a trait that fails (unreadable file, frequency-check stop, no common SNP) is
+/// reported and the others still run; the result is then an error naming the failed traits.
 pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
+    pool.install(|| run_in_pool(cfg, log))
+}
+
+fn run_in_pool(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
     let eqtl = load_eqtl(cfg, log)?;
-    let reference = load_reference(cfg, log)?;
-    run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log)
+    let mut reference = load_reference(cfg, log)?;
+    if let Some(r) = reference.as_mut() {
+        index_reference(&eqtl, r, log);
+    }
+    if !cfg.batch {
+        return run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log);
+    }
+    let outcomes = run_batch(cfg, &eqtl, reference.as_ref(), log);
+    let mut total = RunSummary::default();
+    let mut failed = Vec::new();
+    for (name, o) in &outcomes {
+        match o {
+            Ok(s) => {
+                total.rows += s.rows;
+                for (k, v) in &s.skipped {
+                    *total.skipped.entry(k).or_default() += v;
+                }
+                for (k, v) in &s.heidi_na {
+                    *total.heidi_na.entry(k).or_default() += v;
+                }
+            }
+            Err(e) => failed.push(format!("{name} ({e})")),
+        }
+    }
+    log.info(format!(
+        "batch: {} of {} traits completed",
+        outcomes.len() - failed.len(),
+        outcomes.len()
+    ));
+    if failed.is_empty() {
+        Ok(total)
+    } else {
+        Err(Error::Analysis(format!(
+            "{} of {} traits failed: {}",
+            failed.len(),
+            outcomes.len(),
+            failed.join("; ")
+        )))
+    }
+}
+
+/// Output prefix of one trait in a batch: `<out>.<name>`.
+pub fn trait_out(out: &Path, name: &str) -> std::path::PathBuf {
+    out_path(out, name)
+}
+
+/// Run every trait of `cfg.traits` against data loaded once, each writing
+/// `<out>.<name>.smr` (and `<out>.<name>.snp_failed_freq_ck.list`) exactly as a single-trait
+/// run with `--out <out>.<name>` would. Returns each trait's outcome, in order.
+pub fn run_batch(
+    cfg: &Config,
+    eqtl: &EqtlData,
+    reference: Option<&Reference>,
+    log: &mut RunLog,
+) -> Vec<(String, Result<RunSummary>)> {
+    let n = cfg.traits.len();
+    let mut out = Vec::with_capacity(n);
+    for (i, t) in cfg.traits.iter().enumerate() {
+        log.info(format!(
+            "==== trait {} ({}/{n}): {} ====",
+            t.name,
+            i + 1,
+            t.path.display()
+        ));
+        let started = std::time::Instant::now();
+        let r = run_trait(
+            cfg,
+            eqtl,
+            reference,
+            &t.path,
+            &trait_out(&cfg.out, &t.name),
+            log,
+        );
+        match &r {
+            Ok(_) => log.info(format!(
+                "trait {} done in {:.2} s",
+                t.name,
+                started.elapsed().as_secs_f64()
+            )),
+            Err(e) => log.info(format!("trait {} FAILED: {e}", t.name)),
+        }
+        out.push((t.name.clone(), r));
+    }
+    out
 }
 
 /// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
@@ -619,27 +736,32 @@ pub fn run_trait(
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let gwas_ids: HashSet<&str> = gwas.records.iter().map(|g| g.snp.as_str()).collect();
-            if !r
-                .bim_keep
-                .iter()
-                .any(|&i| gwas_ids.contains(r.bim[i].snp.as_str()))
-            {
-                return Err(Error::Analysis(format!(
-                    "no SNP in common between the GWAS data ({}) and the LD reference",
-                    gwas_path.display()
-                )));
-            }
-            let m = match_three_way_with(
-                &gwas.records,
-                esi,
-                &eqtl.esi_keep,
-                &r.bim,
-                &r.bim_keep,
-                &opts,
-            );
+            let m = match &r.index {
+                Some(ix) => ix.match_gwas(&gwas.records, esi, &r.bim, &r.bim_keep, &opts),
+                None => match_three_way_with(
+                    &gwas.records,
+                    esi,
+                    &eqtl.esi_keep,
+                    &r.bim,
+                    &r.bim_keep,
+                    &opts,
+                ),
+            };
             log_match(log, &m);
             if m.snps.is_empty() {
+                // Which error: checked only when nothing matched (a 9 M-entry set otherwise).
+                let gwas_ids: rustc_hash::FxHashSet<&str> =
+                    gwas.records.iter().map(|g| g.snp.as_str()).collect();
+                if !r
+                    .bim_keep
+                    .iter()
+                    .any(|&i| gwas_ids.contains(r.bim[i].snp.as_str()))
+                {
+                    return Err(Error::Analysis(format!(
+                        "no SNP in common between the GWAS data ({}) and the LD reference",
+                        gwas_path.display()
+                    )));
+                }
                 write_report(&mut report, &gwas, esi, reference, &m, out, log)?;
                 return Err(Error::Analysis(
                     "no SNP is common to the GWAS data, the eQTL data and the LD reference \
@@ -652,7 +774,7 @@ pub fn run_trait(
                 .iter()
                 .map(|s| (s.bim.unwrap_or(0), s.bim_swapped, esi[s.esi].chr))
                 .collect();
-            let g = Genotypes::new(&r.bed, &r.keep, &r.sexes, cols);
+            let g = Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts);
             (m, Some(g))
         }
         None => {
@@ -681,7 +803,7 @@ pub fn run_trait(
         for (k, &kp) in keep.iter().enumerate() {
             if !kp {
                 let id = esi[matched.snps[k].esi].snp.clone();
-                matched.dropped.push((DropReason::Maf, id));
+                matched.dropped.push((DropReason::Maf, id.to_string()));
             }
         }
         retain_matched(&mut matched, &keep);
@@ -718,13 +840,13 @@ pub fn run_trait(
     for (k, s) in matched.snps.iter().enumerate() {
         from_esi[s.esi] = k as u32;
     }
+    let ms = &matched.snps;
     let snps = SnpTable {
-        esi: matched.snps.iter().map(|s| s.esi).collect(),
-        chr: matched.snps.iter().map(|s| esi[s.esi].chr).collect(),
-        bp: matched.snps.iter().map(|s| esi[s.esi].bp).collect(),
-        gwas: matched
-            .snps
-            .iter()
+        esi: ms.par_iter().map(|s| s.esi).collect(),
+        chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
+        bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
+        gwas: ms
+            .par_iter()
             .map(|s| align_gwas(&gwas.records[s.gwas], s.gwas_swapped))
             .collect(),
         from_esi,
@@ -772,12 +894,31 @@ pub fn run_trait(
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    let outcomes: Vec<ProbeOutcome> = pool.install(|| {
+    let label = match gwas_path.file_name() {
+        Some(n) if cfg.batch => format!("probes [{}]", n.to_string_lossy()),
+        _ => "probes".to_string(),
+    };
+    let progress = Progress::new(log, label, probes.len());
+    let done = AtomicUsize::new(1);
+    let outcomes: Result<Vec<ProbeOutcome>> = pool.install(|| {
         probes
             .par_iter()
-            .map_init(Vec::new, |entries, &p| analysis.probe(p, &epi[p], entries))
+            .map_init(Vec::new, |entries, &p| {
+                let r = analysis.probe(p, &epi[p], entries);
+                progress.inc();
+                // Probes run in genome order: drop the `.bed` pages of the regions passed
+                // now and then, so that the resident set stays bounded.
+                if let Some(rf) = reference {
+                    if done.fetch_add(1, Ordering::Relaxed) % BED_RELEASE_EVERY == 0 {
+                        rf.bed.release(0, rf.bed.n_snps());
+                    }
+                }
+                r
+            })
             .collect::<Result<Vec<_>>>()
-    })?;
+    });
+    progress.finish();
+    let outcomes = outcomes?;
     let unusable = analysis.unusable_entries.load(Ordering::Relaxed);
     if unusable > 0 {
         log.info(format!(
@@ -921,7 +1062,7 @@ fn freq_check_inner(
     let with_ref = geno.is_some();
     let triples: Vec<FreqTriple> = matched
         .snps
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(k, s)| FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
@@ -929,7 +1070,7 @@ fn freq_check_inner(
             eqtl: esi[s.esi].freq.map(f64::from),
         })
         .collect();
-    let fails: Vec<bool> = triples.iter().map(|t| t.fails(cfg.diff_freq)).collect();
+    let fails: Vec<bool> = triples.par_iter().map(|t| t.fails(cfg.diff_freq)).collect();
     let mut text = String::from(if with_ref {
         "SNP\tAllele\tReferencePanel\tGWAS\teQTL\n"
     } else {
@@ -958,7 +1099,7 @@ fn freq_check_inner(
         worst.push((t.max_difference(), k));
         let show = |v: Option<f64>| v.map_or("NA".to_string(), |x| format!("{x:.4}"));
         failures.push(FreqFailure {
-            snp: e.snp.clone(),
+            snp: e.snp.to_string(),
             detail: format!(
                 "frequency of {}: reference {}, GWAS {}, eQTL {}",
                 e.a1,
@@ -1018,7 +1159,9 @@ fn freq_check_inner(
     for (k, s) in matched.snps.iter().enumerate() {
         if fails[k] {
             let id = esi[s.esi].snp.clone();
-            matched.dropped.push((DropReason::FreqDifference, id));
+            matched
+                .dropped
+                .push((DropReason::FreqDifference, id.to_string()));
         }
     }
     retain_matched(matched, &keep);

@@ -36,14 +36,14 @@ impl HarmoniseReport {
     /// Add a row.
     pub fn push(
         &mut self,
-        snp: impl Into<String>,
+        snp: impl AsRef<str>,
         source: &'static str,
         action: &'static str,
         reason: &'static str,
         detail: impl Into<String>,
     ) {
         self.rows.push(ReportRow {
-            snp: snp.into(),
+            snp: snp.as_ref().to_string(),
             source,
             action,
             reason,

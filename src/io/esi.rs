@@ -4,12 +4,13 @@
 //! skipped; the SNP's row id in the `.besd` is its index among the non-empty lines.
 
 use crate::error::{Error, Result};
-use crate::io::source::open_text;
+use crate::io::source::read_bytes;
 use crate::io::text::{
-    collect_fields, is_na, parse_chrom, parse_i64, parse_opt_f64, split_t1, upper, LineReader,
+    collect_fields, find_duplicates, is_na, parse_bp, parse_chrom, parse_lines_par, parse_opt_f64,
+    split_t1, upper_compact,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
-use std::collections::HashSet;
+use compact_str::CompactString;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -19,26 +20,26 @@ pub struct EsiRecord {
     /// Chromosome code.
     pub chr: Chrom,
     /// SNP ID (a later duplicate renamed `ID_<line>`).
-    pub snp: String,
+    pub snp: CompactString,
     /// Position.
     pub bp: Bp,
     /// Effect allele (upper case): the allele every beta refers to.
-    pub a1: String,
+    pub a1: CompactString,
     /// Other allele (upper case).
-    pub a2: String,
+    pub a2: CompactString,
     /// Frequency of A1 as stored (float32); `None` when `NA` or absent.
     pub freq: Option<f32>,
 }
 
-/// Read an `.esi` file (plain or gzipped).
+/// Read an `.esi` file (plain or gzipped), parsing in parallel.
 pub fn read_esi(path: &Path) -> Result<Vec<EsiRecord>> {
-    parse_esi(open_text(path)?, path)
+    read_esi_flagged(path).map(|(records, _)| records)
 }
 
 /// [`read_esi`], also returning the duplicate IDs that were renamed (line, original ID, and
 /// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
 pub fn read_esi_flagged(path: &Path) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
-    parse_esi_flagged(open_text(path)?, path)
+    parse_esi_bytes(&read_bytes(path)?, path)
 }
 
 /// Parse `.esi` text from a reader; `path` names the source in errors.
@@ -48,64 +49,71 @@ pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
 
 /// [`parse_esi`], also returning the renamed duplicate IDs (see [`read_esi_flagged`]).
 pub fn parse_esi_flagged<R: BufRead>(
-    reader: R,
+    mut reader: R,
     path: &Path,
 ) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| Error::read(path, e))?;
+    parse_esi_bytes(&data, path)
+}
+
+/// Parse a whole `.esi` text held in memory (lines in parallel, duplicates renamed after),
+/// returning the records and the renamed duplicate IDs.
+pub fn parse_esi_bytes(data: &[u8], path: &Path) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
+    let (mut out, lines) = parse_lines_par(data, 1, |line, text| parse_esi_line(text, line, path))?;
     let mut renamed = Vec::new();
-    let mut lines = LineReader::new(reader, path);
-    let mut out = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some((line, text)) = lines.next_line()? {
-        if text.is_empty() {
-            continue;
-        }
-        let mut toks = [""; 7];
-        let n_toks = collect_fields(split_t1(text), &mut toks);
-        if n_toks != 6 && n_toks != 7 {
-            return Err(Error::parse(
-                path,
-                line,
-                format!("expected 6 or 7 columns, found {}", n_toks),
-            ));
-        }
-        // Count of non-empty lines so far, this one included (data-spec/esi.md "Duplicates").
-        let k = out.len() + 1;
-        if is_na(toks[0]) {
-            return Err(Error::parse(path, line, "column chr: NA is not allowed"));
-        }
-        let chr = parse_chrom(toks[0], false, path, line)?;
-        if is_na(toks[1]) {
-            return Err(Error::parse(path, line, "column SNP: NA is not allowed"));
-        }
-        if is_na(toks[3]) {
-            return Err(Error::parse(path, line, "column bp: NA is not allowed"));
-        }
-        let bp = parse_i64(toks[3], path, line, "bp")?;
-        let freq = if n_toks == 7 {
-            match parse_opt_f64(toks[6], path, line, "freq")? {
-                Some(f) if f != -9.0 => Some(f as f32),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        let mut snp = toks[1].to_string();
-        if !seen.insert(snp.clone()) {
-            let new = format!("{snp}_{k}");
-            renamed.push(SkippedRow::renamed(line, &snp, &new));
-            snp = new;
-            seen.insert(snp.clone());
-        }
-        out.push(EsiRecord {
-            chr,
-            snp,
-            bp,
-            a1: upper(toks[4]),
-            a2: upper(toks[5]),
-            freq,
-        });
+    // A later duplicate is renamed `ID_<k>`, k = count of non-empty lines so far, this one
+    // included (data-spec/esi.md "Duplicates").
+    for (i, old, new) in find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", i + 1))
+    {
+        renamed.push(SkippedRow::renamed(lines[i], &old, &new));
+        out[i].snp = CompactString::from(new);
     }
     Ok((out, renamed))
+}
+
+fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecord>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let mut toks = [""; 7];
+    let n_toks = collect_fields(split_t1(text), &mut toks);
+    if n_toks != 6 && n_toks != 7 {
+        return Err(Error::parse(
+            path,
+            line,
+            format!("expected 6 or 7 columns, found {}", n_toks),
+        ));
+    }
+    if is_na(toks[0]) {
+        return Err(Error::parse(path, line, "column chr: NA is not allowed"));
+    }
+    let chr = parse_chrom(toks[0], false, path, line)?;
+    if is_na(toks[1]) {
+        return Err(Error::parse(path, line, "column SNP: NA is not allowed"));
+    }
+    if is_na(toks[3]) {
+        return Err(Error::parse(path, line, "column bp: NA is not allowed"));
+    }
+    let bp = parse_bp(toks[3], path, line)?;
+    let freq = if n_toks == 7 {
+        match parse_opt_f64(toks[6], path, line, "freq")? {
+            Some(f) if f != -9.0 => Some(f as f32),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    Ok(Some(EsiRecord {
+        chr,
+        snp: CompactString::from(toks[1]),
+        bp,
+        a1: upper_compact(toks[4]),
+        a2: upper_compact(toks[5]),
+        freq,
+    }))
 }
 
 #[cfg(test)]

@@ -213,7 +213,7 @@ pub fn apply_to_esi(
         .iter()
         .enumerate()
         .rev()
-        .map(|(i, e)| (e.snp.clone(), i))
+        .map(|(i, e)| (e.snp.to_string(), i))
         .collect();
     let mut s = FreqApplied::default();
     let mut done = vec![false; esi.len()];

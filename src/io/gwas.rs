@@ -5,10 +5,12 @@
 //! tested, and renamed duplicates, are listed in [`GwasData::flagged`].
 
 use crate::error::{Error, Result};
-use crate::io::source::open_text;
-use crate::io::text::{collect_fields, is_na, parse_opt_f64, split_t1, upper, LineReader};
+use crate::io::source::read_bytes;
+use crate::io::text::{
+    collect_fields, find_duplicates, is_na, parse_lines_par, parse_opt_f64, split_t1, upper_compact,
+};
 use crate::types::SkippedRow;
-use std::collections::HashSet;
+use compact_str::CompactString;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -21,11 +23,11 @@ pub const MA_COLUMNS: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub struct GwasRecord {
     /// SNP ID (a later duplicate renamed `ID_<data row>`).
-    pub snp: String,
+    pub snp: CompactString,
     /// Effect allele (upper case).
-    pub a1: String,
+    pub a1: CompactString,
     /// Other allele (upper case).
-    pub a2: String,
+    pub a2: CompactString,
     /// Frequency of A1; `None` when `NA`.
     pub freq: Option<f64>,
     /// Effect of A1; `None` when `NA`.
@@ -107,105 +109,121 @@ pub struct GwasData {
     pub skipped: Vec<SkippedRow>,
 }
 
-/// Read a `.ma` file (plain or gzipped).
+/// Read a `.ma` file (plain or gzipped), parsing data lines in parallel.
 pub fn read_ma(path: &Path) -> Result<GwasData> {
-    parse_ma(open_text(path)?, path)
+    parse_ma_bytes(&read_bytes(path)?, path)
 }
 
 /// Parse `.ma` text from a reader; `path` names the source in errors.
-pub fn parse_ma<R: BufRead>(reader: R, path: &Path) -> Result<GwasData> {
-    let mut lines = LineReader::new(reader, path);
-    match lines.next_line()? {
-        None => {
-            return Err(Error::format(
-                path,
-                "empty file, expected a header line starting with SNP",
-            ))
-        }
-        Some((line, text)) => {
-            let first = split_t1(text).next().unwrap_or("");
-            if !first.eq_ignore_ascii_case("SNP") {
-                return Err(Error::parse(
-                    path,
-                    line,
-                    format!(
-                        "expected a header line starting with SNP (SNP A1 A2 freq b se p n), found '{first}'"
-                    ),
-                ));
-            }
-        }
+pub fn parse_ma<R: BufRead>(mut reader: R, path: &Path) -> Result<GwasData> {
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| Error::read(path, e))?;
+    parse_ma_bytes(&data, path)
+}
+
+/// Parse a whole `.ma` text held in memory.
+pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
+    if bytes.is_empty() {
+        return Err(Error::format(
+            path,
+            "empty file, expected a header line starting with SNP",
+        ));
+    }
+    let (header, body) = match bytes.iter().position(|&b| b == b'\n') {
+        Some(i) => (&bytes[..i], &bytes[i + 1..]),
+        None => (bytes, &bytes[bytes.len()..]),
+    };
+    let header = header.strip_suffix(b"\r").unwrap_or(header);
+    let first = split_t1(header).next().unwrap_or("");
+    if !first.eq_ignore_ascii_case("SNP") {
+        return Err(Error::parse(
+            path,
+            1,
+            format!(
+                "expected a header line starting with SNP (SNP A1 A2 freq b se p n), found '{first}'"
+            ),
+        ));
     }
 
-    let mut data = GwasData::default();
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some((line, text)) = lines.next_line()? {
-        if text.is_empty() {
-            continue;
-        }
-        let mut toks = [""; MA_COLUMNS];
-        let n_toks = collect_fields(split_t1(text), &mut toks);
-        if n_toks != MA_COLUMNS {
-            return Err(Error::parse(
-                path,
-                line,
-                format!(
-                    "expected {MA_COLUMNS} columns (SNP A1 A2 freq b se p n), found {}",
-                    n_toks
-                ),
-            ));
-        }
-        for (i, name) in [(0, "SNP"), (1, "A1"), (2, "A2")] {
-            if is_na(toks[i]) {
-                return Err(Error::parse(
-                    path,
-                    line,
-                    format!("column {name}: NA is not allowed"),
-                ));
+    let (mut records, lines) =
+        parse_lines_par(body, 2, |line, text| parse_ma_line(text, line, path))?;
+    let mut data = GwasData {
+        n_freq_na: records.iter().filter(|r| r.freq.is_none()).count(),
+        ..GwasData::default()
+    };
+    // 1-based index among data rows (data-spec/ma.md "Duplicates").
+    let dups = find_duplicates(
+        &records,
+        |r| r.snp.as_str(),
+        |s, i| format!("{s}_{}", i + 1),
+    );
+    // Flagged rows in line order: the duplicate note before the row's unusable reason.
+    let mut d = dups.into_iter().peekable();
+    for (i, rec) in records.iter_mut().enumerate() {
+        let original = match d.peek() {
+            Some((j, _, _)) if *j == i => {
+                let (_, orig, new) = d.next().unwrap_or_default();
+                data.flagged.push(SkippedRow {
+                    line: lines[i],
+                    id: orig.clone(),
+                    reason: format!("duplicate SNP ID, renamed {new}"),
+                });
+                rec.snp = CompactString::from(new.as_str());
+                Some(orig)
             }
-        }
-        let freq = parse_opt_f64(toks[3], path, line, "freq")?;
-        let b = parse_opt_f64(toks[4], path, line, "b")?;
-        let se = parse_opt_f64(toks[5], path, line, "se")?;
-        let p = parse_opt_f64(toks[6], path, line, "p")?;
-        let n = parse_opt_f64(toks[7], path, line, "n")?;
-        if freq.is_none() {
-            data.n_freq_na += 1;
-        }
-        // 1-based index among data rows (data-spec/ma.md "Duplicates").
-        let k = data.records.len() + 1;
-        let mut snp = toks[0].to_string();
-        if !seen.insert(snp.clone()) {
-            let renamed = format!("{snp}_{k}");
-            data.flagged.push(SkippedRow {
-                line,
-                id: snp,
-                reason: format!("duplicate SNP ID, renamed {renamed}"),
-            });
-            snp = renamed;
-            seen.insert(snp.clone());
-        }
-        let rec = GwasRecord {
-            snp,
-            a1: upper(toks[1]),
-            a2: upper(toks[2]),
-            freq,
-            b,
-            se,
-            p,
-            n,
-            chr: None,
-            bp: None,
+            _ => None,
         };
         if let Some(reason) = rec.unusable_reason() {
             data.flagged.push(SkippedRow {
-                line,
-                id: toks[0].to_string(),
+                line: lines[i],
+                id: original.unwrap_or_else(|| rec.snp.to_string()),
                 reason,
             });
         }
-        data.records.push(rec);
     }
+    data.records = records;
     Ok(data)
+}
+
+fn parse_ma_line(text: &[u8], line: u64, path: &Path) -> Result<Option<GwasRecord>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let mut toks = [""; MA_COLUMNS];
+    let n_toks = collect_fields(split_t1(text), &mut toks);
+    if n_toks != MA_COLUMNS {
+        return Err(Error::parse(
+            path,
+            line,
+            format!(
+                "expected {MA_COLUMNS} columns (SNP A1 A2 freq b se p n), found {}",
+                n_toks
+            ),
+        ));
+    }
+    for (i, name) in [(0, "SNP"), (1, "A1"), (2, "A2")] {
+        if is_na(toks[i]) {
+            return Err(Error::parse(
+                path,
+                line,
+                format!("column {name}: NA is not allowed"),
+            ));
+        }
+    }
+    Ok(Some(GwasRecord {
+        snp: CompactString::from(toks[0]),
+        a1: upper_compact(toks[1]),
+        a2: upper_compact(toks[2]),
+        freq: parse_opt_f64(toks[3], path, line, "freq")?,
+        b: parse_opt_f64(toks[4], path, line, "b")?,
+        se: parse_opt_f64(toks[5], path, line, "se")?,
+        p: parse_opt_f64(toks[6], path, line, "p")?,
+        n: parse_opt_f64(toks[7], path, line, "n")?,
+        chr: None,
+        bp: None,
+    }))
 }
 
 #[cfg(test)]

@@ -460,9 +460,9 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
             }
         }
         let rec = GwasRecord {
-            snp: id.to_string(),
-            a1,
-            a2,
+            snp: id.into(),
+            a1: a1.into(),
+            a2: a2.into(),
             freq,
             b,
             se,
@@ -478,7 +478,7 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
             skip(&mut data, id, why.join("; "));
             continue;
         }
-        if !seen.insert(rec.snp.clone()) {
+        if !seen.insert(rec.snp.to_string()) {
             skip(
                 &mut data,
                 id,

@@ -31,6 +31,28 @@ impl std::ops::Deref for Bytes {
     }
 }
 
+impl Bytes {
+    /// Tell the OS that the pages covering `start..start + len` (widened to whole pages) are
+    /// not needed for now, so they stop counting in the resident set; the mapping stays valid
+    /// and re-reads them from the page cache on the next access. No-op for owned bytes.
+    pub fn release(&self, start: usize, len: usize) {
+        if let Bytes::Mapped(m) = self {
+            const PAGE: usize = 4096;
+            let lo = start / PAGE * PAGE;
+            let hi = start.saturating_add(len).min(m.len());
+            if hi <= lo {
+                return;
+            }
+            // SAFETY: the map is a read-only shared file mapping, so MADV_DONTNEED only drops
+            // our page-table entries; later reads fault the same bytes back in from the file.
+            // No reference into these pages is invalidated (contents cannot change).
+            let _ = unsafe {
+                m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, lo, hi - lo)
+            };
+        }
+    }
+}
+
 /// Open `path` and say whether it starts with the gzip magic; the file is left at offset 0.
 fn open_and_sniff(path: &Path) -> Result<(File, bool)> {
     let mut file = File::open(path).map_err(|e| Error::Open {

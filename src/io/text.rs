@@ -66,6 +66,99 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+/// Target size of one chunk of [`parse_lines_par`].
+const PAR_CHUNK: usize = 4 << 20;
+
+/// Parse the lines of a whole text `data` in parallel (in the current rayon pool), with the
+/// line semantics of [`LineReader`]: lines end at `\n`, a `\r` before it is dropped, a last
+/// line without terminator counts. `parse(line_no, line)` returns `Ok(None)` to skip a line.
+/// `first_line` is the 1-based number of `data`'s first line. Returns the records and their
+/// line numbers, in file order; on error, the error of the first failing line in file order.
+pub fn parse_lines_par<T, F>(data: &[u8], first_line: u64, parse: F) -> Result<(Vec<T>, Vec<u64>)>
+where
+    T: Send,
+    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
+{
+    use rayon::prelude::*;
+    // Chunk boundaries just after a newline.
+    let mut bounds = vec![0usize];
+    while let Some(&last) = bounds.last() {
+        if last >= data.len() {
+            break;
+        }
+        let want = (last + PAR_CHUNK).min(data.len());
+        let end = match data[want..].iter().position(|&b| b == b'\n') {
+            Some(i) => want + i + 1,
+            None => data.len(),
+        };
+        bounds.push(end);
+    }
+    let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &data[w[0]..w[1]]).collect();
+    let newlines: Vec<u64> = chunks
+        .par_iter()
+        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+        .collect();
+    let mut starts = Vec::with_capacity(chunks.len());
+    let mut line = first_line;
+    for n in &newlines {
+        starts.push(line);
+        line += n;
+    }
+    let parts: Vec<Result<(Vec<T>, Vec<u64>)>> = chunks
+        .par_iter()
+        .zip(starts.par_iter())
+        .map(|(chunk, &start)| {
+            let mut recs = Vec::new();
+            let mut lines = Vec::new();
+            let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+            for (i, l) in body.split(|&b| b == b'\n').enumerate() {
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                let no = start + i as u64;
+                if let Some(r) = parse(no, l)? {
+                    recs.push(r);
+                    lines.push(no);
+                }
+            }
+            Ok((recs, lines))
+        })
+        .collect();
+    let total: usize = parts
+        .iter()
+        .map(|p| p.as_ref().map_or(0, |(r, _)| r.len()))
+        .sum();
+    let mut recs = Vec::with_capacity(total);
+    let mut lines = Vec::with_capacity(total);
+    for p in parts {
+        let (r, l) = p?;
+        recs.extend(r);
+        lines.extend(l);
+    }
+    Ok((recs, lines))
+}
+
+/// Rename later duplicates of `id(record)` in file order: the renamed ID is
+/// `rename(original, index)`, and renamed IDs count as seen too (exactly the sequential
+/// insert-into-a-set rule of the readers). Returns `(index, original ID, new ID)` per rename.
+pub fn find_duplicates<T>(
+    records: &[T],
+    id: impl Fn(&T) -> &str,
+    rename: impl Fn(&str, usize) -> String,
+) -> Vec<(usize, String, String)> {
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    seen.reserve(records.len());
+    let mut renamed: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
+    let mut out = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let s = id(r);
+        if renamed.contains(s) || !seen.insert(s) {
+            let new = rename(s, i);
+            renamed.insert(new.clone());
+            out.push((i, s.to_string(), new));
+        }
+    }
+    out
+}
+
 /// True for a T1 token byte: printable ASCII `0x21..=0x7E` except the comma.
 #[inline]
 fn is_t1_token_byte(b: u8) -> bool {
@@ -114,6 +207,13 @@ pub fn is_na(tok: &str) -> bool {
     tok == "NA" || tok == "na"
 }
 
+/// ASCII upper-casing into an inline string (no heap allocation for short alleles).
+pub fn upper_compact(tok: &str) -> compact_str::CompactString {
+    let mut s = compact_str::CompactString::from(tok);
+    s.make_ascii_uppercase();
+    s
+}
+
 /// ASCII upper-casing (data-spec/text.md "Upper-casing").
 pub fn upper(tok: &str) -> String {
     tok.to_ascii_uppercase()
@@ -156,6 +256,24 @@ pub fn parse_i64(tok: &str, path: &Path, line: u64, column: &str) -> Result<i64>
             format!("column {column}: expected an integer, found '{tok}'"),
         )
     })
+}
+
+/// Largest base-pair position accepted: the reference stores positions as 32-bit `int`.
+pub const MAX_BP: i64 = i32::MAX as i64;
+
+/// Parse a base-pair position: a whole decimal integer from 0 to [`MAX_BP`]. Bounding it keeps
+/// every distance computed from positions far from overflow.
+pub fn parse_bp(tok: &str, path: &Path, line: u64) -> Result<i64> {
+    let bp = parse_i64(tok, path, line, "bp")?;
+    if (0..=MAX_BP).contains(&bp) {
+        Ok(bp)
+    } else {
+        Err(Error::parse(
+            path,
+            line,
+            format!("column bp: expected a position from 0 to {MAX_BP}, found '{tok}'"),
+        ))
+    }
 }
 
 /// Decode a chromosome token: optional `chr` prefix (any case), then `X`→23, `Y`→24, `XY`→25,

@@ -513,6 +513,10 @@ impl BesdFile {
                 se: f32::from_le_bytes(arr4(vs)),
             });
         }
+        // Each probe's bytes are read once per trait: do not let them pile up in the resident
+        // set (a whole-genome BESD is larger than the memory target).
+        self.bytes.release(ix.rowid_off + 4 * b0, 8 * n);
+        self.bytes.release(ix.val_off + 4 * b0, 8 * n);
         Ok(())
     }
 }

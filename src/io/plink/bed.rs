@@ -137,6 +137,69 @@ impl BedFile {
     }
 }
 
+impl BedFile {
+    /// Drop the resident pages of SNPs `first..first + count` (see [`Bytes::release`]).
+    pub fn release(&self, first: usize, count: usize) {
+        let per = self.n_indiv.div_ceil(4);
+        self.bytes
+            .release(BED_HEADER_LEN + first * per, count.saturating_mul(per));
+    }
+}
+
+/// Per-byte sum of `.bim` A1 counts over the 4 genotypes of a byte (missing counts 0).
+const BYTE_SUM: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 4 {
+            t[b] += match (b >> (2 * k)) & 3 {
+                0 => 2,
+                2 => 1,
+                _ => 0,
+            };
+            k += 1;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Per-byte number of non-missing genotypes among the 4 of a byte.
+const BYTE_OBSERVED: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 4 {
+            if (b >> (2 * k)) & 3 != 1 {
+                t[b] += 1;
+            }
+            k += 1;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Sum of `.bim` A1 counts and number of non-missing genotypes of the first `n_indiv`
+/// individuals of one SNP's packed bytes, a byte at a time through lookup tables.
+pub fn count_all(packed: &[u8], n_indiv: usize) -> (u32, u32) {
+    let full = n_indiv / 4;
+    let (mut s, mut c) = (0u32, 0u32);
+    for &b in &packed[..full] {
+        s += u32::from(BYTE_SUM[b as usize]);
+        c += u32::from(BYTE_OBSERVED[b as usize]);
+    }
+    for i in full * 4..n_indiv {
+        if let Some(x) = CODE_TO_COUNT[((packed[i >> 2] >> ((i & 3) << 1)) & 3) as usize] {
+            s += u32::from(x);
+            c += 1;
+        }
+    }
+    (s, c)
+}
+
 /// Decode one SNP's packed genotypes into counts of `.bim` allele 1 for the individuals listed
 /// in `keep` (0-based `.fam` indexes, in the order given); missing genotypes are `None`.
 /// `out` is cleared first.
@@ -216,6 +279,21 @@ mod tests {
         let mut g = Vec::new();
         decode_mapped(b.snp_bytes(0), &[3, 2, 1], &[0.0, -1.0, 1.0, 2.0], &mut g);
         assert_eq!(g, [2.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn count_all_matches_decoding() {
+        let b = bed(good_bytes(), 2, 5).unwrap();
+        for snp in 0..2 {
+            let mut out = Vec::new();
+            decode_counts(b.snp_bytes(snp), &[0, 1, 2, 3, 4], &mut out);
+            let s: u32 = out.iter().flatten().map(|&x| u32::from(x)).sum();
+            let c = out.iter().flatten().count() as u32;
+            assert_eq!(count_all(b.snp_bytes(snp), 5), (s, c));
+        }
+        // 0xe4 = codes 00,01,10,11: counts 2, missing, 1, 0.
+        assert_eq!(count_all(&[0xe4], 4), (3, 3));
+        assert_eq!(count_all(&[0xe4], 2), (2, 1));
     }
 
     #[test]

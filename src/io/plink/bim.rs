@@ -5,12 +5,13 @@
 //! `chr` prefix are decoded and reading goes on; anything else is an error.
 
 use crate::error::{Error, Result};
-use crate::io::source::open_text;
+use crate::io::source::read_bytes;
 use crate::io::text::{
-    collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper, LineReader,
+    collect_fields, find_duplicates, line_str, parse_chrom, parse_f64, parse_i64, parse_lines_par,
+    split_ws, upper_compact,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
-use std::collections::HashSet;
+use compact_str::CompactString;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -20,26 +21,41 @@ pub struct BimRecord {
     /// Chromosome code.
     pub chr: Chrom,
     /// SNP ID (a later duplicate renamed `ID_<line>`).
-    pub snp: String,
+    pub snp: CompactString,
     /// Genetic distance (unused).
     pub cm: f64,
     /// Position.
     pub bp: Bp,
     /// Allele 1 (upper case): the allele counted by the `.bed` codes.
-    pub a1: String,
+    pub a1: CompactString,
     /// Allele 2 (upper case).
-    pub a2: String,
+    pub a2: CompactString,
 }
 
-/// Read a `.bim` file.
+/// A `.bim` position: any 32-bit integer (PLINK marks excluded variants with a negative
+/// position; fastsmr takes positions from the `.esi`, so this one is only checked).
+fn parse_bim_bp(tok: &str, path: &Path, line: u64) -> Result<Bp> {
+    let bp = parse_i64(tok, path, line, "bp")?;
+    if i32::try_from(bp).is_ok() {
+        Ok(bp)
+    } else {
+        Err(Error::parse(
+            path,
+            line,
+            format!("column bp: expected a 32-bit integer, found '{tok}'"),
+        ))
+    }
+}
+
+/// Read a `.bim` file (plain or gzipped), parsing in parallel.
 pub fn read_bim(path: &Path) -> Result<Vec<BimRecord>> {
-    parse_bim(open_text(path)?, path)
+    read_bim_flagged(path).map(|(records, _)| records)
 }
 
 /// [`read_bim`], also returning the duplicate IDs that were renamed (line, original ID, and
 /// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
 pub fn read_bim_flagged(path: &Path) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
-    parse_bim_flagged(open_text(path)?, path)
+    parse_bim_bytes(&read_bytes(path)?, path)
 }
 
 /// [`read_bim`] on a reader; `path` names the source in errors.
@@ -49,47 +65,57 @@ pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
 
 /// [`parse_bim`], also returning the renamed duplicate IDs (see [`read_bim_flagged`]).
 pub fn parse_bim_flagged<R: BufRead>(
-    reader: R,
+    mut reader: R,
     path: &Path,
 ) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| Error::read(path, e))?;
+    parse_bim_bytes(&data, path)
+}
+
+/// Parse a whole `.bim` text held in memory (lines in parallel, duplicates renamed after),
+/// returning the records and the renamed duplicate IDs.
+pub fn parse_bim_bytes(data: &[u8], path: &Path) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
+    let (mut out, lines) =
+        parse_lines_par(data, 1, |line, bytes| parse_bim_line(bytes, line, path))?;
     let mut renamed = Vec::new();
-    let mut lines = LineReader::new(reader, path);
-    let mut out = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some((line, bytes)) = lines.next_line()? {
-        if bytes.is_empty() {
-            continue;
-        }
-        let text = line_str(bytes);
-        let mut toks = [""; 6];
-        let n_toks = collect_fields(split_ws(&text), &mut toks);
-        if n_toks != 6 {
-            return Err(Error::parse(
-                path,
-                line,
-                format!("expected 6 columns (chr SNP cM bp A1 A2), found {}", n_toks),
-            ));
-        }
-        let chr = parse_chrom(toks[0], true, path, line)?;
-        let cm = parse_f64(toks[2], path, line, "cM")?;
-        let bp = parse_i64(toks[3], path, line, "bp")?;
-        let mut snp = toks[1].to_string();
-        if !seen.insert(snp.clone()) {
-            let new = format!("{snp}_{line}");
-            renamed.push(SkippedRow::renamed(line, &snp, &new));
-            snp = new;
-            seen.insert(snp.clone());
-        }
-        out.push(BimRecord {
-            chr,
-            snp,
-            cm,
-            bp,
-            a1: upper(toks[4]),
-            a2: upper(toks[5]),
-        });
+    // A later duplicate is renamed `ID_<line>` (data-spec/plink.md §bim).
+    for (i, old, new) in
+        find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", lines[i]))
+    {
+        renamed.push(SkippedRow::renamed(lines[i], &old, &new));
+        out[i].snp = CompactString::from(new);
     }
     Ok((out, renamed))
+}
+
+fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimRecord>> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let text = line_str(bytes);
+    let mut toks = [""; 6];
+    let n_toks = collect_fields(split_ws(&text), &mut toks);
+    if n_toks != 6 {
+        return Err(Error::parse(
+            path,
+            line,
+            format!("expected 6 columns (chr SNP cM bp A1 A2), found {}", n_toks),
+        ));
+    }
+    let chr = parse_chrom(toks[0], true, path, line)?;
+    let cm = parse_f64(toks[2], path, line, "cM")?;
+    let bp = parse_bim_bp(toks[3], path, line)?;
+    Ok(Some(BimRecord {
+        chr,
+        snp: CompactString::from(toks[1]),
+        cm,
+        bp,
+        a1: upper_compact(toks[4]),
+        a2: upper_compact(toks[5]),
+    }))
 }
 
 #[cfg(test)]
