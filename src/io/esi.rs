@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::io::source::open_text;
 use crate::io::text::{
-    collect_fields, is_na, parse_chrom, parse_i64, parse_opt_f64, split_t1, upper, LineReader,
+    collect_fields, is_na, parse_bp, parse_chrom, parse_opt_f64, split_t1, upper, LineReader,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
 use std::collections::HashSet;
@@ -80,7 +80,7 @@ pub fn parse_esi_flagged<R: BufRead>(
         if is_na(toks[3]) {
             return Err(Error::parse(path, line, "column bp: NA is not allowed"));
         }
-        let bp = parse_i64(toks[3], path, line, "bp")?;
+        let bp = parse_bp(toks[3], path, line)?;
         let freq = if n_toks == 7 {
             match parse_opt_f64(toks[6], path, line, "freq")? {
                 Some(f) if f != -9.0 => Some(f as f32),

@@ -158,6 +158,24 @@ pub fn parse_i64(tok: &str, path: &Path, line: u64, column: &str) -> Result<i64>
     })
 }
 
+/// Largest base-pair position accepted: the reference stores positions as 32-bit `int`.
+pub const MAX_BP: i64 = i32::MAX as i64;
+
+/// Parse a base-pair position: a whole decimal integer from 0 to [`MAX_BP`]. Bounding it keeps
+/// every distance computed from positions far from overflow.
+pub fn parse_bp(tok: &str, path: &Path, line: u64) -> Result<i64> {
+    let bp = parse_i64(tok, path, line, "bp")?;
+    if (0..=MAX_BP).contains(&bp) {
+        Ok(bp)
+    } else {
+        Err(Error::parse(
+            path,
+            line,
+            format!("column bp: expected a position from 0 to {MAX_BP}, found '{tok}'"),
+        ))
+    }
+}
+
 /// Decode a chromosome token: optional `chr` prefix (any case), then `X`→23, `Y`→24, `XY`→25,
 /// `MT`/`M`→26 (any case), or a non-negative decimal integer. `None` when the token is none of
 /// these (callers add their own range rules, e.g. `.esi` rejects 0).
@@ -245,6 +263,25 @@ mod tests {
             e.contains("line 7") && e.contains("se") && e.contains("'x1'"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn regression_issue5_positions_are_bounded() {
+        assert_eq!(parse_bp("0", p(), 1).unwrap(), 0);
+        assert_eq!(parse_bp("2147483647", p(), 1).unwrap(), MAX_BP);
+        let e = parse_bp("-9223372036854775808", p(), 4)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 4") && e.contains("from 0 to 2147483647"),
+            "{e}"
+        );
+        assert!(parse_bp("2147483648", p(), 1).is_err());
+        assert!(parse_bp("-1", p(), 1).is_err());
+        assert!(parse_bp("1e6", p(), 1)
+            .unwrap_err()
+            .to_string()
+            .contains("integer"));
     }
 
     #[test]

@@ -31,6 +31,21 @@ pub struct BimRecord {
     pub a2: String,
 }
 
+/// A `.bim` position: any 32-bit integer (PLINK marks excluded variants with a negative
+/// position; fastsmr takes positions from the `.esi`, so this one is only checked).
+fn parse_bim_bp(tok: &str, path: &Path, line: u64) -> Result<Bp> {
+    let bp = parse_i64(tok, path, line, "bp")?;
+    if i32::try_from(bp).is_ok() {
+        Ok(bp)
+    } else {
+        Err(Error::parse(
+            path,
+            line,
+            format!("column bp: expected a 32-bit integer, found '{tok}'"),
+        ))
+    }
+}
+
 /// Read a `.bim` file.
 pub fn read_bim(path: &Path) -> Result<Vec<BimRecord>> {
     parse_bim(open_text(path)?, path)
@@ -72,7 +87,7 @@ pub fn parse_bim_flagged<R: BufRead>(
         }
         let chr = parse_chrom(toks[0], true, path, line)?;
         let cm = parse_f64(toks[2], path, line, "cM")?;
-        let bp = parse_i64(toks[3], path, line, "bp")?;
+        let bp = parse_bim_bp(toks[3], path, line)?;
         let mut snp = toks[1].to_string();
         if !seen.insert(snp.clone()) {
             let new = format!("{snp}_{line}");
