@@ -110,7 +110,7 @@ def head(data, n):
 def build():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
-        if os.path.isdir(p):
+        if os.path.isdir(p) and entry != "fuzz":  # fuzz/ holds fuzz inputs, not made here
             shutil.rmtree(p)
     esi, epi, ma = good("eqtl/eqtl.esi"), good("eqtl/eqtl.epi"), good("gwas/trait.ma")
     bim, fam = good("ref/ref.bim"), good("ref/ref.fam")
