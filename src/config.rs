@@ -296,6 +296,16 @@ impl Config {
                 h.cis_wind
             )));
         }
+        let cis_window_bp = h
+            .cis_wind
+            .checked_mul(1000)
+            .filter(|&w| w <= crate::io::text::MAX_BP)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "--cis-wind {} kb is larger than any chromosome",
+                    h.cis_wind
+                ))
+            })?;
         if h.heidi_min_m < 1 || h.heidi_max_m < 1 {
             return Err(Error::Config(
                 "--heidi-min-m and --heidi-max-m must be at least 1".into(),
@@ -408,7 +418,7 @@ impl Config {
             ld_lower: h.ld_lower_limit,
             heidi_method,
             heidi,
-            cis_window_bp: h.cis_wind * 1000,
+            cis_window_bp,
             psmr: h.psmr,
             diff_freq: f.diff_freq,
             diff_freq_prop: f.diff_freq_prop,

@@ -461,6 +461,13 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     };
     log.info(format!("Reading PLINK FAM file from {}", bf.fam.display()));
     let fam = read_fam(&bf.fam)?;
+    if fam.is_empty() {
+        return Err(Error::format(
+            &bf.fam,
+            "no individuals: expected one line per individual (FID IID father mother sex \
+             phenotype)",
+        ));
+    }
     let mut keep: Vec<usize> = (0..fam.len()).collect();
     if let Some(p) = &cfg.keep {
         let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();

@@ -372,3 +372,158 @@ fn regression_issue5_degenerate_values_do_not_panic() {
         }
     }
 }
+
+/// Run the binary on inputs built from one fuzz input of `target` (the layout each fuzz target
+/// reads, see fuzz/fuzz_targets/); the problems found, empty when it behaved.
+fn check_fuzz_input(target: &str, bytes: &[u8]) -> Vec<String> {
+    let tiny = data().join("tiny-seed1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let esi_lines: Vec<String> = std::fs::read_to_string(tiny.join("eqtl/eqtl.esi"))
+        .expect("esi")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let write_lines = |path: &Path, n: usize, line: &dyn Fn(usize) -> String| {
+        let text: String = (0..n).map(|i| line(i) + "\n").collect();
+        std::fs::write(path, text).expect("write");
+    };
+    let mut runs: Vec<(Vec<String>, PathBuf)> = Vec::new();
+    let s = |p: &Path| p.display().to_string();
+    match target {
+        "besd" => {
+            if bytes.len() < 3 {
+                return Vec::new();
+            }
+            let n_snps = usize::from(u16::from_le_bytes([bytes[0], bytes[1]])) % 4096;
+            let n_probes = usize::from(bytes[2]);
+            let file = &bytes[3..];
+            let mut counts = vec![(n_snps, n_probes)];
+            if file.len() >= 16 && matches!(file[..4], [3, 0, 0, 0] | [5, 0, 0, 0]) {
+                let h =
+                    |i: usize| i32::from_le_bytes([file[i], file[i + 1], file[i + 2], file[i + 3]]);
+                if (0..=4096).contains(&h(8)) && (0..=256).contains(&h(12)) {
+                    counts.push((h(8) as usize, h(12) as usize));
+                }
+            }
+            for (k, (ns, np)) in counts.into_iter().enumerate() {
+                let prefix = d.join(format!("e{k}"));
+                // SNPs of the tiny .esi (so the GWAS matches), cycling when more are needed.
+                write_lines(&prefix.with_extension("esi"), ns, &|i| {
+                    let l = &esi_lines[i % esi_lines.len()];
+                    if i < esi_lines.len() {
+                        l.clone()
+                    } else {
+                        l.replacen("\trs", &format!("\tx{i}rs"), 1)
+                    }
+                });
+                write_lines(&prefix.with_extension("epi"), np, &|i| {
+                    format!("1\tP{i}\t0\t{}\tG{i}\t+", 20_000_000 + 10_000 * i)
+                });
+                std::fs::write(prefix.with_extension("besd"), file).expect("besd");
+                let args = vec![
+                    "--heidi-off".into(),
+                    "--gwas-summary".into(),
+                    s(&tiny.join("gwas/trait.ma")),
+                    "--beqtl-summary".into(),
+                    s(&prefix),
+                    "--peqtl-smr".into(),
+                    "1".into(),
+                ];
+                runs.push((args, prefix.with_extension("besd")));
+            }
+        }
+        "ma" => {
+            let ma = d.join("fuzz.ma");
+            std::fs::write(&ma, bytes).expect("ma");
+            let args = vec![
+                "--bfile".into(),
+                s(&tiny.join("ref/ref")),
+                "--gwas-summary".into(),
+                s(&ma),
+                "--beqtl-summary".into(),
+                s(&tiny.join("eqtl/eqtl")),
+            ];
+            runs.push((args, ma));
+        }
+        "bed" => {
+            if bytes.len() < 2 {
+                return Vec::new();
+            }
+            let (n_snps, n_indiv) = (usize::from(bytes[0]), usize::from(bytes[1]));
+            let prefix = d.join("ref");
+            write_lines(&prefix.with_extension("bim"), n_snps, &|i| {
+                let f: Vec<&str> = esi_lines[i].split('\t').collect();
+                format!("1\t{}\t0\t{}\t{}\t{}", f[1], f[3], f[4], f[5])
+            });
+            write_lines(&prefix.with_extension("fam"), n_indiv, &|i| {
+                format!("F{i} I{i} 0 0 {} -9", 1 + i % 2)
+            });
+            std::fs::write(prefix.with_extension("bed"), &bytes[2..]).expect("bed");
+            let args = vec![
+                "--bfile".into(),
+                s(&prefix),
+                "--gwas-summary".into(),
+                s(&tiny.join("gwas/trait.ma")),
+                "--beqtl-summary".into(),
+                s(&tiny.join("eqtl/eqtl")),
+                "--disable-freq-ck".into(),
+            ];
+            runs.push((args, prefix.with_extension("bed")));
+        }
+        _ => return vec![format!("unknown fuzz target {target}")],
+    }
+    let mut bad = Vec::new();
+    for (args, file) in runs {
+        let out_dir = tempfile::tempdir().expect("tempdir");
+        let out = run(&args, out_dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let code = out.status.code();
+        if code == Some(101) || stderr.contains("panicked") {
+            bad.push(format!("panicked:\n{stderr}"));
+        } else if code == Some(1) {
+            // A failure must say where: the fuzzed file, or (analysis) the inputs involved.
+            // For a fuzzed .bed the generated .fam/.bim of the same prefix may be what is wrong
+            // (e.g. zero individuals): naming any file of the set says where.
+            let names_file = stderr.contains(&s(&file))
+                || ["fam", "bim"]
+                    .iter()
+                    .any(|e| stderr.contains(&s(&file.with_extension(e))))
+                || stderr.contains("no SNP")
+                || stderr.contains("allele frequency");
+            if !names_file || !leftovers(out_dir.path()).is_empty() {
+                bad.push(format!("vague error or leftovers:\n{stderr}"));
+            }
+        } else if code != Some(0) {
+            bad.push(format!("exit {code:?}:\n{stderr}"));
+        }
+    }
+    bad
+}
+
+/// Every fuzz input kept in `tests/data/bad/fuzz/<target>/` (crash regressions and a sample of
+/// each target's corpus) goes through the binary: exit 0 or 1, never a panic, errors that say
+/// where.
+#[test]
+fn regression_issue5_fuzz_inputs_through_the_binary() {
+    let root = data().join("bad/fuzz");
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for target in ["besd", "ma", "bed"] {
+        let Ok(rd) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let bytes = std::fs::read(&f).expect("read");
+            n += 1;
+            let bad = check_fuzz_input(target, &bytes);
+            if !bad.is_empty() {
+                failures.push(format!("[{}] {}", f.display(), bad.join("\n")));
+            }
+        }
+    }
+    assert!(n >= 3, "only {n} fuzz inputs");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

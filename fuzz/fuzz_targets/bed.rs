@@ -28,7 +28,12 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(out.len(), n_indiv);
         assert!(out.iter().all(|c| c.is_none_or(|c| c <= 2)));
         decode_counts(bed.snp_bytes(s), &reversed, &mut out);
-        decode_all_mapped(bed.snp_bytes(s), n_indiv, &[2.0, f64::NAN, 1.0, 0.0], &mut f);
+        decode_all_mapped(
+            bed.snp_bytes(s),
+            n_indiv,
+            &[2.0, f64::NAN, 1.0, 0.0],
+            &mut f,
+        );
         assert_eq!(f.len(), n_indiv);
     }
 });

@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::io::source::open_text;
 use crate::io::text::{
-    collect_fields, is_na, line_str, parse_chrom, parse_i64, split_ws, LineReader,
+    collect_fields, is_na, line_str, parse_bp, parse_chrom, split_ws, LineReader,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
 use std::collections::HashSet;
@@ -79,7 +79,7 @@ pub fn parse_epi_flagged<R: BufRead>(
         if is_na(toks[3]) {
             return Err(Error::parse(path, line, "column bp: NA is not allowed"));
         }
-        let bp = parse_i64(toks[3], path, line, "bp")?;
+        let bp = parse_bp(toks[3], path, line)?;
         if bp == 0 {
             return Err(Error::parse(path, line, "column bp: 0 is not allowed"));
         }

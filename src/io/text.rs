@@ -366,6 +366,25 @@ mod tests {
     }
 
     #[test]
+    fn regression_issue5_positions_are_bounded() {
+        assert_eq!(parse_bp("0", p(), 1).unwrap(), 0);
+        assert_eq!(parse_bp("2147483647", p(), 1).unwrap(), MAX_BP);
+        let e = parse_bp("-9223372036854775808", p(), 4)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 4") && e.contains("from 0 to 2147483647"),
+            "{e}"
+        );
+        assert!(parse_bp("2147483648", p(), 1).is_err());
+        assert!(parse_bp("-1", p(), 1).is_err());
+        assert!(parse_bp("1e6", p(), 1)
+            .unwrap_err()
+            .to_string()
+            .contains("integer"));
+    }
+
+    #[test]
     fn chromosomes() {
         assert_eq!(decode_chrom("1"), Some(1));
         assert_eq!(decode_chrom("chr22"), Some(22));

@@ -83,13 +83,23 @@ pub fn pnorm_upper_as(x: f64) -> f64 {
     }
 }
 
+/// Safety cap on the steps of [`chi_val`]'s walk (a normal search takes a few hundred).
+pub const CHI_VAL_MAX_STEPS: u32 = 1_000_000;
+
 /// The HEIDI threshold: the reference's stepping search for the chi-square(df) quantile of `p`
 /// (10.000002657761797 for df = 1, p = 1.5654e-3).
 ///
 /// Literal algorithm.md §10.3: start at x = 100 with step 100, move towards the side where the
 /// Numerical-Recipes tail `1 − P(df/2, x/2)` crosses `p`, halve the step at every change of
 /// direction, stop once the step is below 1e-8.
+///
+/// `p >= 1` gives 0 (the reference's walk never ends there: below x = 0 the tail is NaN and the
+/// walk descends forever; found by issue 5's audit with `--peqtl-heidi 1`), and the walk stops
+/// after [`CHI_VAL_MAX_STEPS`] steps whatever happens.
 pub fn chi_val(df: f64, p: f64) -> f64 {
+    if p >= 1.0 {
+        return 0.0;
+    }
     let prob = |x: f64| nr_chi_prob(df, x);
     let mut step = 100.0;
     let mut x = 100.0;
@@ -99,7 +109,7 @@ pub fn chi_val(df: f64, p: f64) -> f64 {
     }
     let mut dir = if px > p { 1.0 } else { -1.0 };
     x += step * dir;
-    loop {
+    for _ in 0..CHI_VAL_MAX_STEPS {
         let new_dir = if prob(x) > p { 1.0 } else { -1.0 };
         if new_dir != dir {
             step /= 2.0;
@@ -708,5 +718,17 @@ mod tests {
         assert!(x > 1416.7786 && x < 1416.7787 + 0.1, "{x}");
         assert_eq!(chisq1_tail(x), 0.0);
         assert!(chisq1_tail(x - 0.1) > 0.0);
+    }
+
+    #[test]
+    fn regression_issue5_chi_val_terminates_for_every_probability() {
+        assert_eq!(chi_val(1.0, 1.0), 0.0);
+        assert_eq!(chi_val(1.0, 2.0), 0.0);
+        for p in [0.0, 1e-300, 1e-12, 0.5, 0.99, 0.999_999_999] {
+            let x = chi_val(1.0, p);
+            assert!(x.is_finite() && x >= 0.0, "chi_val(1, {p}) = {x}");
+        }
+        // Unchanged where it always worked (the HEIDI default threshold).
+        assert!((chi_val(1.0, 1.5654e-3) - 10.000002657761797).abs() < 1e-9);
     }
 }

@@ -110,7 +110,7 @@ def head(data, n):
 def build():
     for entry in os.listdir(HERE):
         p = os.path.join(HERE, entry)
-        if os.path.isdir(p):
+        if os.path.isdir(p) and entry != "fuzz":  # fuzz/ holds fuzz inputs, not made here
             shutil.rmtree(p)
     esi, epi, ma = good("eqtl/eqtl.esi"), good("eqtl/eqtl.epi"), good("gwas/trait.ma")
     bim, fam = good("ref/ref.bim"), good("ref/ref.fam")
@@ -180,6 +180,9 @@ def build():
     n = "esi_nonnumeric_bp"
     row(n, 1, "Parse", f % n, "line 2: column bp: expected an integer, found '2OOO6077'",
         eqtl_case(n, esi=replace_line(head(esi, 3), 2, b"1\trs226624673\t0\t2OOO6077\tC\tA\t0.862091")))
+    n = "esi_bp_out_of_range"  # positions are 32-bit in the reference; bounded so no distance overflows
+    row(n, 1, "Parse", f % n, "line 2: column bp: expected a position from 0 to 2147483647, found '-9223372036854775808'",
+        eqtl_case(n, esi=replace_line(head(esi, 3), 2, b"1\trs226624673\t0\t-9223372036854775808\tC\tA\t0.862091")))
     n = "esi_chrom_zero"
     row(n, 1, "Parse", f % n, "line 1: column chr: expected a chromosome",
         eqtl_case(n, esi=replace_line(head(esi, 2), 1, b"0\trs527590108\t0\t20001970\tA\tG\t0.892895")))
@@ -336,6 +339,11 @@ def build():
         BASE + " --out /nonexistent-dir-fastsmr/out")
     n = "usage_bad_value"
     row(n, 2, "Config", "", "--peqtl-smr must be in [0, 1], got 2", BASE + " --peqtl-smr 2")
+    n = "usage_cis_wind_overflow"
+    row(n, 2, "Config", "", "--cis-wind 9223372036854775807 kb is larger than any chromosome",
+        BASE + " --cis-wind 9223372036854775807")
+    n = "peqtl_heidi_one"  # the HEIDI threshold search never ended for p = 1 (found in the audit)
+    row(n, 0, "ok", "", "", BASE + " --peqtl-heidi 1")
     n = "usage_missing_required"
     row(n, 2, "Config", "", "--gwas-summary is required", "--bfile {good}/ref/ref --beqtl-summary {good}/eqtl/eqtl")
     n = "usage_not_a_number"
