@@ -7,9 +7,11 @@ the corpus stays small. The index columns are described in index.tsv's header co
 tests/corpus.rs.
 """
 import gzip
+import io
 import os
 import shutil
 import struct
+import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOOD = os.path.join(HERE, "..", "tiny-seed1")
@@ -40,6 +42,25 @@ def write_gz(name, fname, data):
     with open(os.path.join(case_dir(name), fname), "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as f:
             f.write(data)
+
+
+def write_tar_gz(name, fname, members):
+    """A gzipped tar of (member name, bytes), each member gzipped again as eQTLGen packs its
+    SMR release; fixed metadata keeps the bytes reproducible."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for mname, data in members:
+            inner = io.BytesIO()
+            with gzip.GzipFile(fileobj=inner, mode="wb", mtime=0, compresslevel=9) as f:
+                f.write(data)
+            info = tarfile.TarInfo(mname)
+            info.size = len(inner.getvalue())
+            info.mtime = 0
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(inner.getvalue()))
+    with open(os.path.join(case_dir(name), fname), "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as f:
+            f.write(buf.getvalue())
 
 
 def link(name, fname, good_rel):
@@ -351,6 +372,25 @@ def build():
     n = "heidi_off_without_bfile"  # the reference writes its .smr then segfaults (Q2); we exit 0
     row(n, 0, "ok", "", "", BASE.replace("--bfile {good}/ref/ref ", "") + " --heidi-off")
 
+    # eQTLGen-style tarballs without the expected members.
+    member = "cis-eQTLs-full_eQTLGen_AF_incl_nr_formatted_20191212.new.txt_besd-dense.%s.gz"
+    n = "tarball_no_besd"
+    write_tar_gz(n, "eqtl.tar.gz", [(member % "esi", good("eqtl/eqtl.esi")),
+                                    (member % "epi", good("eqtl/eqtl.epi"))])
+    row(n, 1, "Format", "{bad}/%s/eqtl.tar.gz" % n, "this archive has no .besd (or .besd.gz) file; it holds:",
+        BASE.replace("{good}/eqtl/eqtl", "{bad}/%s/eqtl.tar.gz" % n))
+    n = "tarball_duplicate_esi"
+    write_tar_gz(n, "eqtl.tar.gz", [(member % "besd", good("eqtl/eqtl.besd")),
+                                    (member % "esi", good("eqtl/eqtl.esi")),
+                                    ("copy_" + member % "esi", good("eqtl/eqtl.esi")),
+                                    (member % "epi", good("eqtl/eqtl.epi"))])
+    row(n, 1, "Format", "{bad}/%s/eqtl.tar.gz" % n, "this archive has 2 .esi files",
+        BASE.replace("{good}/eqtl/eqtl", "{bad}/%s/eqtl.tar.gz" % n))
+    n = "tarball_not_a_tar"
+    write_gz(n, "eqtl.tar.gz", b"this is not a tar archive\n" * 40)
+    row(n, 1, "Format", "{bad}/%s/eqtl.tar.gz" % n, "not a readable tar archive",
+        BASE.replace("{good}/eqtl/eqtl", "{bad}/%s/eqtl.tar.gz" % n))
+
     with open(os.path.join(HERE, "index.tsv"), "w") as out:
         out.write("# Bad-input specimens: one run of the binary per row (tests/corpus.rs); made by make_corpus.py.\n")
         out.write("# {good} = tests/data/tiny-seed1, {bad} = tests/data/bad; --out <tempdir>/out is appended.\n")
@@ -358,8 +398,6 @@ def build():
         out.write("#   ok (exit 0), ok-warned (exit 0 and the log contains the fragment), ok-same (exit 0 and\n")
         out.write("#   out.smr identical to the run on the good files).\n")
         out.write("# file: must appear in stderr (the offending file); fragment: must appear in stderr (several: separated by |).\n")
-        out.write("# Pending: a tarball without the expected members (eQTLGen path, branch issue3): add a row\n")
-        out.write("#   once --beqtl-summary accepts a tarball.\n")
         out.write("case\texit\tkind\tfile\tfragment\targs\n")
         for r in ROWS:
             out.write("\t".join(r) + "\n")
