@@ -85,11 +85,11 @@ pub fn parse_gwas_flist(text: &str, list: &Path) -> Result<Vec<TraitInput>> {
                 path: PathBuf::from(path),
             }),
             _ => {
-                return Err(Error::Config(format!(
-                    "{} line {}: expected 'name path', found '{line}'",
-                    list.display(),
-                    i + 1
-                )))
+                return Err(Error::parse(
+                    list,
+                    i as u64 + 1,
+                    format!("expected two columns 'name path', found '{line}'"),
+                ))
             }
         }
     }
@@ -376,8 +376,9 @@ impl Config {
             })
             .collect();
         if let Some(list) = &cli.inputs.gwas_flist {
-            let text = std::fs::read_to_string(list).map_err(|e| {
-                Error::Config(format!("cannot read --gwas-flist {}: {e}", list.display()))
+            let text = std::fs::read_to_string(list).map_err(|source| Error::Open {
+                path: list.clone(),
+                source,
             })?;
             traits.extend(parse_gwas_flist(&text, list)?);
         }

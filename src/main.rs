@@ -20,7 +20,10 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("Error: {e}");
-            return ExitCode::from(2);
+            // Invalid options are usage errors (2); a list file that cannot be read or parsed
+            // (--gwas-flist) is an input error like any other (1).
+            let usage = matches!(e, fastsmr::error::Error::Config(_));
+            return ExitCode::from(if usage { 2 } else { 1 });
         }
     };
     log.info("Settings:");

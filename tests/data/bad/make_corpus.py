@@ -372,6 +372,14 @@ def build():
     n = "heidi_off_without_bfile"  # the reference writes its .smr then segfaults (Q2); we exit 0
     row(n, 0, "ok", "", "", BASE.replace("--bfile {good}/ref/ref ", "") + " --heidi-off")
 
+    n = "gwas_flist_bad_line"
+    write(n, "traits.txt", b"height {good}/gwas/trait.ma\nbmi {good}/gwas/trait.ma extra\n")
+    row(n, 1, "Parse", "{bad}/%s/traits.txt" % n, "line 2: expected two columns 'name path'",
+        "--bfile {good}/ref/ref --beqtl-summary {good}/eqtl/eqtl --gwas-flist {bad}/%s/traits.txt" % n)
+    n = "gwas_flist_missing"
+    row(n, 1, "Open", "{bad}/%s/traits.txt" % n, "No such file",
+        "--bfile {good}/ref/ref --beqtl-summary {good}/eqtl/eqtl --gwas-flist {bad}/%s/traits.txt" % n)
+    case_dir(n)
     # eQTLGen-style tarballs without the expected members.
     member = "cis-eQTLs-full_eQTLGen_AF_incl_nr_formatted_20191212.new.txt_besd-dense.%s.gz"
     n = "tarball_no_besd"
