@@ -4,7 +4,7 @@
 use crate::ld::{correlation_matrix, r_with_target, Genotypes};
 use crate::stats::chisq_sum::pchisqsum;
 use crate::stats::smr::max_abs_id;
-use nalgebra::{DMatrix, SymmetricEigen};
+use nalgebra::DMatrix;
 
 /// Internal cap on SNPs before LD pruning (method 1).
 pub const PRE_PRUNE_CAP: usize = 500;
@@ -294,11 +294,8 @@ pub fn deviation_statistic(
             rho[(a, b)] = d[(a, b)] / (d[(a, a)] * d[(b, b)]).sqrt();
         }
     }
-    let mut lambda: Vec<f64> = SymmetricEigen::new(rho)
-        .eigenvalues
-        .iter()
-        .copied()
-        .collect();
+    // Eigenvalues only (the eigenvectors are never used); reads the lower triangle.
+    let mut lambda: Vec<f64> = rho.symmetric_eigenvalues().iter().copied().collect();
     lambda.sort_by(f64::total_cmp);
     Some((stat, lambda))
 }
