@@ -8,6 +8,7 @@
 //! the `.esi` A1/A2 explicitly and the frequency is oriented to A1.
 
 use crate::error::{Error, Result};
+use crate::harmonise::{match_alleles, AlleleMatch};
 use crate::io::esi::EsiRecord;
 use crate::io::source::open_text;
 use crate::io::text::{line_str, LineReader};
@@ -55,12 +56,11 @@ pub enum Orientation {
 
 /// Match an eQTLGen row's alleles to the eQTL's `(a1, a2)` (data-spec/eqtlgen-freq.md §2).
 pub fn orientation(a1: &str, a2: &str, allele_a: &str, allele_b: &str) -> Orientation {
-    if allele_b == a1 && allele_a == a2 {
-        Orientation::BIsA1
-    } else if allele_a == a1 && allele_b == a2 {
-        Orientation::AIsA1
-    } else {
-        Orientation::Mismatch
+    // The same allele rule as everywhere else, with (AlleleB, AlleleA) as the pair.
+    match match_alleles(a1, a2, allele_b, allele_a) {
+        AlleleMatch::Same => Orientation::BIsA1,
+        AlleleMatch::Swapped => Orientation::AIsA1,
+        AlleleMatch::Mismatch => Orientation::Mismatch,
     }
 }
 
