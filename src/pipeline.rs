@@ -737,14 +737,25 @@ pub fn run_trait(
              frequency or dropped as strand-ambiguous",
         );
     }
-    report_not_found(&mut report, &gwas, esi, &eqtl.esi_keep, reference);
+    // Where each GWAS row's ID is, from the per-run index (one lookup per row).
+    let located = reference.and_then(|r| {
+        r.index
+            .as_ref()
+            .map(|ix| (ix, ix.locate(&gwas.records, esi, &r.bim, &r.bim_keep)))
+    });
+    match &located {
+        Some((_, loc)) => report_not_found_located(&mut report, &gwas, loc),
+        None => report_not_found(&mut report, &gwas, esi, &eqtl.esi_keep, reference),
+    }
     log.flagged(gwas_path, &gwas.flagged);
 
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let m = match &r.index {
-                Some(ix) => ix.match_gwas(&gwas.records, esi, &r.bim, &r.bim_keep, &opts),
+            let m = match &located {
+                Some((ix, loc)) => {
+                    ix.match_located(loc, &gwas.records, esi, &r.bim, &r.bim_keep, &opts)
+                }
                 None => match_three_way_with(
                     &gwas.records,
                     esi,
@@ -1248,6 +1259,93 @@ fn report_not_found(
     }
 }
 
+/// [`report_not_found`] with the GWAS rows located by [`MatchIndex::locate`].
+fn report_not_found_located(
+    report: &mut HarmoniseReport,
+    gwas: &GwasData,
+    loc: &[crate::harmonise::GwasLocation],
+) {
+    // 0: found everywhere or unusable, 1: not in eQTL data, 2: not in reference.
+    let what: Vec<u8> = gwas
+        .records
+        .par_iter()
+        .zip(loc.par_iter())
+        .map(|(g, l)| {
+            if !g.usable() || (l.in_eqtl && l.in_ref) {
+                0
+            } else if !l.in_eqtl {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
+    for (g, w) in gwas.records.iter().zip(what) {
+        match w {
+            1 => report.push(&g.snp, "gwas", "dropped", "not in eQTL data", ""),
+            2 => report.push(&g.snp, "gwas", "dropped", "not in reference", ""),
+            _ => {}
+        }
+    }
+}
+
+/// The report row of a matched SNP whose GWAS alleles were swapped or complemented.
+fn flipped_row(
+    s: &crate::harmonise::MatchedSnp,
+    gwas: &GwasData,
+    esi: &[EsiRecord],
+) -> crate::report::ReportRow {
+    let g = &gwas.records[s.gwas];
+    let e = &esi[s.esi];
+    let (reason, what) = if s.gwas_strand_flipped {
+        (
+            "strand complement",
+            if s.gwas_swapped {
+                "complemented and swapped: b negated, freq 1 - f"
+            } else {
+                "complemented"
+            },
+        )
+    } else {
+        ("alleles swapped", "b negated, freq 1 - f")
+    };
+    crate::report::ReportRow {
+        snp: g.snp.to_string(),
+        source: "gwas",
+        action: "flipped",
+        reason,
+        detail: format!(
+            "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}",
+            g.a1, g.a2, e.a1, e.a2
+        ),
+    }
+}
+
+/// Index of the first row of `rows` whose ID is in `needed`, per such ID (scanned in
+/// parallel; nothing is scanned when `needed` is empty).
+fn first_rows<'a, T: Sync>(
+    needed: &rustc_hash::FxHashSet<&str>,
+    rows: &'a [T],
+    id: impl Fn(&'a T) -> &'a str + Sync,
+) -> rustc_hash::FxHashMap<&'a str, usize> {
+    let mut m = rustc_hash::FxHashMap::default();
+    if needed.is_empty() {
+        return m;
+    }
+    let hits: Vec<(&str, usize)> = rows
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let s = id(r);
+            needed.contains(s).then_some((s, i))
+        })
+        .collect();
+    for (s, i) in hits {
+        m.entry(s).or_insert(i);
+    }
+    m
+}
+
 /// Add the matching outcomes to the report, write `<out>.harmonise.tsv` and log its summary.
 fn write_report(
     report: &mut HarmoniseReport,
@@ -1258,27 +1356,24 @@ fn write_report(
     out: &Path,
     log: &mut RunLog,
 ) -> Result<()> {
-    let esi_ix: std::collections::HashMap<&str, usize> = esi
+    // Rows of the dropped SNPs whose alleles the report shows (first occurrence of each ID);
+    // only those IDs are looked up.
+    let needed: rustc_hash::FxHashSet<&str> = matched
+        .dropped
         .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, e)| (e.snp.as_str(), i))
+        .filter(|(r, _)| {
+            matches!(
+                r,
+                DropReason::AlleleMismatchGwas
+                    | DropReason::AlleleMismatchReference
+                    | DropReason::StrandAmbiguous
+            )
+        })
+        .map(|(_, id)| id.as_str())
         .collect();
-    let gwas_ix: std::collections::HashMap<&str, usize> = gwas
-        .records
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, g)| (g.snp.as_str(), i))
-        .collect();
-    let bim_ix: Option<std::collections::HashMap<&str, usize>> = reference.map(|r| {
-        r.bim
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, b)| (b.snp.as_str(), i))
-            .collect()
-    });
+    let esi_ix = first_rows(&needed, esi, |e| e.snp.as_str());
+    let gwas_ix = first_rows(&needed, &gwas.records, |g| g.snp.as_str());
+    let bim_ix = reference.map(|r| first_rows(&needed, &r.bim, |b| b.snp.as_str()));
     let eqtl_alleles = |id: &str| {
         esi_ix
             .get(id)
@@ -1342,35 +1437,13 @@ fn write_report(
             | DropReason::FreqDifference => {}
         }
     }
-    for s in &matched.snps {
-        if !(s.gwas_swapped || s.gwas_strand_flipped) {
-            continue;
-        }
-        let g = &gwas.records[s.gwas];
-        let e = &esi[s.esi];
-        let (reason, what) = if s.gwas_strand_flipped {
-            (
-                "strand complement",
-                if s.gwas_swapped {
-                    "complemented and swapped: b negated, freq 1 - f"
-                } else {
-                    "complemented"
-                },
-            )
-        } else {
-            ("alleles swapped", "b negated, freq 1 - f")
-        };
-        report.push(
-            &g.snp,
-            "gwas",
-            "flipped",
-            reason,
-            format!(
-                "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}",
-                g.a1, g.a2, e.a1, e.a2
-            ),
-        );
-    }
+    let flipped: Vec<crate::report::ReportRow> = matched
+        .snps
+        .par_iter()
+        .filter(|s| s.gwas_swapped || s.gwas_strand_flipped)
+        .map(|s| flipped_row(s, gwas, esi))
+        .collect();
+    report.rows.extend(flipped);
     let path = out_path(out, "harmonise.tsv");
     report.write(&path)?;
     log.info(format!(
