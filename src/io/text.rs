@@ -139,11 +139,16 @@ where
 /// Rename later duplicates of `id(record)` in file order: the renamed ID is
 /// `rename(original, index)`, and renamed IDs count as seen too (exactly the sequential
 /// insert-into-a-set rule of the readers). Returns `(index, original ID, new ID)` per rename.
-pub fn find_duplicates<T>(
+pub fn find_duplicates<T: Sync>(
     records: &[T],
-    id: impl Fn(&T) -> &str,
+    id: impl Fn(&T) -> &str + Sync,
     rename: impl Fn(&str, usize) -> String,
 ) -> Vec<(usize, String, String)> {
+    // Nothing is renamed unless some ID occurs twice; that is settled in parallel first (the
+    // usual case), and only then the sequential rule below runs.
+    if all_distinct(records, &id) {
+        return Vec::new();
+    }
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     seen.reserve(records.len());
     let mut renamed: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
@@ -157,6 +162,19 @@ pub fn find_duplicates<T>(
         }
     }
     out
+}
+
+/// True when every `id(record)` is distinct: the 64-bit hashes are sorted in parallel, and
+/// any two equal hashes (a repeated ID, or very rarely a collision) answer `false`.
+fn all_distinct<T: Sync>(records: &[T], id: &(impl Fn(&T) -> &str + Sync)) -> bool {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    let mut h: Vec<u64> = records
+        .par_iter()
+        .map(|r| rustc_hash::FxBuildHasher.hash_one(id(r)))
+        .collect();
+    h.par_sort_unstable();
+    !h.par_windows(2).any(|w| w[0] == w[1])
 }
 
 /// True for a T1 token byte: printable ASCII `0x21..=0x7E` except the comma.
