@@ -1437,21 +1437,57 @@ fn write_report(
             | DropReason::FreqDifference => {}
         }
     }
-    let flipped: Vec<crate::report::ReportRow> = matched
+    // Rows of the matched SNPs whose GWAS alleles were swapped or complemented, written as
+    // TSV text in parallel chunks (millions of rows at genome scale), after the others.
+    let flipped: Vec<(String, usize, usize)> = matched
         .snps
-        .par_iter()
-        .filter(|s| s.gwas_swapped || s.gwas_strand_flipped)
-        .map(|s| flipped_row(s, gwas, esi))
+        .par_chunks(1 << 15)
+        .map(|chunk| {
+            let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
+            for s in chunk {
+                if s.gwas_swapped || s.gwas_strand_flipped {
+                    let r = flipped_row(s, gwas, esi);
+                    crate::report::push_tsv_field(&mut text, &r.snp);
+                    text.push_str("\t");
+                    text.push_str(r.source);
+                    text.push('\t');
+                    text.push_str(r.action);
+                    text.push('\t');
+                    text.push_str(r.reason);
+                    text.push('\t');
+                    crate::report::push_tsv_field(&mut text, &r.detail);
+                    text.push('\n');
+                    if s.gwas_strand_flipped {
+                        strand += 1;
+                    } else {
+                        swapped += 1;
+                    }
+                }
+            }
+            (text, swapped, strand)
+        })
         .collect();
-    report.rows.extend(flipped);
+    let mut extra_counts = BTreeMap::new();
+    let (n_swapped, n_strand) = flipped
+        .iter()
+        .fold((0, 0), |(a, b), (_, x, y)| (a + x, b + y));
+    for (reason, n) in [
+        ("alleles swapped", n_swapped),
+        ("strand complement", n_strand),
+    ] {
+        if n > 0 {
+            extra_counts.insert(("gwas", "flipped", reason), n);
+        }
+    }
+    let flipped: Vec<String> = flipped.into_iter().map(|(t, _, _)| t).collect();
     let path = out_path(out, "harmonise.tsv");
-    report.write(&path)?;
+    report.write_with(&path, &flipped)?;
     log.info(format!(
         "Harmonisation report: {} rows in {}",
-        report.rows.len(),
+        report.rows.len() + n_swapped + n_strand,
         path.display()
     ));
-    for line in report.summary_lines() {
+    for line in report.summary_lines_with(&extra_counts) {
         log.info(line);
     }
     Ok(())
