@@ -1448,7 +1448,7 @@ fn write_report(
                 if s.gwas_swapped || s.gwas_strand_flipped {
                     let r = flipped_row(s, gwas, esi);
                     crate::report::push_tsv_field(&mut text, &r.snp);
-                    text.push_str("\t");
+                    text.push('\t');
                     text.push_str(r.source);
                     text.push('\t');
                     text.push_str(r.action);
