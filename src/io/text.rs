@@ -93,46 +93,63 @@ where
         };
         bounds.push(end);
     }
-    let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &data[w[0]..w[1]]).collect();
-    let newlines: Vec<u64> = chunks
-        .par_iter()
-        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
-        .collect();
-    let mut starts = Vec::with_capacity(chunks.len());
-    let mut line = first_line;
-    for n in &newlines {
-        starts.push(line);
-        line += n;
-    }
-    let parts: Vec<Result<(Vec<T>, Vec<u64>)>> = chunks
-        .par_iter()
-        .zip(starts.par_iter())
-        .map(|(chunk, &start)| {
-            let mut recs = Vec::new();
-            let mut lines = Vec::new();
-            let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-            for (i, l) in body.split(|&b| b == b'\n').enumerate() {
-                let l = l.strip_suffix(b"\r").unwrap_or(l);
-                let no = start + i as u64;
-                if let Some(r) = parse(no, l)? {
-                    recs.push(r);
-                    lines.push(no);
-                }
-            }
-            Ok((recs, lines))
+    // Start of every line, found chunk by chunk in parallel.
+    let starts: Vec<usize> = bounds
+        .par_windows(2)
+        .flat_map_iter(|w| {
+            let (lo, hi) = (w[0], w[1]);
+            std::iter::once(lo).chain(
+                data[lo..hi]
+                    .iter()
+                    .enumerate()
+                    .filter(move |&(i, &b)| b == b'\n' && lo + i + 1 < hi)
+                    .map(move |(i, _)| lo + i + 1),
+            )
         })
         .collect();
-    let total: usize = parts
-        .iter()
-        .map(|p| p.as_ref().map_or(0, |(r, _)| r.len()))
-        .sum();
-    let mut recs = Vec::with_capacity(total);
-    let mut lines = Vec::with_capacity(total);
-    for p in parts {
-        let (r, l) = p?;
-        recs.extend(r);
-        lines.extend(l);
+    let n = starts.len();
+    // Each line parsed straight into its slot of one vector (no per-chunk vectors to
+    // concatenate, so the records are never held twice); the first failing line in file
+    // order gives the error.
+    let first_error: std::sync::Mutex<Option<(u64, Error)>> = std::sync::Mutex::new(None);
+    let mut slots: Vec<Option<T>> = Vec::with_capacity(n);
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let end = match starts.get(i + 1) {
+                Some(&next) => next - 1,
+                None if data.last() == Some(&b'\n') => data.len() - 1,
+                None => data.len(),
+            };
+            let l = &data[starts[i]..end];
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            let no = first_line + i as u64;
+            match parse(no, l) {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                    if first.as_ref().is_none_or(|(line, _)| no < *line) {
+                        *first = Some((no, e));
+                    }
+                    None
+                }
+            }
+        })
+        .collect_into_vec(&mut slots);
+    drop(starts);
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
     }
+    let lines: Vec<u64> = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_some())
+        .map(|(i, _)| first_line + i as u64)
+        .collect();
+    // In place: `Option<T>` has the size of `T` for the record types (their strings have a
+    // niche), so the allocation is reused.
+    #[allow(clippy::filter_map_identity)] // `FilterMap` is collected in place; `Flatten` is not
+    let recs: Vec<T> = slots.into_iter().filter_map(|r| r).collect();
     Ok((recs, lines))
 }
 
