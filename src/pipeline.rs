@@ -4,8 +4,8 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, AlignedGwas,
-    DropReason, FreqTriple, MatchIndex, MatchOptions, MatchResult,
+    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple,
+    MatchIndex, MatchOptions, MatchResult,
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
@@ -80,13 +80,19 @@ pub struct ProbeResult {
 /// The matched SNPs in analysis order (the compact SNP index).
 pub struct SnpTable {
     /// `.esi` index of each compact SNP.
-    pub esi: Vec<usize>,
+    pub esi: Vec<u32>,
     /// Chromosome (from `.esi`).
     pub chr: Vec<Chrom>,
     /// Position (from `.esi`).
     pub bp: Vec<Bp>,
-    /// GWAS values aligned to the eQTL A1.
-    pub gwas: Vec<AlignedGwas>,
+    /// GWAS values aligned to the eQTL A1, one column each (NaN where NA): effect.
+    pub gwas_b: Vec<f64>,
+    /// GWAS standard error (NaN where NA).
+    pub gwas_se: Vec<f64>,
+    /// GWAS p-value as read (NaN where NA).
+    pub gwas_p: Vec<f64>,
+    /// GWAS row usable for a test (see [`crate::io::gwas::GwasRecord::usable`]).
+    pub gwas_usable: Vec<bool>,
     /// Compact index of each `.esi` row (`u32::MAX` when not matched).
     pub from_esi: Vec<u32>,
 }
@@ -152,7 +158,7 @@ impl Analysis<'_> {
                 continue;
             }
             let k = k as usize;
-            if s.chr[k] != centre_chr || (centre_bp - s.bp[k]).abs() > w || !s.gwas[k].usable {
+            if s.chr[k] != centre_chr || (centre_bp - s.bp[k]).abs() > w || !s.gwas_usable[k] {
                 continue;
             }
             let (bx, sx) = (f64::from(e.beta), f64::from(e.se));
@@ -205,22 +211,18 @@ impl Analysis<'_> {
         if self.target.is_none() && p_eqtl > self.cfg.peqtl_smr {
             return Ok(ProbeOutcome::NotSignificant);
         }
-        let g = &s.gwas[c.k];
-        let (by, sy) = (g.b.unwrap_or(f64::NAN), g.se.unwrap_or(f64::NAN));
+        let (by, sy) = (s.gwas_b[c.k], s.gwas_se[c.k]);
         let smr = smr_test(by, sy, c.bx, c.sx);
         let heidi = match self.geno {
             Some(geno) if smr.p <= self.cfg.psmr => {
                 let hs: Vec<HeidiSnp> = cis
                     .iter()
-                    .map(|x| {
-                        let g = &s.gwas[x.k];
-                        HeidiSnp {
-                            k: x.k,
-                            by: g.b.unwrap_or(f64::NAN),
-                            sy: g.se.unwrap_or(f64::NAN),
-                            bx: x.bx,
-                            z: if self.target.is_some() { x.zf } else { x.zd },
-                        }
+                    .map(|x| HeidiSnp {
+                        k: x.k,
+                        by: s.gwas_b[x.k],
+                        sy: s.gwas_se[x.k],
+                        bx: x.bx,
+                        z: if self.target.is_some() { x.zf } else { x.zd },
                     })
                     .collect();
                 Some(match self.cfg.heidi_method {
@@ -859,20 +861,28 @@ pub fn run_trait(
         from_esi[s.esi] = k as u32;
     }
     let ms = &matched.snps;
+    let aligned =
+        |s: &crate::harmonise::MatchedSnp| align_gwas(&gwas.records[s.gwas], s.gwas_swapped);
+    let nan = f64::NAN;
     let snps = SnpTable {
-        esi: ms.par_iter().map(|s| s.esi).collect(),
+        esi: ms.par_iter().map(|s| s.esi as u32).collect(),
         chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
         bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
-        gwas: ms
+        gwas_b: ms.par_iter().map(|s| aligned(s).b.unwrap_or(nan)).collect(),
+        gwas_se: ms
             .par_iter()
-            .map(|s| align_gwas(&gwas.records[s.gwas], s.gwas_swapped))
+            .map(|s| aligned(s).se.unwrap_or(nan))
             .collect(),
+        gwas_p: ms.par_iter().map(|s| aligned(s).p.unwrap_or(nan)).collect(),
+        gwas_usable: ms.par_iter().map(|s| aligned(s).usable).collect(),
         from_esi,
     };
     drop(gwas);
+    drop(matched);
+    drop(located);
 
     let target = match &cfg.target_snp {
-        Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k]].snp == *rs) {
+        Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k] as usize].snp == *rs) {
             Some(k) => Some(k),
             None => {
                 return Err(Error::Analysis(format!(
@@ -964,8 +974,7 @@ pub fn run_trait(
                 continue;
             }
         };
-        let e = &esi[snps.esi[r.top]];
-        let g = &snps.gwas[r.top];
+        let e = &esi[snps.esi[r.top] as usize];
         let freq = match &geno {
             Some(geno) => geno.mean(r.top) / 2.0,
             None => e.freq.map_or(-9.0, f64::from),
@@ -981,9 +990,9 @@ pub fn run_trait(
             a1: &e.a1,
             a2: &e.a2,
             freq,
-            b_gwas: g.b.unwrap_or(f64::NAN),
-            se_gwas: g.se.unwrap_or(f64::NAN),
-            p_gwas: g.p.unwrap_or(f64::NAN),
+            b_gwas: snps.gwas_b[r.top],
+            se_gwas: snps.gwas_se[r.top],
+            p_gwas: snps.gwas_p[r.top],
             b_eqtl: r.bx,
             se_eqtl: r.sx,
             p_eqtl: r.p_eqtl,
