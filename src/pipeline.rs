@@ -1298,12 +1298,15 @@ fn report_not_found_located(
     }
 }
 
-/// The report row of a matched SNP whose GWAS alleles were swapped or complemented.
-fn flipped_row(
+/// Append the report row (TSV) of a matched SNP whose GWAS alleles were swapped or
+/// complemented.
+fn push_flipped_row(
+    text: &mut String,
     s: &crate::harmonise::MatchedSnp,
     gwas: &GwasData,
     esi: &[EsiRecord],
-) -> crate::report::ReportRow {
+) {
+    use crate::report::push_tsv_field;
     let g = &gwas.records[s.gwas];
     let e = &esi[s.esi];
     let (reason, what) = if s.gwas_strand_flipped {
@@ -1318,16 +1321,31 @@ fn flipped_row(
     } else {
         ("alleles swapped", "b negated, freq 1 - f")
     };
-    crate::report::ReportRow {
-        snp: g.snp.to_string(),
-        source: "gwas",
-        action: "flipped",
-        reason,
-        detail: format!(
-            "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}",
-            g.a1, g.a2, e.a1, e.a2
-        ),
+    push_tsv_field(text, &g.snp);
+    text.push_str("\tgwas\tflipped\t");
+    text.push_str(reason);
+    text.push('\t');
+    // The detail "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}", without a temporary string.
+    let start = text.len();
+    for part in [
+        "GWAS A1/A2 ",
+        g.a1.as_str(),
+        "/",
+        g.a2.as_str(),
+        " vs eQTL ",
+        e.a1.as_str(),
+        "/",
+        e.a2.as_str(),
+        ": ",
+        what,
+    ] {
+        text.push_str(part);
     }
+    if text[start..].contains(['\t', '\n', '\r']) {
+        let detail = text.split_off(start);
+        push_tsv_field(text, &detail);
+    }
+    text.push('\n');
 }
 
 /// Index of the first row of `rows` whose ID is in `needed`, per such ID (scanned in
@@ -1455,17 +1473,7 @@ fn write_report(
             let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
             for s in chunk {
                 if s.gwas_swapped || s.gwas_strand_flipped {
-                    let r = flipped_row(s, gwas, esi);
-                    crate::report::push_tsv_field(&mut text, &r.snp);
-                    text.push('\t');
-                    text.push_str(r.source);
-                    text.push('\t');
-                    text.push_str(r.action);
-                    text.push('\t');
-                    text.push_str(r.reason);
-                    text.push('\t');
-                    crate::report::push_tsv_field(&mut text, &r.detail);
-                    text.push('\n');
+                    push_flipped_row(&mut text, s, gwas, esi);
                     if s.gwas_strand_flipped {
                         strand += 1;
                     } else {

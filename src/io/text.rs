@@ -202,10 +202,33 @@ fn is_t1_token_byte(b: u8) -> bool {
 
 /// Split a line with the T1 rule (data-spec/text.md "T1"). Tokens are ASCII by construction.
 pub fn split_t1(line: &[u8]) -> impl Iterator<Item = &str> {
-    line.split(|&b| !is_t1_token_byte(b))
-        .filter(|t| !t.is_empty())
+    T1Tokens { rest: line }
+}
+
+/// The tokens of [`split_t1`]: a scan for the next token byte, then for the next separator.
+struct T1Tokens<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for T1Tokens<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let r = self.rest;
+        let Some(start) = r.iter().position(|&b| is_t1_token_byte(b)) else {
+            self.rest = &[];
+            return None;
+        };
+        let r = &r[start..];
+        let len = r
+            .iter()
+            .position(|&b| !is_t1_token_byte(b))
+            .unwrap_or(r.len());
+        self.rest = &r[len..];
         // Every byte of a token is printable ASCII, so this conversion cannot fail.
-        .map(|t| std::str::from_utf8(t).unwrap_or_default())
+        Some(std::str::from_utf8(&r[..len]).unwrap_or_default())
+    }
 }
 
 /// Split a line on ASCII whitespace (space, TAB, LF, CR, VT, FF) (data-spec/text.md "T2").
