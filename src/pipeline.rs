@@ -1087,17 +1087,19 @@ fn freq_check_inner(
     failures: &mut Vec<FreqFailure>,
 ) -> Result<()> {
     let with_ref = geno.is_some();
-    let triples: Vec<FreqTriple> = matched
-        .snps
-        .par_iter()
-        .enumerate()
-        .map(|(k, s)| FreqTriple {
+    // Triples are recomputed where needed rather than held for every SNP.
+    let triple = |k: usize| {
+        let s = &matched.snps[k];
+        FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
             gwas: align_gwas(&gwas.records[s.gwas], s.gwas_swapped).freq,
             eqtl: esi[s.esi].freq.map(f64::from),
-        })
+        }
+    };
+    let fails: Vec<bool> = (0..matched.snps.len())
+        .into_par_iter()
+        .map(|k| triple(k).fails(cfg.diff_freq))
         .collect();
-    let fails: Vec<bool> = triples.par_iter().map(|t| t.fails(cfg.diff_freq)).collect();
     let mut text = String::from(if with_ref {
         "SNP\tAllele\tReferencePanel\tGWAS\teQTL\n"
     } else {
@@ -1109,7 +1111,7 @@ fn freq_check_inner(
             continue;
         }
         let e = &esi[s.esi];
-        let t = &triples[k];
+        let t = &triple(k);
         text.push_str(&e.snp);
         text.push('\t');
         text.push_str(&e.a1);
@@ -1158,7 +1160,7 @@ fn freq_check_inner(
             .iter()
             .take(5)
             .map(|&(d, k)| {
-                let t = &triples[k];
+                let t = &triple(k);
                 let show = |v: Option<f64>| v.map_or("NA".to_string(), |x| format!("{x:.3}"));
                 format!(
                     "{} (difference {d:.3}; reference {}, GWAS {}, eQTL {})",
@@ -1169,8 +1171,9 @@ fn freq_check_inner(
                 )
             })
             .collect();
-        let ks: Vec<usize> = worst.iter().map(|&(_, k)| k).collect();
-        let (cause, n_cause) = likely_cause(&triples, &ks, cfg.diff_freq);
+        let failing: Vec<FreqTriple> = worst.iter().map(|&(_, k)| triple(k)).collect();
+        let ks: Vec<usize> = (0..failing.len()).collect();
+        let (cause, n_cause) = likely_cause(&failing, &ks, cfg.diff_freq);
         return Err(Error::Analysis(format!(
             "the analysis stopped because more than {:.2}% of the SNPs were removed by the allele \
              frequency difference check ({failed} of {n}, {:.2}%). You can change the proportion \
