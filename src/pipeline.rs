@@ -627,8 +627,27 @@ pub fn run_batch(
             Err(e) => log.info(format!("trait {} FAILED: {e}", t.name)),
         }
         out.push((t.name.clone(), r));
+        // The trait's tables are freed: hand the free heap back before the next one.
+        release_free_heap();
     }
     out
+}
+
+/// Return freed heap memory to the OS (glibc's `malloc_trim`), so that what one trait of a
+/// batch freed does not keep counting in the resident set while the next one allocates.
+/// No-op on other C libraries.
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only releases free memory of the allocator's own arenas; it
+        // takes no pointers and touches no live allocation.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
@@ -935,17 +954,24 @@ pub fn run_trait(
                 let r = analysis.probe(p, &epi[p], entries);
                 progress.inc();
                 // Probes run in genome order: drop the `.bed` pages of the regions passed
-                // now and then, so that the resident set stays bounded.
-                if let Some(rf) = reference {
-                    if done.fetch_add(1, Ordering::Relaxed) % BED_RELEASE_EVERY == 0 {
+                // (and BESD pages mapped around faults) now and then, so that the resident
+                // set stays bounded.
+                if done.fetch_add(1, Ordering::Relaxed) % BED_RELEASE_EVERY == 0 {
+                    if let Some(rf) = reference {
                         rf.bed.release(0, rf.bed.n_snps());
                     }
+                    eqtl.besd.release_all();
                 }
                 r
             })
             .collect::<Result<Vec<_>>>()
     });
     progress.finish();
+    // Nothing of the mapped files stays resident into the output or the next trait.
+    if let Some(rf) = reference {
+        rf.bed.release(0, rf.bed.n_snps());
+    }
+    eqtl.besd.release_all();
     let outcomes = outcomes?;
     let unusable = analysis.unusable_entries.load(Ordering::Relaxed);
     if unusable > 0 {
