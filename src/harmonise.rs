@@ -291,9 +291,16 @@ fn match_one_bim(
 pub struct MatchIndex {
     /// `.bim` row index (first occurrence) by SNP ID.
     bim_table: hashbrown::HashTable<u32>,
-    /// Per position of `bim_keep`: the `.esi` row with that ID among `esi_keep` (first
-    /// occurrence), or `u32::MAX`.
+    /// Kept `.esi` row index (first occurrence among `esi_keep`) by SNP ID.
+    esi_table: hashbrown::HashTable<u32>,
+    /// Per `.bim` row: the `.esi` row with that ID among `esi_keep` (first occurrence), or
+    /// `u32::MAX` (also for `.bim` rows not in `bim_keep`).
     bim_esi: Vec<u32>,
+    /// Per `.bim` row: in `bim_keep`.
+    bim_kept: Vec<bool>,
+    /// Every `.bim` ID occurs once (then "the first row with this ID is kept" is "some row
+    /// with this ID is kept").
+    bim_unique: bool,
 }
 
 fn hash_id(s: &str) -> u64 {
@@ -301,21 +308,35 @@ fn hash_id(s: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(s)
 }
 
-/// Index rows by ID, first occurrence kept (as [`index_by_id`]).
+/// Index rows by ID, first occurrence kept (as [`index_by_id`]); also says whether every ID
+/// was distinct.
 fn id_table<'a>(
     ids: impl ExactSizeIterator<Item = (u32, &'a str)>,
     get: impl Fn(u32) -> &'a str,
-) -> hashbrown::HashTable<u32> {
+) -> (hashbrown::HashTable<u32>, bool) {
     let mut t = hashbrown::HashTable::with_capacity(ids.len());
+    let mut unique = true;
     for (i, id) in ids {
         let h = hash_id(id);
-        if let hashbrown::hash_table::Entry::Vacant(v) =
-            t.entry(h, |&j| get(j) == id, |&j| hash_id(get(j)))
-        {
-            v.insert(i);
+        match t.entry(h, |&j| get(j) == id, |&j| hash_id(get(j))) {
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            hashbrown::hash_table::Entry::Occupied(_) => unique = false,
         }
     }
-    t
+    (t, unique)
+}
+
+/// Where one GWAS row's ID is found, from [`MatchIndex::locate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GwasLocation {
+    /// `.bim` row with the ID (first occurrence), or `u32::MAX`.
+    pub bim: u32,
+    /// The ID is among the kept `.esi` rows.
+    pub in_eqtl: bool,
+    /// The ID is among the kept `.bim` rows.
+    pub in_ref: bool,
 }
 
 impl MatchIndex {
@@ -326,7 +347,7 @@ impl MatchIndex {
         bim: &[BimRecord],
         bim_keep: &[usize],
     ) -> Self {
-        let (bim_table, esi_table) = rayon::join(
+        let ((bim_table, bim_unique), (esi_table, _)) = rayon::join(
             || {
                 id_table(
                     (0..bim.len() as u32).map(|i| (i, bim[i as usize].snp.as_str())),
@@ -340,17 +361,74 @@ impl MatchIndex {
                 )
             },
         );
-        let bim_esi = bim_keep
+        let mut bim_kept = vec![false; bim.len()];
+        for &b in bim_keep {
+            bim_kept[b] = true;
+        }
+        let bim_esi = bim
             .par_iter()
-            .map(|&b| {
-                let id = bim[b].snp.as_str();
+            .zip(bim_kept.par_iter())
+            .map(|(r, &kept)| {
+                if !kept {
+                    return u32::MAX;
+                }
+                let id = r.snp.as_str();
                 esi_table
                     .find(hash_id(id), |&j| esi[j as usize].snp == id)
                     .copied()
                     .unwrap_or(u32::MAX)
             })
             .collect();
-        MatchIndex { bim_table, bim_esi }
+        MatchIndex {
+            bim_table,
+            esi_table,
+            bim_esi,
+            bim_kept,
+            bim_unique,
+        }
+    }
+
+    /// Locate every GWAS row's ID in the indexed reference and eQTL SNPs (in parallel).
+    pub fn locate(
+        &self,
+        gwas: &[GwasRecord],
+        esi: &[EsiRecord],
+        bim: &[BimRecord],
+        bim_keep: &[usize],
+    ) -> Vec<GwasLocation> {
+        let mut loc: Vec<GwasLocation> = gwas
+            .par_iter()
+            .map(|g| {
+                let id = g.snp.as_str();
+                let b = self
+                    .bim_table
+                    .find(hash_id(id), |&j| bim[j as usize].snp == id)
+                    .copied()
+                    .unwrap_or(u32::MAX);
+                let kept = b != u32::MAX && self.bim_kept[b as usize];
+                let in_eqtl = if kept {
+                    self.bim_esi[b as usize] != u32::MAX
+                } else {
+                    self.esi_table
+                        .find(hash_id(id), |&j| esi[j as usize].snp == id)
+                        .is_some()
+                };
+                GwasLocation {
+                    bim: b,
+                    in_eqtl,
+                    in_ref: kept,
+                }
+            })
+            .collect();
+        if !self.bim_unique {
+            // Duplicate `.bim` IDs: membership of the kept rows by ID, as a set gives it.
+            let kept_ids: rustc_hash::FxHashSet<&str> =
+                bim_keep.iter().map(|&i| bim[i].snp.as_str()).collect();
+            for (l, g) in loc.iter_mut().zip(gwas) {
+                l.in_ref = kept_ids.contains(g.snp.as_str());
+            }
+        }
+        loc
     }
 
     /// Three-way matching of one GWAS against the indexed reference and eQTL SNPs; the same
@@ -364,41 +442,41 @@ impl MatchIndex {
         bim_keep: &[usize],
         opts: &MatchOptions,
     ) -> MatchResult {
+        let loc = self.locate(gwas, esi, bim, bim_keep);
+        self.match_located(&loc, gwas, esi, bim, bim_keep, opts)
+    }
+
+    /// [`MatchIndex::match_gwas`] with the GWAS rows already located by
+    /// [`MatchIndex::locate`].
+    pub fn match_located(
+        &self,
+        loc: &[GwasLocation],
+        gwas: &[GwasRecord],
+        esi: &[EsiRecord],
+        bim: &[BimRecord],
+        bim_keep: &[usize],
+        opts: &MatchOptions,
+    ) -> MatchResult {
         // GWAS row of each `.bim` row (first GWAS occurrence of the ID).
-        let found: Vec<Vec<(u32, u32)>> = gwas
-            .par_chunks(1 << 16)
-            .enumerate()
-            .map(|(c, chunk)| {
-                let base = (c << 16) as u32;
-                chunk
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, g)| {
-                        let id = g.snp.as_str();
-                        self.bim_table
-                            .find(hash_id(id), |&j| bim[j as usize].snp == id)
-                            .map(|&b| (b, base + k as u32))
-                    })
-                    .collect()
-            })
-            .collect();
         let mut gwas_of_bim = vec![u32::MAX; bim.len()];
-        for (b, g) in found.into_iter().flatten() {
-            let slot = &mut gwas_of_bim[b as usize];
-            if *slot == u32::MAX {
-                *slot = g;
+        for (g, l) in loc.iter().enumerate() {
+            if l.bim != u32::MAX {
+                let slot = &mut gwas_of_bim[l.bim as usize];
+                if *slot == u32::MAX {
+                    *slot = g as u32;
+                }
             }
         }
         let parts: Vec<MatchResult> = bim_keep
             .par_chunks(1 << 16)
-            .zip(self.bim_esi.par_chunks(1 << 16))
-            .map(|(chunk, esis)| {
+            .map(|chunk| {
                 let mut out = MatchResult::default();
-                for (&b, &e) in chunk.iter().zip(esis) {
+                for &b in chunk {
                     let g = gwas_of_bim[b];
                     if g == u32::MAX {
                         continue;
                     }
+                    let e = self.bim_esi[b];
                     let e = (e != u32::MAX).then_some(e as usize);
                     classify(&mut out, b, g as usize, e, gwas, esi, bim, opts);
                 }

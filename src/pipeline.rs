@@ -4,8 +4,8 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, AlignedGwas,
-    DropReason, FreqTriple, MatchIndex, MatchOptions, MatchResult,
+    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple,
+    MatchIndex, MatchOptions, MatchResult,
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
@@ -80,13 +80,19 @@ pub struct ProbeResult {
 /// The matched SNPs in analysis order (the compact SNP index).
 pub struct SnpTable {
     /// `.esi` index of each compact SNP.
-    pub esi: Vec<usize>,
+    pub esi: Vec<u32>,
     /// Chromosome (from `.esi`).
     pub chr: Vec<Chrom>,
     /// Position (from `.esi`).
     pub bp: Vec<Bp>,
-    /// GWAS values aligned to the eQTL A1.
-    pub gwas: Vec<AlignedGwas>,
+    /// GWAS values aligned to the eQTL A1, one column each (NaN where NA): effect.
+    pub gwas_b: Vec<f64>,
+    /// GWAS standard error (NaN where NA).
+    pub gwas_se: Vec<f64>,
+    /// GWAS p-value as read (NaN where NA).
+    pub gwas_p: Vec<f64>,
+    /// GWAS row usable for a test (see [`crate::io::gwas::GwasRecord::usable`]).
+    pub gwas_usable: Vec<bool>,
     /// Compact index of each `.esi` row (`u32::MAX` when not matched).
     pub from_esi: Vec<u32>,
 }
@@ -152,7 +158,7 @@ impl Analysis<'_> {
                 continue;
             }
             let k = k as usize;
-            if s.chr[k] != centre_chr || (centre_bp - s.bp[k]).abs() > w || !s.gwas[k].usable {
+            if s.chr[k] != centre_chr || (centre_bp - s.bp[k]).abs() > w || !s.gwas_usable[k] {
                 continue;
             }
             let (bx, sx) = (f64::from(e.beta), f64::from(e.se));
@@ -205,22 +211,18 @@ impl Analysis<'_> {
         if self.target.is_none() && p_eqtl > self.cfg.peqtl_smr {
             return Ok(ProbeOutcome::NotSignificant);
         }
-        let g = &s.gwas[c.k];
-        let (by, sy) = (g.b.unwrap_or(f64::NAN), g.se.unwrap_or(f64::NAN));
+        let (by, sy) = (s.gwas_b[c.k], s.gwas_se[c.k]);
         let smr = smr_test(by, sy, c.bx, c.sx);
         let heidi = match self.geno {
             Some(geno) if smr.p <= self.cfg.psmr => {
                 let hs: Vec<HeidiSnp> = cis
                     .iter()
-                    .map(|x| {
-                        let g = &s.gwas[x.k];
-                        HeidiSnp {
-                            k: x.k,
-                            by: g.b.unwrap_or(f64::NAN),
-                            sy: g.se.unwrap_or(f64::NAN),
-                            bx: x.bx,
-                            z: if self.target.is_some() { x.zf } else { x.zd },
-                        }
+                    .map(|x| HeidiSnp {
+                        k: x.k,
+                        by: s.gwas_b[x.k],
+                        sy: s.gwas_se[x.k],
+                        bx: x.bx,
+                        z: if self.target.is_some() { x.zf } else { x.zd },
                     })
                     .collect();
                 Some(match self.cfg.heidi_method {
@@ -625,8 +627,27 @@ pub fn run_batch(
             Err(e) => log.info(format!("trait {} FAILED: {e}", t.name)),
         }
         out.push((t.name.clone(), r));
+        // The trait's tables are freed: hand the free heap back before the next one.
+        release_free_heap();
     }
     out
+}
+
+/// Return freed heap memory to the OS (glibc's `malloc_trim`), so that what one trait of a
+/// batch freed does not keep counting in the resident set while the next one allocates.
+/// No-op on other C libraries.
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only releases free memory of the allocator's own arenas; it
+        // takes no pointers and touches no live allocation.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
@@ -737,14 +758,25 @@ pub fn run_trait(
              frequency or dropped as strand-ambiguous",
         );
     }
-    report_not_found(&mut report, &gwas, esi, &eqtl.esi_keep, reference);
+    // Where each GWAS row's ID is, from the per-run index (one lookup per row).
+    let located = reference.and_then(|r| {
+        r.index
+            .as_ref()
+            .map(|ix| (ix, ix.locate(&gwas.records, esi, &r.bim, &r.bim_keep)))
+    });
+    match &located {
+        Some((_, loc)) => report_not_found_located(&mut report, &gwas, loc),
+        None => report_not_found(&mut report, &gwas, esi, &eqtl.esi_keep, reference),
+    }
     log.flagged(gwas_path, &gwas.flagged);
 
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let m = match &r.index {
-                Some(ix) => ix.match_gwas(&gwas.records, esi, &r.bim, &r.bim_keep, &opts),
+            let m = match &located {
+                Some((ix, loc)) => {
+                    ix.match_located(loc, &gwas.records, esi, &r.bim, &r.bim_keep, &opts)
+                }
                 None => match_three_way_with(
                     &gwas.records,
                     esi,
@@ -848,20 +880,28 @@ pub fn run_trait(
         from_esi[s.esi] = k as u32;
     }
     let ms = &matched.snps;
+    let aligned =
+        |s: &crate::harmonise::MatchedSnp| align_gwas(&gwas.records[s.gwas], s.gwas_swapped);
+    let nan = f64::NAN;
     let snps = SnpTable {
-        esi: ms.par_iter().map(|s| s.esi).collect(),
+        esi: ms.par_iter().map(|s| s.esi as u32).collect(),
         chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
         bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
-        gwas: ms
+        gwas_b: ms.par_iter().map(|s| aligned(s).b.unwrap_or(nan)).collect(),
+        gwas_se: ms
             .par_iter()
-            .map(|s| align_gwas(&gwas.records[s.gwas], s.gwas_swapped))
+            .map(|s| aligned(s).se.unwrap_or(nan))
             .collect(),
+        gwas_p: ms.par_iter().map(|s| aligned(s).p.unwrap_or(nan)).collect(),
+        gwas_usable: ms.par_iter().map(|s| aligned(s).usable).collect(),
         from_esi,
     };
     drop(gwas);
+    drop(matched);
+    drop(located);
 
     let target = match &cfg.target_snp {
-        Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k]].snp == *rs) {
+        Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k] as usize].snp == *rs) {
             Some(k) => Some(k),
             None => {
                 return Err(Error::Analysis(format!(
@@ -914,17 +954,24 @@ pub fn run_trait(
                 let r = analysis.probe(p, &epi[p], entries);
                 progress.inc();
                 // Probes run in genome order: drop the `.bed` pages of the regions passed
-                // now and then, so that the resident set stays bounded.
-                if let Some(rf) = reference {
-                    if done.fetch_add(1, Ordering::Relaxed) % BED_RELEASE_EVERY == 0 {
+                // (and BESD pages mapped around faults) now and then, so that the resident
+                // set stays bounded.
+                if done.fetch_add(1, Ordering::Relaxed) % BED_RELEASE_EVERY == 0 {
+                    if let Some(rf) = reference {
                         rf.bed.release(0, rf.bed.n_snps());
                     }
+                    eqtl.besd.release_all();
                 }
                 r
             })
             .collect::<Result<Vec<_>>>()
     });
     progress.finish();
+    // Nothing of the mapped files stays resident into the output or the next trait.
+    if let Some(rf) = reference {
+        rf.bed.release(0, rf.bed.n_snps());
+    }
+    eqtl.besd.release_all();
     let outcomes = outcomes?;
     let unusable = analysis.unusable_entries.load(Ordering::Relaxed);
     if unusable > 0 {
@@ -953,8 +1000,7 @@ pub fn run_trait(
                 continue;
             }
         };
-        let e = &esi[snps.esi[r.top]];
-        let g = &snps.gwas[r.top];
+        let e = &esi[snps.esi[r.top] as usize];
         let freq = match &geno {
             Some(geno) => geno.mean(r.top) / 2.0,
             None => e.freq.map_or(-9.0, f64::from),
@@ -970,9 +1016,9 @@ pub fn run_trait(
             a1: &e.a1,
             a2: &e.a2,
             freq,
-            b_gwas: g.b.unwrap_or(f64::NAN),
-            se_gwas: g.se.unwrap_or(f64::NAN),
-            p_gwas: g.p.unwrap_or(f64::NAN),
+            b_gwas: snps.gwas_b[r.top],
+            se_gwas: snps.gwas_se[r.top],
+            p_gwas: snps.gwas_p[r.top],
             b_eqtl: r.bx,
             se_eqtl: r.sx,
             p_eqtl: r.p_eqtl,
@@ -1067,17 +1113,19 @@ fn freq_check_inner(
     failures: &mut Vec<FreqFailure>,
 ) -> Result<()> {
     let with_ref = geno.is_some();
-    let triples: Vec<FreqTriple> = matched
-        .snps
-        .par_iter()
-        .enumerate()
-        .map(|(k, s)| FreqTriple {
+    // Triples are recomputed where needed rather than held for every SNP.
+    let triple = |k: usize| {
+        let s = &matched.snps[k];
+        FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
             gwas: align_gwas(&gwas.records[s.gwas], s.gwas_swapped).freq,
             eqtl: esi[s.esi].freq.map(f64::from),
-        })
+        }
+    };
+    let fails: Vec<bool> = (0..matched.snps.len())
+        .into_par_iter()
+        .map(|k| triple(k).fails(cfg.diff_freq))
         .collect();
-    let fails: Vec<bool> = triples.par_iter().map(|t| t.fails(cfg.diff_freq)).collect();
     let mut text = String::from(if with_ref {
         "SNP\tAllele\tReferencePanel\tGWAS\teQTL\n"
     } else {
@@ -1089,7 +1137,7 @@ fn freq_check_inner(
             continue;
         }
         let e = &esi[s.esi];
-        let t = &triples[k];
+        let t = &triple(k);
         text.push_str(&e.snp);
         text.push('\t');
         text.push_str(&e.a1);
@@ -1138,7 +1186,7 @@ fn freq_check_inner(
             .iter()
             .take(5)
             .map(|&(d, k)| {
-                let t = &triples[k];
+                let t = &triple(k);
                 let show = |v: Option<f64>| v.map_or("NA".to_string(), |x| format!("{x:.3}"));
                 format!(
                     "{} (difference {d:.3}; reference {}, GWAS {}, eQTL {})",
@@ -1149,8 +1197,9 @@ fn freq_check_inner(
                 )
             })
             .collect();
-        let ks: Vec<usize> = worst.iter().map(|&(_, k)| k).collect();
-        let (cause, n_cause) = likely_cause(&triples, &ks, cfg.diff_freq);
+        let failing: Vec<FreqTriple> = worst.iter().map(|&(_, k)| triple(k)).collect();
+        let ks: Vec<usize> = (0..failing.len()).collect();
+        let (cause, n_cause) = likely_cause(&failing, &ks, cfg.diff_freq);
         return Err(Error::Analysis(format!(
             "the analysis stopped because more than {:.2}% of the SNPs were removed by the allele \
              frequency difference check ({failed} of {n}, {:.2}%). You can change the proportion \
@@ -1248,6 +1297,111 @@ fn report_not_found(
     }
 }
 
+/// [`report_not_found`] with the GWAS rows located by [`MatchIndex::locate`].
+fn report_not_found_located(
+    report: &mut HarmoniseReport,
+    gwas: &GwasData,
+    loc: &[crate::harmonise::GwasLocation],
+) {
+    // 0: found everywhere or unusable, 1: not in eQTL data, 2: not in reference.
+    let what: Vec<u8> = gwas
+        .records
+        .par_iter()
+        .zip(loc.par_iter())
+        .map(|(g, l)| {
+            if !g.usable() || (l.in_eqtl && l.in_ref) {
+                0
+            } else if !l.in_eqtl {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
+    for (g, w) in gwas.records.iter().zip(what) {
+        match w {
+            1 => report.push(&g.snp, "gwas", "dropped", "not in eQTL data", ""),
+            2 => report.push(&g.snp, "gwas", "dropped", "not in reference", ""),
+            _ => {}
+        }
+    }
+}
+
+/// Append the report row (TSV) of a matched SNP whose GWAS alleles were swapped or
+/// complemented.
+fn push_flipped_row(
+    text: &mut String,
+    s: &crate::harmonise::MatchedSnp,
+    gwas: &GwasData,
+    esi: &[EsiRecord],
+) {
+    use crate::report::push_tsv_field;
+    let g = &gwas.records[s.gwas];
+    let e = &esi[s.esi];
+    let (reason, what) = if s.gwas_strand_flipped {
+        (
+            "strand complement",
+            if s.gwas_swapped {
+                "complemented and swapped: b negated, freq 1 - f"
+            } else {
+                "complemented"
+            },
+        )
+    } else {
+        ("alleles swapped", "b negated, freq 1 - f")
+    };
+    push_tsv_field(text, &g.snp);
+    text.push_str("\tgwas\tflipped\t");
+    text.push_str(reason);
+    text.push('\t');
+    // The detail "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}", without a temporary string.
+    let start = text.len();
+    for part in [
+        "GWAS A1/A2 ",
+        g.a1.as_str(),
+        "/",
+        g.a2.as_str(),
+        " vs eQTL ",
+        e.a1.as_str(),
+        "/",
+        e.a2.as_str(),
+        ": ",
+        what,
+    ] {
+        text.push_str(part);
+    }
+    if text[start..].contains(['\t', '\n', '\r']) {
+        let detail = text.split_off(start);
+        push_tsv_field(text, &detail);
+    }
+    text.push('\n');
+}
+
+/// Index of the first row of `rows` whose ID is in `needed`, per such ID (scanned in
+/// parallel; nothing is scanned when `needed` is empty).
+fn first_rows<'a, T: Sync>(
+    needed: &rustc_hash::FxHashSet<&str>,
+    rows: &'a [T],
+    id: impl Fn(&'a T) -> &'a str + Sync,
+) -> rustc_hash::FxHashMap<&'a str, usize> {
+    let mut m = rustc_hash::FxHashMap::default();
+    if needed.is_empty() {
+        return m;
+    }
+    let hits: Vec<(&str, usize)> = rows
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let s = id(r);
+            needed.contains(s).then_some((s, i))
+        })
+        .collect();
+    for (s, i) in hits {
+        m.entry(s).or_insert(i);
+    }
+    m
+}
+
 /// Add the matching outcomes to the report, write `<out>.harmonise.tsv` and log its summary.
 fn write_report(
     report: &mut HarmoniseReport,
@@ -1258,27 +1412,24 @@ fn write_report(
     out: &Path,
     log: &mut RunLog,
 ) -> Result<()> {
-    let esi_ix: std::collections::HashMap<&str, usize> = esi
+    // Rows of the dropped SNPs whose alleles the report shows (first occurrence of each ID);
+    // only those IDs are looked up.
+    let needed: rustc_hash::FxHashSet<&str> = matched
+        .dropped
         .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, e)| (e.snp.as_str(), i))
+        .filter(|(r, _)| {
+            matches!(
+                r,
+                DropReason::AlleleMismatchGwas
+                    | DropReason::AlleleMismatchReference
+                    | DropReason::StrandAmbiguous
+            )
+        })
+        .map(|(_, id)| id.as_str())
         .collect();
-    let gwas_ix: std::collections::HashMap<&str, usize> = gwas
-        .records
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, g)| (g.snp.as_str(), i))
-        .collect();
-    let bim_ix: Option<std::collections::HashMap<&str, usize>> = reference.map(|r| {
-        r.bim
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, b)| (b.snp.as_str(), i))
-            .collect()
-    });
+    let esi_ix = first_rows(&needed, esi, |e| e.snp.as_str());
+    let gwas_ix = first_rows(&needed, &gwas.records, |g| g.snp.as_str());
+    let bim_ix = reference.map(|r| first_rows(&needed, &r.bim, |b| b.snp.as_str()));
     let eqtl_alleles = |id: &str| {
         esi_ix
             .get(id)
@@ -1342,43 +1493,47 @@ fn write_report(
             | DropReason::FreqDifference => {}
         }
     }
-    for s in &matched.snps {
-        if !(s.gwas_swapped || s.gwas_strand_flipped) {
-            continue;
+    // Rows of the matched SNPs whose GWAS alleles were swapped or complemented, written as
+    // TSV text in parallel chunks (millions of rows at genome scale), after the others.
+    let flipped: Vec<(String, usize, usize)> = matched
+        .snps
+        .par_chunks(1 << 15)
+        .map(|chunk| {
+            let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
+            for s in chunk {
+                if s.gwas_swapped || s.gwas_strand_flipped {
+                    push_flipped_row(&mut text, s, gwas, esi);
+                    if s.gwas_strand_flipped {
+                        strand += 1;
+                    } else {
+                        swapped += 1;
+                    }
+                }
+            }
+            (text, swapped, strand)
+        })
+        .collect();
+    let mut extra_counts = BTreeMap::new();
+    let (n_swapped, n_strand) = flipped
+        .iter()
+        .fold((0, 0), |(a, b), (_, x, y)| (a + x, b + y));
+    for (reason, n) in [
+        ("alleles swapped", n_swapped),
+        ("strand complement", n_strand),
+    ] {
+        if n > 0 {
+            extra_counts.insert(("gwas", "flipped", reason), n);
         }
-        let g = &gwas.records[s.gwas];
-        let e = &esi[s.esi];
-        let (reason, what) = if s.gwas_strand_flipped {
-            (
-                "strand complement",
-                if s.gwas_swapped {
-                    "complemented and swapped: b negated, freq 1 - f"
-                } else {
-                    "complemented"
-                },
-            )
-        } else {
-            ("alleles swapped", "b negated, freq 1 - f")
-        };
-        report.push(
-            &g.snp,
-            "gwas",
-            "flipped",
-            reason,
-            format!(
-                "GWAS A1/A2 {}/{} vs eQTL {}/{}: {what}",
-                g.a1, g.a2, e.a1, e.a2
-            ),
-        );
     }
+    let flipped: Vec<String> = flipped.into_iter().map(|(t, _, _)| t).collect();
     let path = out_path(out, "harmonise.tsv");
-    report.write(&path)?;
+    report.write_with(&path, &flipped)?;
     log.info(format!(
         "Harmonisation report: {} rows in {}",
-        report.rows.len(),
+        report.rows.len() + n_swapped + n_strand,
         path.display()
     ));
-    for line in report.summary_lines() {
+    for line in report.summary_lines_with(&extra_counts) {
         log.info(line);
     }
     Ok(())

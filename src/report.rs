@@ -67,25 +67,25 @@ impl HarmoniseReport {
 
     /// The summary table for the log: a header and one line per (source, action, reason).
     pub fn summary_lines(&self) -> Vec<String> {
-        let mut out = vec![format!(
-            "  {:<14} {:<9} {:<24} {:>10}",
-            "source", "action", "reason", "SNPs"
-        )];
-        for ((s, a, r), n) in self.counts() {
-            out.push(format!("  {s:<14} {a:<9} {r:<24} {n:>10}"));
-        }
-        out
+        self.summary_lines_with(&BTreeMap::new())
     }
 
     /// The report as TSV text (fields never contain tabs or newlines: they are replaced by
     /// spaces).
     pub fn to_tsv(&self) -> String {
-        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-        let mut t = String::with_capacity(64 * (self.rows.len() + 1));
+        let push_clean = push_tsv_field;
+        let len: usize = self
+            .rows
+            .iter()
+            .map(|r| {
+                r.snp.len() + r.source.len() + r.action.len() + r.reason.len() + r.detail.len() + 5
+            })
+            .sum();
+        let mut t = String::with_capacity(len + REPORT_HEADER.len() + 1);
         t.push_str(REPORT_HEADER);
         t.push('\n');
         for r in &self.rows {
-            t.push_str(&clean(&r.snp));
+            push_clean(&mut t, &r.snp);
             t.push('\t');
             t.push_str(r.source);
             t.push('\t');
@@ -93,7 +93,7 @@ impl HarmoniseReport {
             t.push('\t');
             t.push_str(r.reason);
             t.push('\t');
-            t.push_str(&clean(&r.detail));
+            push_clean(&mut t, &r.detail);
             t.push('\n');
         }
         t
@@ -102,6 +102,47 @@ impl HarmoniseReport {
     /// Write the report atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
         write_atomic(path, self.to_tsv().as_bytes())
+    }
+
+    /// Write the report followed by `extra`: more rows already as TSV text (each part whole
+    /// lines, fields cleaned with [`push_tsv_field`]), streamed without one big buffer.
+    pub fn write_with(&self, path: &Path, extra: &[String]) -> Result<()> {
+        let mut f = crate::output::atomic::AtomicFile::create(path)?;
+        f.write_all(self.to_tsv().as_bytes())?;
+        for part in extra {
+            f.write_all(part.as_bytes())?;
+        }
+        f.commit()
+    }
+
+    /// [`HarmoniseReport::summary_lines`] counting also `extra` rows by (source, action,
+    /// reason).
+    pub fn summary_lines_with(
+        &self,
+        extra: &BTreeMap<(&'static str, &'static str, &'static str), usize>,
+    ) -> Vec<String> {
+        let mut counts = self.counts();
+        for (k, n) in extra {
+            *counts.entry(*k).or_default() += n;
+        }
+        let mut out = vec![format!(
+            "  {:<14} {:<9} {:<24} {:>10}",
+            "source", "action", "reason", "SNPs"
+        )];
+        for ((s, a, r), n) in counts {
+            out.push(format!("  {s:<14} {a:<9} {r:<24} {n:>10}"));
+        }
+        out
+    }
+}
+
+/// Append a TSV field: tabs and line breaks become spaces (pushed as is when there are none,
+/// the usual case, without a copy).
+pub fn push_tsv_field(t: &mut String, s: &str) {
+    if s.contains(['\t', '\n', '\r']) {
+        t.push_str(&s.replace(['\t', '\n', '\r'], " "));
+    } else {
+        t.push_str(s);
     }
 }
 

@@ -11,6 +11,7 @@ use crate::io::text::{
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
+use rayon::prelude::*;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -150,7 +151,7 @@ pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
     let (mut records, lines) =
         parse_lines_par(body, 2, |line, text| parse_ma_line(text, line, path))?;
     let mut data = GwasData {
-        n_freq_na: records.iter().filter(|r| r.freq.is_none()).count(),
+        n_freq_na: records.par_iter().filter(|r| r.freq.is_none()).count(),
         ..GwasData::default()
     };
     // 1-based index among data rows (data-spec/ma.md "Duplicates").
@@ -159,6 +160,22 @@ pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
         |r| r.snp.as_str(),
         |s, i| format!("{s}_{}", i + 1),
     );
+    if dups.is_empty() {
+        // Only unusable rows are flagged: found in parallel, kept in line order.
+        data.flagged = records
+            .par_iter()
+            .zip(lines.par_iter())
+            .filter_map(|(rec, &line)| {
+                rec.unusable_reason().map(|reason| SkippedRow {
+                    line,
+                    id: rec.snp.to_string(),
+                    reason,
+                })
+            })
+            .collect();
+        data.records = records;
+        return Ok(data);
+    }
     // Flagged rows in line order: the duplicate note before the row's unusable reason.
     let mut d = dups.into_iter().peekable();
     for (i, rec) in records.iter_mut().enumerate() {

@@ -93,57 +93,79 @@ where
         };
         bounds.push(end);
     }
-    let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &data[w[0]..w[1]]).collect();
-    let newlines: Vec<u64> = chunks
-        .par_iter()
-        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
-        .collect();
-    let mut starts = Vec::with_capacity(chunks.len());
-    let mut line = first_line;
-    for n in &newlines {
-        starts.push(line);
-        line += n;
-    }
-    let parts: Vec<Result<(Vec<T>, Vec<u64>)>> = chunks
-        .par_iter()
-        .zip(starts.par_iter())
-        .map(|(chunk, &start)| {
-            let mut recs = Vec::new();
-            let mut lines = Vec::new();
-            let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-            for (i, l) in body.split(|&b| b == b'\n').enumerate() {
-                let l = l.strip_suffix(b"\r").unwrap_or(l);
-                let no = start + i as u64;
-                if let Some(r) = parse(no, l)? {
-                    recs.push(r);
-                    lines.push(no);
-                }
-            }
-            Ok((recs, lines))
+    // Start of every line, found chunk by chunk in parallel.
+    let starts: Vec<usize> = bounds
+        .par_windows(2)
+        .flat_map_iter(|w| {
+            let (lo, hi) = (w[0], w[1]);
+            std::iter::once(lo).chain(
+                data[lo..hi]
+                    .iter()
+                    .enumerate()
+                    .filter(move |&(i, &b)| b == b'\n' && lo + i + 1 < hi)
+                    .map(move |(i, _)| lo + i + 1),
+            )
         })
         .collect();
-    let total: usize = parts
-        .iter()
-        .map(|p| p.as_ref().map_or(0, |(r, _)| r.len()))
-        .sum();
-    let mut recs = Vec::with_capacity(total);
-    let mut lines = Vec::with_capacity(total);
-    for p in parts {
-        let (r, l) = p?;
-        recs.extend(r);
-        lines.extend(l);
+    let n = starts.len();
+    // Each line parsed straight into its slot of one vector (no per-chunk vectors to
+    // concatenate, so the records are never held twice); the first failing line in file
+    // order gives the error.
+    let first_error: std::sync::Mutex<Option<(u64, Error)>> = std::sync::Mutex::new(None);
+    let mut slots: Vec<Option<T>> = Vec::with_capacity(n);
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let end = match starts.get(i + 1) {
+                Some(&next) => next - 1,
+                None if data.last() == Some(&b'\n') => data.len() - 1,
+                None => data.len(),
+            };
+            let l = &data[starts[i]..end];
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            let no = first_line + i as u64;
+            match parse(no, l) {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                    if first.as_ref().is_none_or(|(line, _)| no < *line) {
+                        *first = Some((no, e));
+                    }
+                    None
+                }
+            }
+        })
+        .collect_into_vec(&mut slots);
+    drop(starts);
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
     }
+    let lines: Vec<u64> = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_some())
+        .map(|(i, _)| first_line + i as u64)
+        .collect();
+    // In place: `Option<T>` has the size of `T` for the record types (their strings have a
+    // niche), so the allocation is reused.
+    #[allow(clippy::filter_map_identity)] // `FilterMap` is collected in place; `Flatten` is not
+    let recs: Vec<T> = slots.into_iter().filter_map(|r| r).collect();
     Ok((recs, lines))
 }
 
 /// Rename later duplicates of `id(record)` in file order: the renamed ID is
 /// `rename(original, index)`, and renamed IDs count as seen too (exactly the sequential
 /// insert-into-a-set rule of the readers). Returns `(index, original ID, new ID)` per rename.
-pub fn find_duplicates<T>(
+pub fn find_duplicates<T: Sync>(
     records: &[T],
-    id: impl Fn(&T) -> &str,
+    id: impl Fn(&T) -> &str + Sync,
     rename: impl Fn(&str, usize) -> String,
 ) -> Vec<(usize, String, String)> {
+    // Nothing is renamed unless some ID occurs twice; that is settled in parallel first (the
+    // usual case), and only then the sequential rule below runs.
+    if all_distinct(records, &id) {
+        return Vec::new();
+    }
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     seen.reserve(records.len());
     let mut renamed: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
@@ -159,6 +181,19 @@ pub fn find_duplicates<T>(
     out
 }
 
+/// True when every `id(record)` is distinct: the 64-bit hashes are sorted in parallel, and
+/// any two equal hashes (a repeated ID, or very rarely a collision) answer `false`.
+fn all_distinct<T: Sync>(records: &[T], id: &(impl Fn(&T) -> &str + Sync)) -> bool {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    let mut h: Vec<u64> = records
+        .par_iter()
+        .map(|r| rustc_hash::FxBuildHasher.hash_one(id(r)))
+        .collect();
+    h.par_sort_unstable();
+    !h.par_windows(2).any(|w| w[0] == w[1])
+}
+
 /// True for a T1 token byte: printable ASCII `0x21..=0x7E` except the comma.
 #[inline]
 fn is_t1_token_byte(b: u8) -> bool {
@@ -167,10 +202,33 @@ fn is_t1_token_byte(b: u8) -> bool {
 
 /// Split a line with the T1 rule (data-spec/text.md "T1"). Tokens are ASCII by construction.
 pub fn split_t1(line: &[u8]) -> impl Iterator<Item = &str> {
-    line.split(|&b| !is_t1_token_byte(b))
-        .filter(|t| !t.is_empty())
+    T1Tokens { rest: line }
+}
+
+/// The tokens of [`split_t1`]: a scan for the next token byte, then for the next separator.
+struct T1Tokens<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for T1Tokens<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let r = self.rest;
+        let Some(start) = r.iter().position(|&b| is_t1_token_byte(b)) else {
+            self.rest = &[];
+            return None;
+        };
+        let r = &r[start..];
+        let len = r
+            .iter()
+            .position(|&b| !is_t1_token_byte(b))
+            .unwrap_or(r.len());
+        self.rest = &r[len..];
         // Every byte of a token is printable ASCII, so this conversion cannot fail.
-        .map(|t| std::str::from_utf8(t).unwrap_or_default())
+        Some(std::str::from_utf8(&r[..len]).unwrap_or_default())
+    }
 }
 
 /// Split a line on ASCII whitespace (space, TAB, LF, CR, VT, FF) (data-spec/text.md "T2").

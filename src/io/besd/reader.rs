@@ -299,6 +299,13 @@ impl BesdFile {
         })
     }
 
+    /// Drop every resident page of a memory-mapped file (see
+    /// [`crate::io::source::Bytes::release`]); no-op otherwise. The per-probe releases of
+    /// [`BesdFile::read_probe`] miss pages mapped around a fault after their probe was done.
+    pub fn release_all(&self) {
+        self.bytes.release(0, self.bytes.len());
+    }
+
     /// Number of entries held in memory (`None` when the file is read from its bytes).
     pub fn n_entries_in_memory(&self) -> Option<usize> {
         self.memory.as_ref().map(|m| m.entries.len())
