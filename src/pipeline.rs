@@ -627,27 +627,8 @@ pub fn run_batch(
             Err(e) => log.info(format!("trait {} FAILED: {e}", t.name)),
         }
         out.push((t.name.clone(), r));
-        // The trait's tables are freed: hand the free heap back before the next one.
-        release_free_heap();
     }
     out
-}
-
-/// Return freed heap memory to the OS (glibc's `malloc_trim`), so that what one trait of a
-/// batch freed does not keep counting in the resident set while the next one allocates.
-/// No-op on other C libraries.
-fn release_free_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only releases free memory of the allocator's own arenas; it
-        // takes no pointers and touches no live allocation.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
 }
 
 /// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
