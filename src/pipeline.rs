@@ -856,30 +856,36 @@ pub fn run_trait(
     write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
 
     // Compact SNP table.
-    let mut from_esi = vec![u32::MAX; esi.len()];
-    for (k, s) in matched.snps.iter().enumerate() {
-        from_esi[s.esi] = k as u32;
-    }
+    // The GWAS columns first, so that the GWAS records are freed before the other columns
+    // are allocated (this is the run's high-water mark).
+    drop(located);
     let ms = &matched.snps;
     let aligned =
         |s: &crate::harmonise::MatchedSnp| align_gwas(&gwas.records[s.gwas], s.gwas_swapped);
     let nan = f64::NAN;
+    let gwas_b = ms.par_iter().map(|s| aligned(s).b.unwrap_or(nan)).collect();
+    let gwas_se = ms
+        .par_iter()
+        .map(|s| aligned(s).se.unwrap_or(nan))
+        .collect();
+    let gwas_p = ms.par_iter().map(|s| aligned(s).p.unwrap_or(nan)).collect();
+    let gwas_usable = ms.par_iter().map(|s| aligned(s).usable).collect();
+    drop(gwas);
+    let mut from_esi = vec![u32::MAX; esi.len()];
+    for (k, s) in ms.iter().enumerate() {
+        from_esi[s.esi] = k as u32;
+    }
     let snps = SnpTable {
         esi: ms.par_iter().map(|s| s.esi as u32).collect(),
         chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
         bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
-        gwas_b: ms.par_iter().map(|s| aligned(s).b.unwrap_or(nan)).collect(),
-        gwas_se: ms
-            .par_iter()
-            .map(|s| aligned(s).se.unwrap_or(nan))
-            .collect(),
-        gwas_p: ms.par_iter().map(|s| aligned(s).p.unwrap_or(nan)).collect(),
-        gwas_usable: ms.par_iter().map(|s| aligned(s).usable).collect(),
+        gwas_b,
+        gwas_se,
+        gwas_p,
+        gwas_usable,
         from_esi,
     };
-    drop(gwas);
     drop(matched);
-    drop(located);
 
     let target = match &cfg.target_snp {
         Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k] as usize].snp == *rs) {
