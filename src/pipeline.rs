@@ -859,17 +859,21 @@ pub fn run_trait(
     // The GWAS columns first, so that the GWAS records are freed before the other columns
     // are allocated (this is the run's high-water mark).
     drop(located);
+    // Each column as `align_gwas` gives it (b negated when swapped), NaN where NA.
     let ms = &matched.snps;
-    let aligned =
-        |s: &crate::harmonise::MatchedSnp| align_gwas(&gwas.records[s.gwas], s.gwas_swapped);
+    let rec = |s: &crate::harmonise::MatchedSnp| &gwas.records[s.gwas];
     let nan = f64::NAN;
-    let gwas_b = ms.par_iter().map(|s| aligned(s).b.unwrap_or(nan)).collect();
-    let gwas_se = ms
+    let gwas_b = ms
         .par_iter()
-        .map(|s| aligned(s).se.unwrap_or(nan))
+        .map(|s| match rec(s).b {
+            Some(b) if s.gwas_swapped => -b,
+            Some(b) => b,
+            None => nan,
+        })
         .collect();
-    let gwas_p = ms.par_iter().map(|s| aligned(s).p.unwrap_or(nan)).collect();
-    let gwas_usable = ms.par_iter().map(|s| aligned(s).usable).collect();
+    let gwas_se = ms.par_iter().map(|s| rec(s).se.unwrap_or(nan)).collect();
+    let gwas_p = ms.par_iter().map(|s| rec(s).p.unwrap_or(nan)).collect();
+    let gwas_usable = ms.par_iter().map(|s| rec(s).usable()).collect();
     drop(gwas);
     let mut from_esi = vec![u32::MAX; esi.len()];
     for (k, s) in ms.iter().enumerate() {
