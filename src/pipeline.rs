@@ -4,8 +4,8 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple,
-    MatchIndex, MatchOptions, MatchResult,
+    match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple, MatchIndex,
+    MatchOptions, MatchResult,
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
@@ -1109,7 +1109,11 @@ fn freq_check_inner(
         let s = &matched.snps[k];
         FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
-            gwas: align_gwas(&gwas.records[s.gwas], s.gwas_swapped).freq,
+            // `align_gwas(..).freq`, without the rest of the alignment.
+            gwas: match gwas.records[s.gwas].freq {
+                Some(f) if s.gwas_swapped && f > 0.0 => Some(1.0 - f),
+                f => f,
+            },
             eqtl: esi[s.esi].freq.map(f64::from),
         }
     };
