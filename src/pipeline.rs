@@ -4,8 +4,8 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    align_gwas, match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple,
-    MatchIndex, MatchOptions, MatchResult,
+    match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple, MatchIndex,
+    MatchOptions, MatchResult,
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
@@ -627,27 +627,8 @@ pub fn run_batch(
             Err(e) => log.info(format!("trait {} FAILED: {e}", t.name)),
         }
         out.push((t.name.clone(), r));
-        // The trait's tables are freed: hand the free heap back before the next one.
-        release_free_heap();
     }
     out
-}
-
-/// Return freed heap memory to the OS (glibc's `malloc_trim`), so that what one trait of a
-/// batch freed does not keep counting in the resident set while the next one allocates.
-/// No-op on other C libraries.
-fn release_free_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only releases free memory of the allocator's own arenas; it
-        // takes no pointers and touches no live allocation.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
 }
 
 /// Run one trait against eQTL data and an LD reference already loaded: read the GWAS file,
@@ -875,30 +856,40 @@ pub fn run_trait(
     write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
 
     // Compact SNP table.
+    // The GWAS columns first, so that the GWAS records are freed before the other columns
+    // are allocated (this is the run's high-water mark).
+    drop(located);
+    // Each column as `align_gwas` gives it (b negated when swapped), NaN where NA.
+    let ms = &matched.snps;
+    let rec = |s: &crate::harmonise::MatchedSnp| &gwas.records[s.gwas];
+    let nan = f64::NAN;
+    let gwas_b = ms
+        .par_iter()
+        .map(|s| match rec(s).b {
+            Some(b) if s.gwas_swapped => -b,
+            Some(b) => b,
+            None => nan,
+        })
+        .collect();
+    let gwas_se = ms.par_iter().map(|s| rec(s).se.unwrap_or(nan)).collect();
+    let gwas_p = ms.par_iter().map(|s| rec(s).p.unwrap_or(nan)).collect();
+    let gwas_usable = ms.par_iter().map(|s| rec(s).usable()).collect();
+    drop(gwas);
     let mut from_esi = vec![u32::MAX; esi.len()];
-    for (k, s) in matched.snps.iter().enumerate() {
+    for (k, s) in ms.iter().enumerate() {
         from_esi[s.esi] = k as u32;
     }
-    let ms = &matched.snps;
-    let aligned =
-        |s: &crate::harmonise::MatchedSnp| align_gwas(&gwas.records[s.gwas], s.gwas_swapped);
-    let nan = f64::NAN;
     let snps = SnpTable {
         esi: ms.par_iter().map(|s| s.esi as u32).collect(),
         chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
         bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
-        gwas_b: ms.par_iter().map(|s| aligned(s).b.unwrap_or(nan)).collect(),
-        gwas_se: ms
-            .par_iter()
-            .map(|s| aligned(s).se.unwrap_or(nan))
-            .collect(),
-        gwas_p: ms.par_iter().map(|s| aligned(s).p.unwrap_or(nan)).collect(),
-        gwas_usable: ms.par_iter().map(|s| aligned(s).usable).collect(),
+        gwas_b,
+        gwas_se,
+        gwas_p,
+        gwas_usable,
         from_esi,
     };
-    drop(gwas);
     drop(matched);
-    drop(located);
 
     let target = match &cfg.target_snp {
         Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k] as usize].snp == *rs) {
@@ -1118,7 +1109,11 @@ fn freq_check_inner(
         let s = &matched.snps[k];
         FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
-            gwas: align_gwas(&gwas.records[s.gwas], s.gwas_swapped).freq,
+            // `align_gwas(..).freq`, without the rest of the alignment.
+            gwas: match gwas.records[s.gwas].freq {
+                Some(f) if s.gwas_swapped && f > 0.0 => Some(1.0 - f),
+                f => f,
+            },
             eqtl: esi[s.esi].freq.map(f64::from),
         }
     };

@@ -226,8 +226,11 @@ impl<'a> Iterator for T1Tokens<'a> {
             .position(|&b| !is_t1_token_byte(b))
             .unwrap_or(r.len());
         self.rest = &r[len..];
-        // Every byte of a token is printable ASCII, so this conversion cannot fail.
-        Some(std::str::from_utf8(&r[..len]).unwrap_or_default())
+        let tok = &r[..len];
+        debug_assert!(tok.is_ascii());
+        // SAFETY: every byte of `tok` passed `is_t1_token_byte` (0x21..=0x7E), so the token is
+        // ASCII and therefore valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(tok) })
     }
 }
 
@@ -267,6 +270,10 @@ pub fn is_na(tok: &str) -> bool {
 
 /// ASCII upper-casing into an inline string (no heap allocation for short alleles).
 pub fn upper_compact(tok: &str) -> compact_str::CompactString {
+    // Alleles are nearly always written in upper case already: no second pass then.
+    if !tok.bytes().any(|b| b.is_ascii_lowercase()) {
+        return compact_str::CompactString::from(tok);
+    }
     let mut s = compact_str::CompactString::from(tok);
     s.make_ascii_uppercase();
     s
