@@ -243,14 +243,21 @@ impl Analysis<'_> {
     }
 }
 
-fn filter_by_list<'a>(
-    ids: impl Iterator<Item = (usize, &'a str)>,
-    list: &HashSet<String>,
-    keep_listed: bool,
-) -> Vec<usize> {
-    ids.filter(|(_, id)| list.contains(*id) == keep_listed)
-        .map(|(i, _)| i)
-        .collect()
+/// Apply `--extract-*` (keep only listed IDs) then `--exclude-*` (drop listed IDs) to the
+/// rows in `keep`, in order (data-spec/algorithm.md §filters, data-spec/lists.md).
+fn apply_id_lists<'a>(
+    mut keep: Vec<usize>,
+    id: impl Fn(usize) -> &'a str,
+    extract: Option<&Path>,
+    exclude: Option<&Path>,
+) -> Result<Vec<usize>> {
+    for (path, keep_listed) in [(extract, true), (exclude, false)] {
+        if let Some(path) = path {
+            let set = read_set(path)?;
+            keep.retain(|&i| set.contains(id(i)) == keep_listed);
+        }
+    }
+    Ok(keep)
 }
 
 fn read_set(path: &std::path::Path) -> Result<HashSet<String>> {
@@ -259,18 +266,15 @@ fn read_set(path: &std::path::Path) -> Result<HashSet<String>> {
 
 /// Which `.esi` SNPs survive `--snp-chr`/`--chr`, `--extract-snp` and `--exclude-snp`.
 fn esi_filter(cfg: &Config, esi: &[EsiRecord]) -> Result<Vec<usize>> {
-    let mut keep: Vec<usize> = (0..esi.len())
+    let keep: Vec<usize> = (0..esi.len())
         .filter(|&i| cfg.snp_chr.is_none_or(|c| esi[i].chr == c))
         .collect();
-    if let Some(p) = &cfg.extract_snp {
-        let set = read_set(p)?;
-        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.as_str())), &set, true);
-    }
-    if let Some(p) = &cfg.exclude_snp {
-        let set = read_set(p)?;
-        keep = filter_by_list(keep.iter().map(|&i| (i, esi[i].snp.as_str())), &set, false);
-    }
-    Ok(keep)
+    apply_id_lists(
+        keep,
+        |i| esi[i].snp.as_str(),
+        cfg.extract_snp.as_deref(),
+        cfg.exclude_snp.as_deref(),
+    )
 }
 
 /// Summary of a finished run, for callers and tests.
@@ -345,25 +349,15 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
         esi.len(),
         esi_keep.len()
     ));
-    let mut probes: Vec<usize> = (0..epi.len())
+    let probes: Vec<usize> = (0..epi.len())
         .filter(|&p| cfg.probe_chr.is_none_or(|c| epi[p].chr == c))
         .collect();
-    if let Some(path) = &cfg.extract_probe {
-        let set = read_set(path)?;
-        probes = filter_by_list(
-            probes.iter().map(|&p| (p, epi[p].probe.as_str())),
-            &set,
-            true,
-        );
-    }
-    if let Some(path) = &cfg.exclude_probe {
-        let set = read_set(path)?;
-        probes = filter_by_list(
-            probes.iter().map(|&p| (p, epi[p].probe.as_str())),
-            &set,
-            false,
-        );
-    }
+    let probes = apply_id_lists(
+        probes,
+        |p| epi[p].probe.as_str(),
+        cfg.extract_probe.as_deref(),
+        cfg.exclude_probe.as_deref(),
+    )?;
     log.info(format!(
         "  {} probes read, {} kept after probe filters",
         epi.len(),
@@ -492,23 +486,13 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
     let (bim, renamed) = read_bim_flagged(&bf.bim)?;
     log.flagged(&bf.bim, &renamed);
-    let mut bim_keep: Vec<usize> = (0..bim.len()).collect();
-    if let Some(p) = &cfg.extract_snp {
-        let set = read_set(p)?;
-        bim_keep = filter_by_list(
-            bim_keep.iter().map(|&i| (i, bim[i].snp.as_str())),
-            &set,
-            true,
-        );
-    }
-    if let Some(p) = &cfg.exclude_snp {
-        let set = read_set(p)?;
-        bim_keep = filter_by_list(
-            bim_keep.iter().map(|&i| (i, bim[i].snp.as_str())),
-            &set,
-            false,
-        );
-    }
+    let bim_keep: Vec<usize> = (0..bim.len()).collect();
+    let bim_keep = apply_id_lists(
+        bim_keep,
+        |i| bim[i].snp.as_str(),
+        cfg.extract_snp.as_deref(),
+        cfg.exclude_snp.as_deref(),
+    )?;
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
         bim.len(),
