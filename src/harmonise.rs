@@ -156,17 +156,7 @@ pub const PALINDROMIC_FREQ_MARGIN: f64 = 0.1;
 pub fn match_gwas_alleles(e: &EsiRecord, g: &GwasRecord, opts: &MatchOptions) -> GwasAlleles {
     let direct = match_alleles(&e.a1, &e.a2, &g.a1, &g.a2);
     if !opts.strand_flip {
-        return match direct {
-            AlleleMatch::Same => GwasAlleles::Aligned {
-                swapped: false,
-                strand: false,
-            },
-            AlleleMatch::Swapped => GwasAlleles::Aligned {
-                swapped: true,
-                strand: false,
-            },
-            AlleleMatch::Mismatch => GwasAlleles::Mismatch,
-        };
+        return aligned(direct, false);
     }
     let palindromic = complement(&e.a1) == Some(e.a2.as_str());
     if palindromic {
@@ -180,46 +170,34 @@ pub fn match_gwas_alleles(e: &EsiRecord, g: &GwasRecord, opts: &MatchOptions) ->
         // Frequencies on the same side of 0.5 when the GWAS A1 is the eQTL A1.
         let same_side = (gf - 0.5) * (ef - 0.5) > 0.0;
         let written_same = direct == AlleleMatch::Same;
-        return if written_same == same_side {
-            // Consistent as written: same strand.
-            GwasAlleles::Aligned {
-                swapped: !written_same,
-                strand: false,
-            }
-        } else {
-            // Consistent only on the other strand, where A1 and A2 trade places.
-            GwasAlleles::Aligned {
-                swapped: written_same,
-                strand: true,
-            }
+        // Consistent as written: same strand. Otherwise consistent only on the other strand,
+        // where A1 and A2 trade places.
+        let strand = written_same != same_side;
+        return GwasAlleles::Aligned {
+            swapped: written_same == strand,
+            strand,
         };
     }
-    match direct {
-        AlleleMatch::Same => {
-            return GwasAlleles::Aligned {
-                swapped: false,
-                strand: false,
-            }
-        }
-        AlleleMatch::Swapped => {
-            return GwasAlleles::Aligned {
-                swapped: true,
-                strand: false,
-            }
-        }
-        AlleleMatch::Mismatch => {}
+    if direct != AlleleMatch::Mismatch {
+        return aligned(direct, false);
     }
-    let (Some(c1), Some(c2)) = (complement(&g.a1), complement(&g.a2)) else {
-        return GwasAlleles::Mismatch;
-    };
-    match match_alleles(&e.a1, &e.a2, c1, c2) {
+    match (complement(&g.a1), complement(&g.a2)) {
+        (Some(c1), Some(c2)) => aligned(match_alleles(&e.a1, &e.a2, c1, c2), true),
+        _ => GwasAlleles::Mismatch,
+    }
+}
+
+/// The outcome for an allele comparison made on the GWAS's own strand (`strand` false) or on
+/// the complementary one (`strand` true).
+fn aligned(m: AlleleMatch, strand: bool) -> GwasAlleles {
+    match m {
         AlleleMatch::Same => GwasAlleles::Aligned {
             swapped: false,
-            strand: true,
+            strand,
         },
         AlleleMatch::Swapped => GwasAlleles::Aligned {
             swapped: true,
-            strand: true,
+            strand,
         },
         AlleleMatch::Mismatch => GwasAlleles::Mismatch,
     }
