@@ -248,33 +248,48 @@ impl Analysis<'_> {
 fn apply_id_lists<'a>(
     mut keep: Vec<usize>,
     id: impl Fn(usize) -> &'a str,
-    extract: Option<&Path>,
-    exclude: Option<&Path>,
-) -> Result<Vec<usize>> {
-    for (path, keep_listed) in [(extract, true), (exclude, false)] {
-        if let Some(path) = path {
-            let set = read_set(path)?;
+    lists: &IdLists,
+) -> Vec<usize> {
+    for (set, keep_listed) in [(&lists.extract, true), (&lists.exclude, false)] {
+        if let Some(set) = set {
             keep.retain(|&i| set.contains(id(i)) == keep_listed);
         }
     }
-    Ok(keep)
+    keep
 }
 
-fn read_set(path: &std::path::Path) -> Result<HashSet<String>> {
-    Ok(read_id_list(path)?.into_iter().collect())
+/// An `--extract-*` and an `--exclude-*` list, each read once.
+#[derive(Debug, Default)]
+pub struct IdLists {
+    extract: Option<HashSet<String>>,
+    exclude: Option<HashSet<String>>,
+}
+
+impl IdLists {
+    /// Read the lists named (either may be absent).
+    pub fn read(extract: Option<&Path>, exclude: Option<&Path>) -> Result<Self> {
+        let read = |p: Option<&Path>| -> Result<Option<HashSet<String>>> {
+            p.map(|p| Ok(read_id_list(p)?.into_iter().collect()))
+                .transpose()
+        };
+        Ok(IdLists {
+            extract: read(extract)?,
+            exclude: read(exclude)?,
+        })
+    }
+
+    /// `--extract-snp` / `--exclude-snp`, which filter both the `.esi` and the `.bim`.
+    pub fn snps(cfg: &Config) -> Result<Self> {
+        Self::read(cfg.extract_snp.as_deref(), cfg.exclude_snp.as_deref())
+    }
 }
 
 /// Which `.esi` SNPs survive `--snp-chr`/`--chr`, `--extract-snp` and `--exclude-snp`.
-fn esi_filter(cfg: &Config, esi: &[EsiRecord]) -> Result<Vec<usize>> {
+fn esi_filter(cfg: &Config, esi: &[EsiRecord], snp_lists: &IdLists) -> Vec<usize> {
     let keep: Vec<usize> = (0..esi.len())
         .filter(|&i| cfg.snp_chr.is_none_or(|c| esi[i].chr == c))
         .collect();
-    apply_id_lists(
-        keep,
-        |i| esi[i].snp.as_str(),
-        cfg.extract_snp.as_deref(),
-        cfg.exclude_snp.as_deref(),
-    )
+    apply_id_lists(keep, |i| esi[i].snp.as_str(), snp_lists)
 }
 
 /// Summary of a finished run, for callers and tests.
@@ -310,7 +325,7 @@ pub struct EqtlData {
 /// Read the eQTL data and apply the SNP and probe filters (data-spec/algorithm.md §filters).
 /// A plain `.besd` is memory-mapped; a gzipped one or an archive member is streamed keeping
 /// only the kept probes and SNPs (data-spec/eqtlgen-tarball.md §3).
-pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
+pub fn load_eqtl(cfg: &Config, snp_lists: &IdLists, log: &mut RunLog) -> Result<EqtlData> {
     log.info(format!(
         "Reading eQTL SNP and probe information from {}",
         cfg.besd.prefix.display()
@@ -343,7 +358,7 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
             a.filled, a.replaced, a.agree, a.disagree, a.max_difference
         ));
     }
-    let esi_keep = esi_filter(cfg, &esi)?;
+    let esi_keep = esi_filter(cfg, &esi, snp_lists);
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
         esi.len(),
@@ -352,12 +367,8 @@ pub fn load_eqtl(cfg: &Config, log: &mut RunLog) -> Result<EqtlData> {
     let probes: Vec<usize> = (0..epi.len())
         .filter(|&p| cfg.probe_chr.is_none_or(|c| epi[p].chr == c))
         .collect();
-    let probes = apply_id_lists(
-        probes,
-        |p| epi[p].probe.as_str(),
-        cfg.extract_probe.as_deref(),
-        cfg.exclude_probe.as_deref(),
-    )?;
+    let probe_lists = IdLists::read(cfg.extract_probe.as_deref(), cfg.exclude_probe.as_deref())?;
+    let probes = apply_id_lists(probes, |p| epi[p].probe.as_str(), &probe_lists);
     log.info(format!(
         "  {} probes read, {} kept after probe filters",
         epi.len(),
@@ -450,7 +461,11 @@ pub fn index_reference(eqtl: &EqtlData, reference: &mut Reference, log: &mut Run
 }
 
 /// Read the LD reference (`None` with `--heidi-off`).
-pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference>> {
+pub fn load_reference(
+    cfg: &Config,
+    snp_lists: &IdLists,
+    log: &mut RunLog,
+) -> Result<Option<Reference>> {
     let Some(bf) = &cfg.bfile else {
         log.info("HEIDI is off: the LD reference is not used");
         return Ok(None);
@@ -487,12 +502,7 @@ pub fn load_reference(cfg: &Config, log: &mut RunLog) -> Result<Option<Reference
     let (bim, renamed) = read_bim_flagged(&bf.bim)?;
     log.flagged(&bf.bim, &renamed);
     let bim_keep: Vec<usize> = (0..bim.len()).collect();
-    let bim_keep = apply_id_lists(
-        bim_keep,
-        |i| bim[i].snp.as_str(),
-        cfg.extract_snp.as_deref(),
-        cfg.exclude_snp.as_deref(),
-    )?;
+    let bim_keep = apply_id_lists(bim_keep, |i| bim[i].snp.as_str(), snp_lists);
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
         bim.len(),
@@ -528,8 +538,10 @@ pub fn run(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
 }
 
 fn run_in_pool(cfg: &Config, log: &mut RunLog) -> Result<RunSummary> {
-    let eqtl = load_eqtl(cfg, log)?;
-    let mut reference = load_reference(cfg, log)?;
+    // --extract-snp / --exclude-snp filter both sides: read them once.
+    let snp_lists = IdLists::snps(cfg)?;
+    let eqtl = load_eqtl(cfg, &snp_lists, log)?;
+    let mut reference = load_reference(cfg, &snp_lists, log)?;
     if let Some(r) = reference.as_mut() {
         index_reference(&eqtl, r, log);
     }
