@@ -4,9 +4,9 @@
 //! SNPs are matched by ID only and alleles compared as upper-case strings, exactly as the
 //! reference does: no strand flipping, palindromic SNPs treated like any other.
 
-use crate::io::esi::EsiRecord;
-use crate::io::gwas::GwasRecord;
-use crate::io::plink::BimRecord;
+use crate::io::esi::{EsiRow, EsiTable};
+use crate::io::gwas::{GwasRow, GwasTable};
+use crate::io::plink::BimTable;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -35,12 +35,12 @@ pub fn match_alleles(e1: &str, e2: &str, a1: &str, a2: &str) -> AlleleMatch {
 /// One SNP present in every source used, with its alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchedSnp {
-    /// Index into the `.esi` records.
-    pub esi: usize,
-    /// Index into the GWAS records.
-    pub gwas: usize,
-    /// Index into the `.bim` records (with an LD reference).
-    pub bim: Option<usize>,
+    /// Index into the `.esi` rows (32-bit: millions of these are held per trait).
+    pub esi: u32,
+    /// Index into the GWAS rows.
+    pub gwas: u32,
+    /// Index into the `.bim` rows (with an LD reference).
+    pub bim: Option<u32>,
     /// The eQTL A1 is the `.bim` A2: genotype counts must be turned into `2 - count`.
     pub bim_swapped: bool,
     /// The GWAS alleles are swapped relative to the eQTL: b negated, freq turned into 1 - f.
@@ -153,12 +153,12 @@ pub const PALINDROMIC_FREQ_MARGIN: f64 = 0.1;
 /// `strand_flip` this is [`match_alleles`], as the reference does. With it, complementary
 /// alleles are accepted, and an A/T or C/G SNP is aligned by comparing the GWAS frequency of
 /// its A1 with the eQTL frequency: both must be known and outside 0.5 ± 0.1.
-pub fn match_gwas_alleles(e: &EsiRecord, g: &GwasRecord, opts: &MatchOptions) -> GwasAlleles {
-    let direct = match_alleles(&e.a1, &e.a2, &g.a1, &g.a2);
+pub fn match_gwas_alleles(e: EsiRow<'_>, g: GwasRow<'_>, opts: &MatchOptions) -> GwasAlleles {
+    let direct = match_alleles(e.a1, e.a2, g.a1, g.a2);
     if !opts.strand_flip {
         return aligned(direct, false);
     }
-    let palindromic = complement(&e.a1) == Some(e.a2.as_str());
+    let palindromic = complement(e.a1) == Some(e.a2);
     if palindromic {
         if direct == AlleleMatch::Mismatch {
             return GwasAlleles::Mismatch;
@@ -181,8 +181,8 @@ pub fn match_gwas_alleles(e: &EsiRecord, g: &GwasRecord, opts: &MatchOptions) ->
     if direct != AlleleMatch::Mismatch {
         return aligned(direct, false);
     }
-    match (complement(&g.a1), complement(&g.a2)) {
-        (Some(c1), Some(c2)) => aligned(match_alleles(&e.a1, &e.a2, c1, c2), true),
+    match (complement(g.a1), complement(g.a2)) {
+        (Some(c1), Some(c2)) => aligned(match_alleles(e.a1, e.a2, c1, c2), true),
         _ => GwasAlleles::Mismatch,
     }
 }
@@ -207,10 +207,10 @@ fn aligned(m: AlleleMatch, strand: bool) -> GwasAlleles {
 ///
 /// `esi_keep` and `bim_keep` are the indexes that survived the SNP filters.
 pub fn match_three_way(
-    gwas: &[GwasRecord],
-    esi: &[EsiRecord],
+    gwas: &GwasTable,
+    esi: &EsiTable,
     esi_keep: &[usize],
-    bim: &[BimRecord],
+    bim: &BimTable,
     bim_keep: &[usize],
 ) -> MatchResult {
     match_three_way_with(gwas, esi, esi_keep, bim, bim_keep, &MatchOptions::default())
@@ -218,18 +218,18 @@ pub fn match_three_way(
 
 /// [`match_three_way`] with opt-in rules (`--strand-flip`).
 pub fn match_three_way_with(
-    gwas: &[GwasRecord],
-    esi: &[EsiRecord],
+    gwas: &GwasTable,
+    esi: &EsiTable,
     esi_keep: &[usize],
-    bim: &[BimRecord],
+    bim: &BimTable,
     bim_keep: &[usize],
     opts: &MatchOptions,
 ) -> MatchResult {
     // The two ID indexes are built side by side, then `.bim` chunks are matched in parallel
     // and concatenated in order, so the result is the sequential one.
     let (gwas_ix, esi_ix) = rayon::join(
-        || index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str()))),
-        || index_by_id(esi_keep.iter().map(|&i| (i, esi[i].snp.as_str()))),
+        || index_by_id((0..gwas.len()).map(|i| (i, gwas.snp(i)))),
+        || index_by_id(esi_keep.iter().map(|&i| (i, esi.snp(i)))),
     );
     let parts: Vec<MatchResult> = bim_keep
         .par_chunks(1 << 16)
@@ -249,14 +249,14 @@ pub fn match_three_way_with(
 fn match_one_bim(
     out: &mut MatchResult,
     b: usize,
-    gwas: &[GwasRecord],
-    esi: &[EsiRecord],
-    bim: &[BimRecord],
+    gwas: &GwasTable,
+    esi: &EsiTable,
+    bim: &BimTable,
     gwas_ix: &FxHashMap<&str, usize>,
     esi_ix: &FxHashMap<&str, usize>,
     opts: &MatchOptions,
 ) {
-    let id = bim[b].snp.as_str();
+    let id = bim.snp(b);
     if let Some(&g) = gwas_ix.get(id) {
         classify(out, b, g, esi_ix.get(id).copied(), gwas, esi, bim, opts);
     }
@@ -319,40 +319,34 @@ pub struct GwasLocation {
 
 impl MatchIndex {
     /// Build the indexes for the filtered `.esi` rows `esi_keep` and `.bim` rows `bim_keep`.
-    pub fn new(
-        esi: &[EsiRecord],
-        esi_keep: &[usize],
-        bim: &[BimRecord],
-        bim_keep: &[usize],
-    ) -> Self {
+    pub fn new(esi: &EsiTable, esi_keep: &[usize], bim: &BimTable, bim_keep: &[usize]) -> Self {
         let ((bim_table, bim_unique), (esi_table, _)) = rayon::join(
             || {
                 id_table(
-                    (0..bim.len() as u32).map(|i| (i, bim[i as usize].snp.as_str())),
-                    |j| bim[j as usize].snp.as_str(),
+                    (0..bim.len() as u32).map(|i| (i, bim.snp(i as usize))),
+                    |j| bim.snp(j as usize),
                 )
             },
             || {
-                id_table(
-                    esi_keep.iter().map(|&i| (i as u32, esi[i].snp.as_str())),
-                    |j| esi[j as usize].snp.as_str(),
-                )
+                id_table(esi_keep.iter().map(|&i| (i as u32, esi.snp(i))), |j| {
+                    esi.snp(j as usize)
+                })
             },
         );
         let mut bim_kept = vec![false; bim.len()];
         for &b in bim_keep {
             bim_kept[b] = true;
         }
-        let bim_esi = bim
-            .par_iter()
+        let bim_esi = (0..bim.len())
+            .into_par_iter()
             .zip(bim_kept.par_iter())
-            .map(|(r, &kept)| {
+            .map(|(b, &kept)| {
                 if !kept {
                     return u32::MAX;
                 }
-                let id = r.snp.as_str();
+                let id = bim.snp(b);
                 esi_table
-                    .find(hash_id(id), |&j| esi[j as usize].snp == id)
+                    .find(hash_id(id), |&j| esi.snp(j as usize) == id)
                     .copied()
                     .unwrap_or(u32::MAX)
             })
@@ -369,18 +363,18 @@ impl MatchIndex {
     /// Locate every GWAS row's ID in the indexed reference and eQTL SNPs (in parallel).
     pub fn locate(
         &self,
-        gwas: &[GwasRecord],
-        esi: &[EsiRecord],
-        bim: &[BimRecord],
+        gwas: &GwasTable,
+        esi: &EsiTable,
+        bim: &BimTable,
         bim_keep: &[usize],
     ) -> Vec<GwasLocation> {
-        let mut loc: Vec<GwasLocation> = gwas
-            .par_iter()
+        let mut loc: Vec<GwasLocation> = (0..gwas.len())
+            .into_par_iter()
             .map(|g| {
-                let id = g.snp.as_str();
+                let id = gwas.snp(g);
                 let b = self
                     .bim_table
-                    .find(hash_id(id), |&j| bim[j as usize].snp == id)
+                    .find(hash_id(id), |&j| bim.snp(j as usize) == id)
                     .copied()
                     .unwrap_or(u32::MAX);
                 let kept = b != u32::MAX && self.bim_kept[b as usize];
@@ -388,7 +382,7 @@ impl MatchIndex {
                     self.bim_esi[b as usize] != u32::MAX
                 } else {
                     self.esi_table
-                        .find(hash_id(id), |&j| esi[j as usize].snp == id)
+                        .find(hash_id(id), |&j| esi.snp(j as usize) == id)
                         .is_some()
                 };
                 GwasLocation {
@@ -401,9 +395,9 @@ impl MatchIndex {
         if !self.bim_unique {
             // Duplicate `.bim` IDs: membership of the kept rows by ID, as a set gives it.
             let kept_ids: rustc_hash::FxHashSet<&str> =
-                bim_keep.iter().map(|&i| bim[i].snp.as_str()).collect();
-            for (l, g) in loc.iter_mut().zip(gwas) {
-                l.in_ref = kept_ids.contains(g.snp.as_str());
+                bim_keep.iter().map(|&i| bim.snp(i)).collect();
+            for (g, l) in loc.iter_mut().enumerate() {
+                l.in_ref = kept_ids.contains(gwas.snp(g));
             }
         }
         loc
@@ -414,9 +408,9 @@ impl MatchIndex {
     /// [`MatchIndex::new`].
     pub fn match_gwas(
         &self,
-        gwas: &[GwasRecord],
-        esi: &[EsiRecord],
-        bim: &[BimRecord],
+        gwas: &GwasTable,
+        esi: &EsiTable,
+        bim: &BimTable,
         bim_keep: &[usize],
         opts: &MatchOptions,
     ) -> MatchResult {
@@ -429,9 +423,9 @@ impl MatchIndex {
     pub fn match_located(
         &self,
         loc: &[GwasLocation],
-        gwas: &[GwasRecord],
-        esi: &[EsiRecord],
-        bim: &[BimRecord],
+        gwas: &GwasTable,
+        esi: &EsiTable,
+        bim: &BimTable,
         bim_keep: &[usize],
         opts: &MatchOptions,
     ) -> MatchResult {
@@ -483,24 +477,24 @@ fn classify(
     b: usize,
     g: usize,
     e: Option<usize>,
-    gwas: &[GwasRecord],
-    esi: &[EsiRecord],
-    bim: &[BimRecord],
+    gwas: &GwasTable,
+    esi: &EsiTable,
+    bim: &BimTable,
     opts: &MatchOptions,
 ) {
-    let r = &bim[b];
+    let r = bim.row(b);
     let Some(e) = e else {
         out.dropped.push((DropReason::NotInEqtl, r.snp.to_string()));
         return;
     };
-    let (e1, e2) = (esi[e].a1.as_str(), esi[e].a2.as_str());
-    let ref_match = match_alleles(e1, e2, &r.a1, &r.a2);
+    let er = esi.row(e);
+    let ref_match = match_alleles(er.a1, er.a2, r.a1, r.a2);
     if ref_match == AlleleMatch::Mismatch {
         out.dropped
             .push((DropReason::AlleleMismatchReference, r.snp.to_string()));
         return;
     }
-    let (swapped, strand) = match match_gwas_alleles(&esi[e], &gwas[g], opts) {
+    let (swapped, strand) = match match_gwas_alleles(er, gwas.row(g), opts) {
         GwasAlleles::Aligned { swapped, strand } => (swapped, strand),
         GwasAlleles::Mismatch => {
             out.dropped
@@ -514,9 +508,9 @@ fn classify(
         }
     };
     out.snps.push(MatchedSnp {
-        esi: e,
-        gwas: g,
-        bim: Some(b),
+        esi: e as u32,
+        gwas: g as u32,
+        bim: Some(b as u32),
         bim_swapped: ref_match == AlleleMatch::Swapped,
         gwas_swapped: swapped,
         gwas_strand_flipped: strand,
@@ -525,33 +519,34 @@ fn classify(
 
 /// Two-way GWAS/eQTL matching in `.esi` order, used with `--heidi-off`
 /// (data-spec/harmonise.md §two-way).
-pub fn match_two_way(gwas: &[GwasRecord], esi: &[EsiRecord], esi_keep: &[usize]) -> MatchResult {
+pub fn match_two_way(gwas: &GwasTable, esi: &EsiTable, esi_keep: &[usize]) -> MatchResult {
     match_two_way_with(gwas, esi, esi_keep, &MatchOptions::default())
 }
 
 /// [`match_two_way`] with opt-in rules.
 pub fn match_two_way_with(
-    gwas: &[GwasRecord],
-    esi: &[EsiRecord],
+    gwas: &GwasTable,
+    esi: &EsiTable,
     esi_keep: &[usize],
     opts: &MatchOptions,
 ) -> MatchResult {
-    let gwas_ix = index_by_id(gwas.iter().enumerate().map(|(i, g)| (i, g.snp.as_str())));
+    let gwas_ix = index_by_id((0..gwas.len()).map(|i| (i, gwas.snp(i))));
     let mut out = MatchResult::default();
     for &e in esi_keep {
-        let Some(&g) = gwas_ix.get(esi[e].snp.as_str()) else {
+        let er = esi.row(e);
+        let Some(&g) = gwas_ix.get(er.snp) else {
             continue;
         };
-        match match_gwas_alleles(&esi[e], &gwas[g], opts) {
+        match match_gwas_alleles(er, gwas.row(g), opts) {
             GwasAlleles::Mismatch => out
                 .dropped
-                .push((DropReason::AlleleMismatchGwas, esi[e].snp.to_string())),
+                .push((DropReason::AlleleMismatchGwas, er.snp.to_string())),
             GwasAlleles::Ambiguous => out
                 .dropped
-                .push((DropReason::StrandAmbiguous, esi[e].snp.to_string())),
+                .push((DropReason::StrandAmbiguous, er.snp.to_string())),
             GwasAlleles::Aligned { swapped, strand } => out.snps.push(MatchedSnp {
-                esi: e,
-                gwas: g,
+                esi: e as u32,
+                gwas: g as u32,
                 bim: None,
                 bim_swapped: false,
                 gwas_swapped: swapped,
@@ -578,7 +573,7 @@ pub struct AlignedGwas {
 }
 
 /// Align one GWAS row to the eQTL alleles.
-pub fn align_gwas(g: &GwasRecord, swapped: bool) -> AlignedGwas {
+pub fn align_gwas(g: GwasRow<'_>, swapped: bool) -> AlignedGwas {
     let (b, freq) = if swapped {
         (
             g.b.map(|b| -b),
@@ -657,20 +652,23 @@ impl FreqTriple {
 /// joins them. A row keeps its ID when it already equals the eQTL's or when another GWAS row
 /// has that ID. Returns (old ID, new ID) of every renamed row.
 pub fn rename_by_chrpos(
-    gwas: &mut [GwasRecord],
-    esi: &[EsiRecord],
+    gwas: &mut GwasTable,
+    esi: &EsiTable,
     esi_keep: &[usize],
     opts: &MatchOptions,
-) -> Vec<(String, String)> {
+    path: &std::path::Path,
+) -> crate::error::Result<Vec<(String, String)>> {
     let mut at: FxHashMap<(crate::types::Chrom, crate::types::Bp), Vec<usize>> =
         FxHashMap::default();
     for &i in esi_keep {
-        at.entry((esi[i].chr, esi[i].bp)).or_default().push(i);
+        at.entry((esi.chr(i), esi.bp(i))).or_default().push(i);
     }
     let mut taken: std::collections::HashSet<String> =
-        gwas.iter().map(|g| g.snp.to_string()).collect();
+        (0..gwas.len()).map(|g| gwas.snp(g).to_string()).collect();
     let mut renamed = Vec::new();
-    for g in gwas.iter_mut() {
+    let mut changes = Vec::new();
+    for k in 0..gwas.len() {
+        let g = gwas.row(k);
         let (Some(c), Some(bp)) = (g.chr, g.bp) else {
             continue;
         };
@@ -679,26 +677,30 @@ pub fn rename_by_chrpos(
         };
         let Some(&i) = cands.iter().find(|&&i| {
             matches!(
-                match_gwas_alleles(&esi[i], g, opts),
+                match_gwas_alleles(esi.row(i), g, opts),
                 GwasAlleles::Aligned { .. }
             )
         }) else {
             continue;
         };
-        let id = &esi[i].snp;
-        if *id == g.snp || taken.contains(id.as_str()) {
+        let id = esi.snp(i);
+        if id == g.snp || taken.contains(id) {
             continue;
         }
         taken.insert(id.to_string());
-        let old = std::mem::replace(&mut g.snp, id.clone());
-        renamed.push((old.to_string(), id.to_string()));
+        renamed.push((g.snp.to_string(), id.to_string()));
+        changes.push((k, id.to_string()));
     }
-    renamed
+    gwas.rename(&changes, path)?;
+    Ok(renamed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::esi::EsiRecord;
+    use crate::io::gwas::GwasRecord;
+    use crate::io::plink::BimRecord;
 
     fn esi_rec(snp: &str, a1: &str, a2: &str, freq: Option<f32>) -> EsiRecord {
         EsiRecord {
@@ -734,25 +736,55 @@ mod tests {
         let e = esi_rec("rs1", "A", "G", Some(0.2));
         // Complement T/C of A/G: mismatch by default, same orientation with --strand-flip.
         let g = gwas_rec("rs1", "T", "C", Some(0.2));
-        assert_eq!(match_gwas_alleles(&e, &g, &off), GwasAlleles::Mismatch);
-        assert_eq!(match_gwas_alleles(&e, &g, &on), al(false, true));
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &off),
+            GwasAlleles::Mismatch
+        );
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            al(false, true)
+        );
         let g = gwas_rec("rs1", "C", "T", Some(0.8));
-        assert_eq!(match_gwas_alleles(&e, &g, &on), al(true, true));
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            al(true, true)
+        );
         // Palindromic A/T: default matches as written; with the flag, frequency decides.
         let e = esi_rec("rs2", "A", "T", Some(0.2));
         let g = gwas_rec("rs2", "A", "T", Some(0.8));
-        assert_eq!(match_gwas_alleles(&e, &g, &off), al(false, false));
-        assert_eq!(match_gwas_alleles(&e, &g, &on), al(true, true));
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &off),
+            al(false, false)
+        );
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            al(true, true)
+        );
         let g = gwas_rec("rs2", "A", "T", Some(0.15));
-        assert_eq!(match_gwas_alleles(&e, &g, &on), al(false, false));
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            al(false, false)
+        );
         let g = gwas_rec("rs2", "T", "A", Some(0.85));
-        assert_eq!(match_gwas_alleles(&e, &g, &on), al(true, false));
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            al(true, false)
+        );
         let g = gwas_rec("rs2", "A", "T", Some(0.45));
-        assert_eq!(match_gwas_alleles(&e, &g, &on), GwasAlleles::Ambiguous);
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            GwasAlleles::Ambiguous
+        );
         let g = gwas_rec("rs2", "A", "T", None);
-        assert_eq!(match_gwas_alleles(&e, &g, &on), GwasAlleles::Ambiguous);
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            GwasAlleles::Ambiguous
+        );
         let g = gwas_rec("rs2", "A", "C", Some(0.2));
-        assert_eq!(match_gwas_alleles(&e, &g, &on), GwasAlleles::Mismatch);
+        assert_eq!(
+            match_gwas_alleles(e.as_row(), g.as_row(), &on),
+            GwasAlleles::Mismatch
+        );
     }
 
     #[test]
@@ -761,17 +793,21 @@ mod tests {
             esi_rec("rs1", "A", "G", None),
             esi_rec("rs2", "C", "T", None),
         ];
+        let esi = EsiTable::from_records(&esi);
         let mut g = vec![
             gwas_rec("1:100_A_G", "G", "A", None), // rs1 (swapped alleles)
             gwas_rec("x", "C", "A", None),         // no allele match at 1:100
             gwas_rec("rs1", "A", "G", None),       // already rs1: kept
         ];
-        let r = rename_by_chrpos(&mut g, &esi, &[0], &MatchOptions::default());
+        let p = std::path::Path::new("g");
+        let mut t = GwasTable::from_records(&g);
+        let r = rename_by_chrpos(&mut t, &esi, &[0], &MatchOptions::default(), p).unwrap();
         assert!(r.is_empty(), "rs1 is taken by the third row: {r:?}");
         g.pop();
-        let r = rename_by_chrpos(&mut g, &esi, &[0, 1], &MatchOptions::default());
+        let mut t = GwasTable::from_records(&g);
+        let r = rename_by_chrpos(&mut t, &esi, &[0, 1], &MatchOptions::default(), p).unwrap();
         assert_eq!(r, [("1:100_A_G".to_string(), "rs1".to_string())]);
-        assert_eq!(g[1].snp, "x");
+        assert_eq!((t.snp(0), t.snp(1)), ("rs1", "x"));
     }
 
     fn triple(r: Option<f64>, g: Option<f64>, e: Option<f64>) -> FreqTriple {
@@ -839,6 +875,11 @@ mod tests {
             })
             .collect();
         gwas.push(gwas[2].clone());
+        let (esi, bim, gwas) = (
+            EsiTable::from_records(&esi),
+            BimTable::from_records(&bim),
+            GwasTable::from_records(&gwas),
+        );
         let esi_keep: Vec<usize> = (0..esi.len()).filter(|i| i % 9 != 8).collect();
         let bim_keep: Vec<usize> = (0..bim.len()).filter(|i| i % 8 != 7).collect();
         let ix = MatchIndex::new(&esi, &esi_keep, &bim, &bim_keep);
@@ -875,13 +916,13 @@ mod tests {
             chr: None,
             bp: None,
         };
-        let once = align_gwas(&g, true);
+        let once = align_gwas(g.as_row(), true);
         assert_eq!(once.b, Some(-0.25));
         assert_eq!(once.freq, Some(0.7));
         let mut g2 = g.clone();
         g2.b = once.b;
         g2.freq = once.freq;
-        let twice = align_gwas(&g2, true);
+        let twice = align_gwas(g2.as_row(), true);
         assert_eq!(twice.b, g.b);
         assert!((twice.freq.unwrap() - 0.3).abs() < 1e-15);
     }
@@ -900,9 +941,9 @@ mod tests {
             chr: None,
             bp: None,
         };
-        assert_eq!(align_gwas(&g, true).freq, Some(0.0));
+        assert_eq!(align_gwas(g.as_row(), true).freq, Some(0.0));
         g.freq = None;
-        assert_eq!(align_gwas(&g, true).freq, None);
+        assert_eq!(align_gwas(g.as_row(), true).freq, None);
     }
 
     #[test]

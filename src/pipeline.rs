@@ -9,14 +9,15 @@ use crate::harmonise::{
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
+use crate::io::columns::unpack_opt;
 use crate::io::epi::EpiRecord;
 use crate::io::eqtl_source::EqtlSource;
-use crate::io::esi::EsiRecord;
+use crate::io::esi::EsiTable;
 use crate::io::freq::{apply_to_esi, FreqMode};
 use crate::io::gwas::GwasData;
 use crate::io::gwas_columns::{read_gwas, GwasLayout};
 use crate::io::lists::{read_id_list, read_individual_list};
-use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimRecord};
+use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimTable};
 use crate::ld::{AlleleCounts, Genotypes};
 use crate::log::{Progress, RunLog};
 use crate::output::atomic::write_atomic;
@@ -285,11 +286,11 @@ impl IdLists {
 }
 
 /// Which `.esi` SNPs survive `--snp-chr`/`--chr`, `--extract-snp` and `--exclude-snp`.
-fn esi_filter(cfg: &Config, esi: &[EsiRecord], snp_lists: &IdLists) -> Vec<usize> {
+fn esi_filter(cfg: &Config, esi: &EsiTable, snp_lists: &IdLists) -> Vec<usize> {
     let keep: Vec<usize> = (0..esi.len())
-        .filter(|&i| cfg.snp_chr.is_none_or(|c| esi[i].chr == c))
+        .filter(|&i| cfg.snp_chr.is_none_or(|c| esi.chr(i) == c))
         .collect();
-    apply_id_lists(keep, |i| esi[i].snp.as_str(), snp_lists)
+    apply_id_lists(keep, |i| esi.snp(i), snp_lists)
 }
 
 /// Summary of a finished run, for callers and tests.
@@ -307,7 +308,7 @@ pub struct RunSummary {
 /// BESD file.
 pub struct EqtlData {
     /// `.esi` rows.
-    pub esi: Vec<EsiRecord>,
+    pub esi: EsiTable,
     /// `.esi` rows kept by the SNP filters.
     pub esi_keep: Vec<usize>,
     /// `.epi` rows.
@@ -437,7 +438,7 @@ pub struct Reference {
     /// Sex code of each kept individual.
     pub sexes: Vec<i32>,
     /// `.bim` rows.
-    pub bim: Vec<BimRecord>,
+    pub bim: BimTable,
     /// `.bim` rows kept by `--extract-snp`/`--exclude-snp`.
     pub bim_keep: Vec<usize>,
     /// The genotypes.
@@ -502,7 +503,7 @@ pub fn load_reference(
     let (bim, renamed) = read_bim_flagged(&bf.bim)?;
     log.flagged(&bf.bim, &renamed);
     let bim_keep: Vec<usize> = (0..bim.len()).collect();
-    let bim_keep = apply_id_lists(bim_keep, |i| bim[i].snp.as_str(), snp_lists);
+    let bim_keep = apply_id_lists(bim_keep, |i| bim.snp(i), snp_lists);
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
         bim.len(),
@@ -713,7 +714,7 @@ pub fn run_trait(
                 gwas_path.display()
             )));
         }
-        let renamed = rename_by_chrpos(&mut gwas.records, esi, &eqtl.esi_keep, &opts);
+        let renamed = rename_by_chrpos(&mut gwas.records, esi, &eqtl.esi_keep, &opts, gwas_path)?;
         log.info(format!(
             "  --match-by chrpos: {} GWAS SNPs took the ID of the eQTL SNP at the same position \
              with matching alleles",
@@ -736,7 +737,7 @@ pub fn run_trait(
         );
     }
     // Where each GWAS row's ID is, from the per-run index (one lookup per row).
-    let located = reference.and_then(|r| {
+    let mut located = reference.and_then(|r| {
         r.index
             .as_ref()
             .map(|ix| (ix, ix.locate(&gwas.records, esi, &r.bim, &r.bim_keep)))
@@ -750,9 +751,9 @@ pub fn run_trait(
     // Matching (three-way with a reference, two-way without).
     let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
         Some(r) => {
-            let m = match &located {
+            let m = match located.take() {
                 Some((ix, loc)) => {
-                    ix.match_located(loc, &gwas.records, esi, &r.bim, &r.bim_keep, &opts)
+                    ix.match_located(&loc, &gwas.records, esi, &r.bim, &r.bim_keep, &opts)
                 }
                 None => match_three_way_with(
                     &gwas.records,
@@ -766,13 +767,10 @@ pub fn run_trait(
             log_match(log, &m);
             if m.snps.is_empty() {
                 // Which error: checked only when nothing matched (a 9 M-entry set otherwise).
-                let gwas_ids: rustc_hash::FxHashSet<&str> =
-                    gwas.records.iter().map(|g| g.snp.as_str()).collect();
-                if !r
-                    .bim_keep
-                    .iter()
-                    .any(|&i| gwas_ids.contains(r.bim[i].snp.as_str()))
-                {
+                let gwas_ids: rustc_hash::FxHashSet<&str> = (0..gwas.records.len())
+                    .map(|g| gwas.records.snp(g))
+                    .collect();
+                if !r.bim_keep.iter().any(|&i| gwas_ids.contains(r.bim.snp(i))) {
                     return Err(Error::Analysis(format!(
                         "no SNP in common between the GWAS data ({}) and the LD reference",
                         gwas_path.display()
@@ -788,7 +786,13 @@ pub fn run_trait(
             let cols = m
                 .snps
                 .iter()
-                .map(|s| (s.bim.unwrap_or(0), s.bim_swapped, esi[s.esi].chr))
+                .map(|s| {
+                    (
+                        s.bim.unwrap_or(0) as usize,
+                        s.bim_swapped,
+                        esi.chr(s.esi as usize),
+                    )
+                })
                 .collect();
             let g = Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts);
             (m, Some(g))
@@ -818,7 +822,7 @@ pub fn run_trait(
         let before = matched.snps.len();
         for (k, &kp) in keep.iter().enumerate() {
             if !kp {
-                let id = esi[matched.snps[k].esi].snp.clone();
+                let id = esi.snp(matched.snps[k].esi as usize);
                 matched.dropped.push((DropReason::Maf, id.to_string()));
             }
         }
@@ -851,34 +855,40 @@ pub fn run_trait(
     }
     write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
 
-    // Compact SNP table.
-    // The GWAS columns first, so that the GWAS records are freed before the other columns
-    // are allocated (this is the run's high-water mark).
+    // Compact SNP table (data-spec/memory.md): the GWAS table is taken apart column by
+    // column while its values are copied in analysis order, so that it and the new columns
+    // are never held whole together (this is the run's high-water mark).
     drop(located);
-    // Each column as `align_gwas` gives it (b negated when swapped), NaN where NA.
     let ms = &matched.snps;
-    let rec = |s: &crate::harmonise::MatchedSnp| &gwas.records[s.gwas];
-    let nan = f64::NAN;
-    let gwas_b = ms
+    let gwas_usable = ms
         .par_iter()
-        .map(|s| match rec(s).b {
-            Some(b) if s.gwas_swapped => -b,
-            Some(b) => b,
-            None => nan,
-        })
+        .map(|s| gwas.records.row(s.gwas as usize).usable())
         .collect();
-    let gwas_se = ms.par_iter().map(|s| rec(s).se.unwrap_or(nan)).collect();
-    let gwas_p = ms.par_iter().map(|s| rec(s).p.unwrap_or(nan)).collect();
-    let gwas_usable = ms.par_iter().map(|s| rec(s).usable()).collect();
+    let values = std::mem::take(&mut gwas.records).into_values();
     drop(gwas);
+    drop(values.freq);
+    // Each column as `align_gwas` gives it (b negated when swapped), NaN where NA.
+    let nan = f64::NAN;
+    let column = |v: Vec<f64>, negate: bool| -> Vec<f64> {
+        ms.par_iter()
+            .map(|s| match unpack_opt(v[s.gwas as usize]) {
+                Some(x) if negate && s.gwas_swapped => -x,
+                Some(x) => x,
+                None => nan,
+            })
+            .collect()
+    };
+    let gwas_b = column(values.b, true);
+    let gwas_se = column(values.se, false);
+    let gwas_p = column(values.p, false);
     let mut from_esi = vec![u32::MAX; esi.len()];
     for (k, s) in ms.iter().enumerate() {
-        from_esi[s.esi] = k as u32;
+        from_esi[s.esi as usize] = k as u32;
     }
     let snps = SnpTable {
-        esi: ms.par_iter().map(|s| s.esi as u32).collect(),
-        chr: ms.par_iter().map(|s| esi[s.esi].chr).collect(),
-        bp: ms.par_iter().map(|s| esi[s.esi].bp).collect(),
+        esi: ms.par_iter().map(|s| s.esi).collect(),
+        chr: ms.par_iter().map(|s| esi.chr(s.esi as usize)).collect(),
+        bp: ms.par_iter().map(|s| esi.bp(s.esi as usize)).collect(),
         gwas_b,
         gwas_se,
         gwas_p,
@@ -888,14 +898,16 @@ pub fn run_trait(
     drop(matched);
 
     let target = match &cfg.target_snp {
-        Some(rs) => match (0..snps.esi.len()).find(|&k| esi[snps.esi[k] as usize].snp == *rs) {
-            Some(k) => Some(k),
-            None => {
-                return Err(Error::Analysis(format!(
-                    "--target-snp {rs} is not among the SNPs common to all inputs"
-                )))
+        Some(rs) => {
+            match (0..snps.esi.len()).find(|&k| esi.snp(snps.esi[k] as usize) == rs.as_str()) {
+                Some(k) => Some(k),
+                None => {
+                    return Err(Error::Analysis(format!(
+                        "--target-snp {rs} is not among the SNPs common to all inputs"
+                    )))
+                }
             }
-        },
+        }
         None => None,
     };
 
@@ -987,7 +999,7 @@ pub fn run_trait(
                 continue;
             }
         };
-        let e = &esi[snps.esi[r.top] as usize];
+        let e = esi.row(snps.esi[r.top] as usize);
         let freq = match &geno {
             Some(geno) => geno.mean(r.top) / 2.0,
             None => e.freq.map_or(-9.0, f64::from),
@@ -997,11 +1009,11 @@ pub fn run_trait(
             probe_chr: epi[p].chr,
             gene: &epi[p].gene,
             probe_bp: epi[p].bp,
-            snp: &e.snp,
+            snp: e.snp,
             snp_chr: e.chr,
             snp_bp: e.bp,
-            a1: &e.a1,
-            a2: &e.a2,
+            a1: e.a1,
+            a2: e.a2,
             freq,
             b_gwas: snps.gwas_b[r.top],
             se_gwas: snps.gwas_se[r.top],
@@ -1078,7 +1090,7 @@ fn freq_check(
     cfg: &Config,
     out: &Path,
     log: &mut RunLog,
-    esi: &[EsiRecord],
+    esi: &EsiTable,
     gwas: &GwasData,
     matched: &mut MatchResult,
     geno: Option<&mut Genotypes>,
@@ -1093,7 +1105,7 @@ fn freq_check_inner(
     cfg: &Config,
     out: &Path,
     log: &mut RunLog,
-    esi: &[EsiRecord],
+    esi: &EsiTable,
     gwas: &GwasData,
     matched: &mut MatchResult,
     geno: Option<&mut Genotypes>,
@@ -1106,11 +1118,11 @@ fn freq_check_inner(
         FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
             // `align_gwas(..).freq`, without the rest of the alignment.
-            gwas: match gwas.records[s.gwas].freq {
+            gwas: match gwas.records.freq(s.gwas as usize) {
                 Some(f) if s.gwas_swapped && f > 0.0 => Some(1.0 - f),
                 f => f,
             },
-            eqtl: esi[s.esi].freq.map(f64::from),
+            eqtl: esi.freq(s.esi as usize).map(f64::from),
         }
     };
     let fails: Vec<bool> = (0..matched.snps.len())
@@ -1127,11 +1139,11 @@ fn freq_check_inner(
         if !fails[k] {
             continue;
         }
-        let e = &esi[s.esi];
+        let e = esi.row(s.esi as usize);
         let t = &triple(k);
-        text.push_str(&e.snp);
+        text.push_str(e.snp);
         text.push('\t');
-        text.push_str(&e.a1);
+        text.push_str(e.a1);
         let mut cell = |v: Option<f64>| {
             text.push('\t');
             push_g6(&mut text, v.unwrap_or(-9.0));
@@ -1181,7 +1193,7 @@ fn freq_check_inner(
                 let show = |v: Option<f64>| v.map_or("NA".to_string(), |x| format!("{x:.3}"));
                 format!(
                     "{} (difference {d:.3}; reference {}, GWAS {}, eQTL {})",
-                    esi[matched.snps[k].esi].snp,
+                    esi.snp(matched.snps[k].esi as usize),
                     show(t.reference),
                     show(t.gwas),
                     show(t.eqtl)
@@ -1205,7 +1217,7 @@ fn freq_check_inner(
     let keep: Vec<bool> = fails.iter().map(|f| !f).collect();
     for (k, s) in matched.snps.iter().enumerate() {
         if fails[k] {
-            let id = esi[s.esi].snp.clone();
+            let id = esi.snp(s.esi as usize);
             matched
                 .dropped
                 .push((DropReason::FreqDifference, id.to_string()));
@@ -1269,21 +1281,21 @@ fn likely_cause(triples: &[FreqTriple], ks: &[usize], d: f64) -> (&'static str, 
 fn report_not_found(
     report: &mut HarmoniseReport,
     gwas: &GwasData,
-    esi: &[EsiRecord],
+    esi: &EsiTable,
     esi_keep: &[usize],
     reference: Option<&Reference>,
 ) {
-    let in_eqtl: HashSet<&str> = esi_keep.iter().map(|&i| esi[i].snp.as_str()).collect();
+    let in_eqtl: HashSet<&str> = esi_keep.iter().map(|&i| esi.snp(i)).collect();
     let in_ref: Option<HashSet<&str>> =
-        reference.map(|r| r.bim_keep.iter().map(|&i| r.bim[i].snp.as_str()).collect());
-    for g in &gwas.records {
+        reference.map(|r| r.bim_keep.iter().map(|&i| r.bim.snp(i)).collect());
+    for g in gwas.records.rows() {
         if !g.usable() {
             continue;
         }
-        if !in_eqtl.contains(g.snp.as_str()) {
-            report.push(&g.snp, "gwas", "dropped", "not in eQTL data", "");
-        } else if in_ref.as_ref().is_some_and(|s| !s.contains(g.snp.as_str())) {
-            report.push(&g.snp, "gwas", "dropped", "not in reference", "");
+        if !in_eqtl.contains(g.snp) {
+            report.push(g.snp, "gwas", "dropped", "not in eQTL data", "");
+        } else if in_ref.as_ref().is_some_and(|s| !s.contains(g.snp)) {
+            report.push(g.snp, "gwas", "dropped", "not in reference", "");
         }
     }
 }
@@ -1295,12 +1307,11 @@ fn report_not_found_located(
     loc: &[crate::harmonise::GwasLocation],
 ) {
     // 0: found everywhere or unusable, 1: not in eQTL data, 2: not in reference.
-    let what: Vec<u8> = gwas
-        .records
+    let what: Vec<u8> = loc
         .par_iter()
-        .zip(loc.par_iter())
+        .enumerate()
         .map(|(g, l)| {
-            if !g.usable() || (l.in_eqtl && l.in_ref) {
+            if (l.in_eqtl && l.in_ref) || !gwas.records.row(g).usable() {
                 0
             } else if !l.in_eqtl {
                 1
@@ -1309,10 +1320,11 @@ fn report_not_found_located(
             }
         })
         .collect();
-    for (g, w) in gwas.records.iter().zip(what) {
+    for (g, w) in what.into_iter().enumerate() {
+        let id = || gwas.records.snp(g);
         match w {
-            1 => report.push(&g.snp, "gwas", "dropped", "not in eQTL data", ""),
-            2 => report.push(&g.snp, "gwas", "dropped", "not in reference", ""),
+            1 => report.push(id(), "gwas", "dropped", "not in eQTL data", ""),
+            2 => report.push(id(), "gwas", "dropped", "not in reference", ""),
             _ => {}
         }
     }
@@ -1324,11 +1336,11 @@ fn push_flipped_row(
     text: &mut String,
     s: &crate::harmonise::MatchedSnp,
     gwas: &GwasData,
-    esi: &[EsiRecord],
+    esi: &EsiTable,
 ) {
     use crate::report::push_tsv_field;
-    let g = &gwas.records[s.gwas];
-    let e = &esi[s.esi];
+    let g = gwas.records.row(s.gwas as usize);
+    let e = esi.row(s.esi as usize);
     let (reason, what) = if s.gwas_strand_flipped {
         (
             "strand complement",
@@ -1341,7 +1353,7 @@ fn push_flipped_row(
     } else {
         ("alleles swapped", "b negated, freq 1 - f")
     };
-    push_tsv_field(text, &g.snp);
+    push_tsv_field(text, g.snp);
     text.push_str("\tgwas\tflipped\t");
     text.push_str(reason);
     text.push('\t');
@@ -1349,13 +1361,13 @@ fn push_flipped_row(
     let start = text.len();
     for part in [
         "GWAS A1/A2 ",
-        g.a1.as_str(),
+        g.a1,
         "/",
-        g.a2.as_str(),
+        g.a2,
         " vs eQTL ",
-        e.a1.as_str(),
+        e.a1,
         "/",
-        e.a2.as_str(),
+        e.a2,
         ": ",
         what,
     ] {
@@ -1368,22 +1380,21 @@ fn push_flipped_row(
     text.push('\n');
 }
 
-/// Index of the first row of `rows` whose ID is in `needed`, per such ID (scanned in
+/// Index of the first row `i < n` whose ID `id(i)` is in `needed`, per such ID (scanned in
 /// parallel; nothing is scanned when `needed` is empty).
-fn first_rows<'a, T: Sync>(
+fn first_rows<'a>(
     needed: &rustc_hash::FxHashSet<&str>,
-    rows: &'a [T],
-    id: impl Fn(&'a T) -> &'a str + Sync,
+    n: usize,
+    id: impl Fn(usize) -> &'a str + Sync,
 ) -> rustc_hash::FxHashMap<&'a str, usize> {
     let mut m = rustc_hash::FxHashMap::default();
     if needed.is_empty() {
         return m;
     }
-    let hits: Vec<(&str, usize)> = rows
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            let s = id(r);
+    let hits: Vec<(&str, usize)> = (0..n)
+        .into_par_iter()
+        .filter_map(|i| {
+            let s = id(i);
             needed.contains(s).then_some((s, i))
         })
         .collect();
@@ -1397,7 +1408,7 @@ fn first_rows<'a, T: Sync>(
 fn write_report(
     report: &mut HarmoniseReport,
     gwas: &GwasData,
-    esi: &[EsiRecord],
+    esi: &EsiTable,
     reference: Option<&Reference>,
     matched: &MatchResult,
     out: &Path,
@@ -1418,17 +1429,18 @@ fn write_report(
         })
         .map(|(_, id)| id.as_str())
         .collect();
-    let esi_ix = first_rows(&needed, esi, |e| e.snp.as_str());
-    let gwas_ix = first_rows(&needed, &gwas.records, |g| g.snp.as_str());
-    let bim_ix = reference.map(|r| first_rows(&needed, &r.bim, |b| b.snp.as_str()));
+    let esi_ix = first_rows(&needed, esi.len(), |i| esi.snp(i));
+    let gwas_ix = first_rows(&needed, gwas.records.len(), |i| gwas.records.snp(i));
+    let bim_ix = reference.map(|r| first_rows(&needed, r.bim.len(), |i| r.bim.snp(i)));
     let eqtl_alleles = |id: &str| {
-        esi_ix
-            .get(id)
-            .map_or(String::new(), |&i| format!("{}/{}", esi[i].a1, esi[i].a2))
+        esi_ix.get(id).map_or(String::new(), |&i| {
+            let e = esi.row(i);
+            format!("{}/{}", e.a1, e.a2)
+        })
     };
     let gwas_alleles = |id: &str| {
         gwas_ix.get(id).map_or(String::new(), |&i| {
-            let g = &gwas.records[i];
+            let g = gwas.records.row(i);
             format!("{}/{}", g.a1, g.a2)
         })
     };
@@ -1447,7 +1459,10 @@ fn write_report(
             ),
             DropReason::AlleleMismatchReference => {
                 let r = match (reference, bim_ix.as_ref().and_then(|m| m.get(id.as_str()))) {
-                    (Some(r), Some(&b)) => format!("{}/{}", r.bim[b].a1, r.bim[b].a2),
+                    (Some(r), Some(&b)) => {
+                        let row = r.bim.row(b);
+                        format!("{}/{}", row.a1, row.a2)
+                    }
                     _ => String::new(),
                 };
                 report.push(
@@ -1484,30 +1499,39 @@ fn write_report(
             | DropReason::FreqDifference => {}
         }
     }
-    // Rows of the matched SNPs whose GWAS alleles were swapped or complemented, written as
-    // TSV text in parallel chunks (millions of rows at genome scale), after the others.
-    let flipped: Vec<(String, usize, usize)> = matched
-        .snps
-        .par_chunks(1 << 15)
-        .map(|chunk| {
-            let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
-            for s in chunk {
-                if s.gwas_swapped || s.gwas_strand_flipped {
-                    push_flipped_row(&mut text, s, gwas, esi);
-                    if s.gwas_strand_flipped {
-                        strand += 1;
-                    } else {
-                        swapped += 1;
+    // Rows of the matched SNPs whose GWAS alleles were swapped or complemented (millions at
+    // genome scale), after the others: written as TSV text in parallel chunks, one group of
+    // chunks at a time, so that only one group's text is held.
+    let (mut n_swapped, mut n_strand) = (0usize, 0usize);
+    let path = out_path(out, "harmonise.tsv");
+    report.write_with(&path, |f| {
+        for group in matched.snps.chunks(1 << 20) {
+            let parts: Vec<(String, usize, usize)> = group
+                .par_chunks(1 << 15)
+                .map(|chunk| {
+                    let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
+                    for s in chunk {
+                        if s.gwas_swapped || s.gwas_strand_flipped {
+                            push_flipped_row(&mut text, s, gwas, esi);
+                            if s.gwas_strand_flipped {
+                                strand += 1;
+                            } else {
+                                swapped += 1;
+                            }
+                        }
                     }
-                }
+                    (text, swapped, strand)
+                })
+                .collect();
+            for (text, swapped, strand) in parts {
+                f.write_all(text.as_bytes())?;
+                n_swapped += swapped;
+                n_strand += strand;
             }
-            (text, swapped, strand)
-        })
-        .collect();
+        }
+        Ok(())
+    })?;
     let mut extra_counts = BTreeMap::new();
-    let (n_swapped, n_strand) = flipped
-        .iter()
-        .fold((0, 0), |(a, b), (_, x, y)| (a + x, b + y));
     for (reason, n) in [
         ("alleles swapped", n_swapped),
         ("strand complement", n_strand),
@@ -1516,9 +1540,6 @@ fn write_report(
             extra_counts.insert(("gwas", "flipped", reason), n);
         }
     }
-    let flipped: Vec<String> = flipped.into_iter().map(|(t, _, _)| t).collect();
-    let path = out_path(out, "harmonise.tsv");
-    report.write_with(&path, &flipped)?;
     log.info(format!(
         "Harmonisation report: {} rows in {}",
         report.rows.len() + n_swapped + n_strand,

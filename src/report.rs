@@ -104,14 +104,16 @@ impl HarmoniseReport {
         write_atomic(path, self.to_tsv().as_bytes())
     }
 
-    /// Write the report followed by `extra`: more rows already as TSV text (each part whole
-    /// lines, fields cleaned with [`push_tsv_field`]), streamed without one big buffer.
-    pub fn write_with(&self, path: &Path, extra: &[String]) -> Result<()> {
+    /// Write the report followed by more rows that `extra` writes to the file as TSV text
+    /// (whole lines, fields cleaned with [`push_tsv_field`]), streamed without one big buffer.
+    pub fn write_with(
+        &self,
+        path: &Path,
+        extra: impl FnOnce(&mut crate::output::atomic::AtomicFile) -> Result<()>,
+    ) -> Result<()> {
         let mut f = crate::output::atomic::AtomicFile::create(path)?;
         f.write_all(self.to_tsv().as_bytes())?;
-        for part in extra {
-            f.write_all(part.as_bytes())?;
-        }
+        extra(&mut f)?;
         f.commit()
     }
 

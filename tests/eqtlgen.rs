@@ -430,12 +430,12 @@ fn match_by_chrpos_joins_gwas_with_other_ids() {
 fn eqtlgen_frequency_oriented_to_the_effect_allele_equals_the_esi() {
     use fastsmr::io::freq::{for_each_row, oriented_freq, precision_tolerance};
     let esi = fastsmr::io::esi::read_esi(&fixture().join("eqtl/eqtl.esi")).unwrap();
-    let by_id: std::collections::HashMap<&str, &fastsmr::io::esi::EsiRecord> =
-        esi.iter().map(|e| (e.snp.as_str(), e)).collect();
+    let by_id: std::collections::HashMap<&str, fastsmr::io::esi::EsiRow> =
+        esi.rows().map(|e| (e.snp, e)).collect();
     let (mut compared, mut a_is_effect) = (0, 0);
     for_each_row(&fixture().join(FREQ), |row| {
         let e = by_id[row.snp.as_str()];
-        let f = oriented_freq(&e.a1, &e.a2, &row).expect("alleles match one way");
+        let f = oriented_freq(e.a1, e.a2, &row).expect("alleles match one way");
         if row.allele_a == e.a1 {
             a_is_effect += 1;
         }

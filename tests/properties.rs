@@ -94,14 +94,14 @@ proptest! {
             snp: "rs1".into(), a1: "A".into(), a2: "G".into(),
             freq: Some(freq), b: Some(b), se: Some(se), p: Some(p), n: None, chr: None, bp: None,
         };
-        let once = align_gwas(&g, true);
+        let once = align_gwas(g.as_row(), true);
         let g2 = GwasRecord { b: once.b, freq: once.freq, ..g.clone() };
-        let twice = align_gwas(&g2, true);
+        let twice = align_gwas(g2.as_row(), true);
         prop_assert_eq!(twice.b, g.b);
         prop_assert_eq!((twice.se, twice.p), (g.se, g.p));
         let (f0, f2) = (g.freq.unwrap(), twice.freq.unwrap());
         prop_assert!((f0 - f2).abs() <= f64::EPSILON, "{} -> {}", f0, f2);
-        prop_assert_eq!(align_gwas(&g, false).b, g.b);
+        prop_assert_eq!(align_gwas(g.as_row(), false).b, g.b);
     }
 
     #[test]

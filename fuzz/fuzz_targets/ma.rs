@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         // Every flagged row points at a real line; usable rows have usable values.
         let n_lines = data.split(|&b| b == b'\n').count() as u64;
         assert!(d.flagged.iter().all(|f| f.line >= 2 && f.line <= n_lines));
-        for r in &d.records {
+        for r in d.records.rows() {
             if r.usable() {
                 let se = r.se.unwrap_or(f64::NAN);
                 assert!(se > 0.0 && se.is_finite());

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::io::besd::stream::{read_filtered, Keep};
 use crate::io::besd::BesdFile;
 use crate::io::epi::{parse_epi_flagged, EpiRecord};
-use crate::io::esi::{parse_esi_flagged, EsiRecord};
+use crate::io::esi::{parse_esi_flagged, EsiTable};
 use crate::types::SkippedRow;
 
 /// Rows renamed for a duplicate ID, per table file.
@@ -421,7 +421,7 @@ impl EqtlSource {
 
     /// Locate `--beqtl-summary` and read its `.esi` and `.epi` (one pass over an archive).
     /// Also returns, per table, the rows whose duplicate ID was renamed (for the log).
-    pub fn open_tables(given: &Path) -> Result<(Self, Vec<EsiRecord>, Vec<EpiRecord>, Renamed)> {
+    pub fn open_tables(given: &Path) -> Result<(Self, EsiTable, Vec<EpiRecord>, Renamed)> {
         let (mut esi, mut epi) = (None, None);
         let mut renamed: Renamed = Vec::new();
         let mut read = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {

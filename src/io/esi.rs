@@ -4,10 +4,11 @@
 //! skipped; the SNP's row id in the `.besd` is its index among the non-empty lines.
 
 use crate::error::{Error, Result};
-use crate::io::source::read_bytes;
+use crate::io::columns::{pack_opt_f32, unpack_opt_f32, StrColumn};
+use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_bp, parse_chrom, parse_lines_par, parse_opt_f64,
-    split_t1, upper_compact,
+    collect_fields, find_duplicates_by, is_na, parse_blocks_par, parse_bp, parse_chrom,
+    parse_opt_f64, split_t1, upper_compact, RowLines,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
 use compact_str::CompactString;
@@ -31,19 +32,173 @@ pub struct EsiRecord {
     pub freq: Option<f32>,
 }
 
+impl EsiRecord {
+    /// The record as a borrowed row.
+    pub fn as_row(&self) -> EsiRow<'_> {
+        EsiRow {
+            chr: self.chr,
+            snp: &self.snp,
+            bp: self.bp,
+            a1: &self.a1,
+            a2: &self.a2,
+            freq: self.freq,
+        }
+    }
+}
+
+/// The SNPs of an `.esi` file in column storage (data-spec/memory.md); row `i` is the SNP with
+/// row id `i` in the `.besd`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EsiTable {
+    chr: Vec<Chrom>,
+    snp: StrColumn,
+    /// Positions fit in 32 bits (data-spec/text.md, position range).
+    bp: Vec<u32>,
+    a1: StrColumn,
+    a2: StrColumn,
+    /// Packed with [`pack_opt_f32`].
+    freq: Vec<f32>,
+}
+
+/// One row of an [`EsiTable`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EsiRow<'a> {
+    /// Chromosome code.
+    pub chr: Chrom,
+    /// SNP ID.
+    pub snp: &'a str,
+    /// Position.
+    pub bp: Bp,
+    /// Effect allele (upper case).
+    pub a1: &'a str,
+    /// Other allele (upper case).
+    pub a2: &'a str,
+    /// Frequency of A1 (float32), `None` when missing.
+    pub freq: Option<f32>,
+}
+
+impl EsiRow<'_> {
+    /// An owned copy.
+    pub fn to_record(&self) -> EsiRecord {
+        EsiRecord {
+            chr: self.chr,
+            snp: self.snp.into(),
+            bp: self.bp,
+            a1: self.a1.into(),
+            a2: self.a2.into(),
+            freq: self.freq,
+        }
+    }
+}
+
+impl EsiTable {
+    /// Number of SNPs.
+    pub fn len(&self) -> usize {
+        self.chr.len()
+    }
+
+    /// True when there is no SNP.
+    pub fn is_empty(&self) -> bool {
+        self.chr.is_empty()
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> EsiRow<'_> {
+        EsiRow {
+            chr: self.chr[i],
+            snp: self.snp.get(i),
+            bp: Bp::from(self.bp[i]),
+            a1: self.a1.get(i),
+            a2: self.a2.get(i),
+            freq: unpack_opt_f32(self.freq[i]),
+        }
+    }
+
+    /// SNP ID of row `i`.
+    #[inline]
+    pub fn snp(&self, i: usize) -> &str {
+        self.snp.get(i)
+    }
+
+    /// Chromosome of row `i`.
+    #[inline]
+    pub fn chr(&self, i: usize) -> Chrom {
+        self.chr[i]
+    }
+
+    /// Position of row `i`.
+    #[inline]
+    pub fn bp(&self, i: usize) -> Bp {
+        Bp::from(self.bp[i])
+    }
+
+    /// Frequency of A1 in row `i`.
+    #[inline]
+    pub fn freq(&self, i: usize) -> Option<f32> {
+        unpack_opt_f32(self.freq[i])
+    }
+
+    /// Set the frequency of row `i` (`--eqtlgen-freq`).
+    pub fn set_freq(&mut self, i: usize, f: Option<f32>) {
+        self.freq[i] = pack_opt_f32(f);
+    }
+
+    /// Append a record; `path` names the input in errors.
+    pub fn push(&mut self, r: &EsiRecord, path: &Path) -> Result<()> {
+        let Ok(bp) = u32::try_from(r.bp) else {
+            return Err(Error::format(
+                path,
+                format!("SNP {}: position {} outside 0..2^32", r.snp, r.bp),
+            ));
+        };
+        self.snp.push(&r.snp, path)?;
+        self.a1.push(&r.a1, path)?;
+        self.a2.push(&r.a2, path)?;
+        self.chr.push(r.chr);
+        self.bp.push(bp);
+        self.freq.push(pack_opt_f32(r.freq));
+        Ok(())
+    }
+
+    /// A table of `records` (tests and small inputs).
+    pub fn from_records(records: &[EsiRecord]) -> Self {
+        let mut t = EsiTable::default();
+        for r in records {
+            // Cannot fail below 4 GiB of text, which a slice of records in memory is not.
+            let _ = t.push(r, Path::new(""));
+        }
+        t
+    }
+
+    /// The rows in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = EsiRow<'_>> + '_ {
+        (0..self.len()).map(|i| self.row(i))
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.chr.shrink_to_fit();
+        self.snp.shrink_to_fit();
+        self.bp.shrink_to_fit();
+        self.a1.shrink_to_fit();
+        self.a2.shrink_to_fit();
+        self.freq.shrink_to_fit();
+    }
+}
+
 /// Read an `.esi` file (plain or gzipped), parsing in parallel.
-pub fn read_esi(path: &Path) -> Result<Vec<EsiRecord>> {
+pub fn read_esi(path: &Path) -> Result<EsiTable> {
     read_esi_flagged(path).map(|(records, _)| records)
 }
 
 /// [`read_esi`], also returning the duplicate IDs that were renamed (line, original ID, and
 /// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
-pub fn read_esi_flagged(path: &Path) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
-    parse_esi_bytes(&read_bytes(path)?, path)
+pub fn read_esi_flagged(path: &Path) -> Result<(EsiTable, Vec<SkippedRow>)> {
+    parse_esi_source(&read_bytes(path)?, path)
 }
 
 /// Parse `.esi` text from a reader; `path` names the source in errors.
-pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
+pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<EsiTable> {
     parse_esi_flagged(reader, path).map(|(records, _)| records)
 }
 
@@ -51,27 +206,44 @@ pub fn parse_esi<R: BufRead>(reader: R, path: &Path) -> Result<Vec<EsiRecord>> {
 pub fn parse_esi_flagged<R: BufRead>(
     mut reader: R,
     path: &Path,
-) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
+) -> Result<(EsiTable, Vec<SkippedRow>)> {
     let mut data = Vec::new();
     reader
         .read_to_end(&mut data)
         .map_err(|e| Error::read(path, e))?;
-    parse_esi_bytes(&data, path)
+    parse_esi_source(&Bytes::Owned(data), path)
 }
 
-/// Parse a whole `.esi` text held in memory (lines in parallel, duplicates renamed after),
-/// returning the records and the renamed duplicate IDs.
-pub fn parse_esi_bytes(data: &[u8], path: &Path) -> Result<(Vec<EsiRecord>, Vec<SkippedRow>)> {
-    let (mut out, lines) = parse_lines_par(data, 1, |line, text| parse_esi_line(text, line, path))?;
+/// Parse a whole `.esi` text (lines in parallel, block by block, duplicates renamed after),
+/// returning the table and the renamed duplicate IDs.
+pub fn parse_esi_source(data: &Bytes, path: &Path) -> Result<(EsiTable, Vec<SkippedRow>)> {
+    let mut t = EsiTable::default();
+    let mut lines_of = RowLines::default();
+    parse_blocks_par(
+        data,
+        0,
+        1,
+        |line, text| parse_esi_line(text, line, path),
+        |recs, lines| {
+            for r in &recs {
+                t.push(r, path)?;
+            }
+            lines_of.extend(&lines);
+            Ok(())
+        },
+    )?;
+    t.shrink_to_fit();
     let mut renamed = Vec::new();
     // A later duplicate is renamed `ID_<k>`, k = count of non-empty lines so far, this one
     // included (data-spec/esi.md "Duplicates").
-    for (i, old, new) in find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", i + 1))
-    {
-        renamed.push(SkippedRow::renamed(lines[i], &old, &new));
-        out[i].snp = CompactString::from(new);
+    let dups = find_duplicates_by(t.len(), |i| t.snp(i), |s, i| format!("{s}_{}", i + 1));
+    let mut changes = Vec::with_capacity(dups.len());
+    for (i, old, new) in dups {
+        renamed.push(SkippedRow::renamed(lines_of.line(i), &old, &new));
+        changes.push((i, new));
     }
-    Ok((out, renamed))
+    t.snp.replace(&changes, path)?;
+    Ok((t, renamed))
 }
 
 fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecord>> {
@@ -122,6 +294,7 @@ mod tests {
 
     fn parse(s: &str) -> Result<Vec<EsiRecord>> {
         parse_esi(s.as_bytes(), Path::new("t.esi"))
+            .map(|t| t.rows().map(|r| r.to_record()).collect())
     }
 
     #[test]

@@ -9,11 +9,10 @@
 
 use crate::error::{Error, Result};
 use crate::harmonise::{match_alleles, AlleleMatch};
-use crate::io::esi::EsiRecord;
+use crate::io::esi::EsiTable;
 use crate::io::source::open_text;
 use crate::io::text::{line_str, LineReader};
 use crate::report::HarmoniseReport;
-use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -205,21 +204,20 @@ pub struct FreqApplied {
 /// Mismatched alleles and disagreeing frequencies are added to `report`.
 pub fn apply_to_esi(
     path: &Path,
-    esi: &mut [EsiRecord],
+    esi: &mut EsiTable,
     mode: FreqMode,
     report: &mut HarmoniseReport,
 ) -> Result<FreqApplied> {
-    let index: HashMap<String, usize> = esi
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, e)| (e.snp.to_string(), i))
-        .collect();
+    // First occurrence of each ID (later ones inserted first, then overwritten).
+    let index: rustc_hash::FxHashMap<&str, usize> =
+        (0..esi.len()).rev().map(|i| (esi.snp(i), i)).collect();
+    // Each row is used once (`done`), so the new frequencies are applied after the scan.
+    let mut updates: Vec<(usize, f32)> = Vec::new();
     let mut s = FreqApplied::default();
     let mut done = vec![false; esi.len()];
     for_each_row(path, |row| {
         s.rows += 1;
-        let Some(&i) = index.get(&row.snp) else {
+        let Some(&i) = index.get(row.snp.as_str()) else {
             s.not_in_eqtl += 1;
             return Ok(());
         };
@@ -233,8 +231,8 @@ pub fn apply_to_esi(
             );
             return Ok(());
         }
-        let e = &mut esi[i];
-        match orientation(&e.a1, &e.a2, &row.allele_a, &row.allele_b) {
+        let e = esi.row(i);
+        match orientation(e.a1, e.a2, &row.allele_a, &row.allele_b) {
             Orientation::BIsA1 => s.b_is_a1 += 1,
             Orientation::AIsA1 => s.a_is_a1 += 1,
             Orientation::Mismatch => {
@@ -252,7 +250,7 @@ pub fn apply_to_esi(
                 return Ok(());
             }
         }
-        let Some(f) = oriented_freq(&e.a1, &e.a2, &row) else {
+        let Some(f) = oriented_freq(e.a1, e.a2, &row) else {
             s.freq_missing += 1;
             return Ok(());
         };
@@ -280,23 +278,28 @@ pub fn apply_to_esi(
                     );
                 }
                 if mode == FreqMode::Replace {
-                    e.freq = Some(f as f32);
+                    updates.push((i, f as f32));
                     s.replaced += 1;
                 }
             }
             None => {
-                e.freq = Some(f as f32);
+                updates.push((i, f as f32));
                 s.filled += 1;
             }
         }
         Ok(())
     })?;
+    drop(index);
+    for (i, f) in updates {
+        esi.set_freq(i, Some(f));
+    }
     Ok(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::esi::EsiRecord;
 
     const HEADER: &str = "SNP\thg19_chr\thg19_pos\tAlleleA\tAlleleB\tallA_total\tallAB_total\tallB_total\tAlleleB_all\n";
 
@@ -311,11 +314,7 @@ mod tests {
         }
     }
 
-    fn apply(
-        text: &str,
-        table: &mut [EsiRecord],
-        mode: FreqMode,
-    ) -> (FreqApplied, HarmoniseReport) {
+    fn apply(text: &str, table: &mut EsiTable, mode: FreqMode) -> (FreqApplied, HarmoniseReport) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("af.txt");
         std::fs::write(&p, text).unwrap();
@@ -343,20 +342,20 @@ mod tests {
              rs4\t1\t400\tA\tG\t1\t2\t3\t0.3000\n\
              rs9\t1\t900\tA\tG\t1\t2\t3\t0.3\n"
         );
-        let mut t = vec![
+        let mut t = EsiTable::from_records(&[
             esi("rs1", "A", "G", Some(0.892895)), // B = A1, agrees to 4 decimals
             esi("rs2", "A", "C", None),           // A = A1: filled with 0.75
             esi("rs3", "A", "G", None),           // mismatch
             esi("rs4", "G", "A", Some(0.9)),      // B = A1 -> 0.3 vs .esi 0.9: disagrees
-        ];
+        ]);
         let (s, rep) = apply(&text, &mut t, FreqMode::Fill);
         assert_eq!(s.rows, 5);
         assert_eq!(s.not_in_eqtl, 1);
         assert_eq!((s.b_is_a1, s.a_is_a1, s.mismatched), (2, 1, 1));
         assert_eq!((s.filled, s.replaced, s.agree, s.disagree), (1, 0, 1, 1));
-        assert_eq!(t[1].freq, Some(0.75));
-        assert_eq!(t[0].freq, Some(0.892895)); // fill keeps existing values
-        assert_eq!(t[3].freq, Some(0.9));
+        assert_eq!(t.freq(1), Some(0.75));
+        assert_eq!(t.freq(0), Some(0.892895)); // fill keeps existing values
+        assert_eq!(t.freq(3), Some(0.9));
         let reasons: Vec<(&str, &str, &str)> = rep
             .rows
             .iter()
@@ -373,8 +372,8 @@ mod tests {
         // Replace mode overwrites.
         let (s, _) = apply(&text, &mut t, FreqMode::Replace);
         assert_eq!(s.replaced, 3);
-        assert_eq!(t[3].freq, Some(0.3));
-        assert_eq!(t[0].freq, Some(0.8929));
+        assert_eq!(t.freq(3), Some(0.3));
+        assert_eq!(t.freq(0), Some(0.8929));
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //! tested, and renamed duplicates, are listed in [`GwasData::flagged`].
 
 use crate::error::{Error, Result};
-use crate::io::source::read_bytes;
+use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
+use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_lines_par, parse_opt_f64, split_t1, upper_compact,
+    collect_fields, find_duplicates_by, is_na, parse_blocks_par, parse_opt_f64, split_t1,
+    upper_compact, RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
@@ -46,17 +48,67 @@ pub struct GwasRecord {
 }
 
 impl GwasRecord {
+    /// The record as a borrowed row.
+    pub fn as_row(&self) -> GwasRow<'_> {
+        GwasRow {
+            snp: &self.snp,
+            a1: &self.a1,
+            a2: &self.a2,
+            freq: self.freq,
+            b: self.b,
+            se: self.se,
+            p: self.p,
+            chr: self.chr,
+            bp: self.bp,
+        }
+    }
+
+    /// See [`GwasRow::usable`].
+    pub fn usable(&self) -> bool {
+        self.as_row().usable()
+    }
+
+    /// See [`GwasRow::unusable_reason`].
+    pub fn unusable_reason(&self) -> Option<String> {
+        self.as_row().unusable_reason()
+    }
+}
+
+/// One row of a [`GwasTable`], borrowed (the sample size is not kept: no test uses it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GwasRow<'a> {
+    /// SNP ID.
+    pub snp: &'a str,
+    /// Effect allele (upper case).
+    pub a1: &'a str,
+    /// Other allele (upper case).
+    pub a2: &'a str,
+    /// Frequency of A1; `None` when `NA`.
+    pub freq: Option<f64>,
+    /// Effect of A1; `None` when `NA`.
+    pub b: Option<f64>,
+    /// Standard error; `None` when `NA`.
+    pub se: Option<f64>,
+    /// p-value as written; `None` when `NA`.
+    pub p: Option<f64>,
+    /// Chromosome, for layouts that have one.
+    pub chr: Option<crate::types::Chrom>,
+    /// Position, for layouts that have one.
+    pub bp: Option<crate::types::Bp>,
+}
+
+impl GwasRow<'_> {
     /// True when b is finite, se is finite and > 0, p is in [0, 1] and both alleles are one of
     /// A, C, G, T: the row can be tested.
     pub fn usable(&self) -> bool {
         matches!((self.b, self.se, self.p), (Some(b), Some(se), Some(p))
             if b.is_finite() && se.is_finite() && se > 0.0 && (0.0..=1.0).contains(&p))
-            && is_acgt(&self.a1)
-            && is_acgt(&self.a2)
+            && is_acgt(self.a1)
+            && is_acgt(self.a2)
     }
 
     /// Why the row cannot be tested (reasons joined by `"; "`), or `None` when it is
-    /// [`usable`](GwasRecord::usable).
+    /// [`usable`](GwasRow::usable).
     pub fn unusable_reason(&self) -> Option<String> {
         let mut why: Vec<&str> = Vec::new();
         match self.b {
@@ -75,13 +127,161 @@ impl GwasRecord {
             Some(p) if !(0.0..=1.0).contains(&p) => why.push("p outside [0,1]"),
             _ => {}
         }
-        if !(is_acgt(&self.a1) && is_acgt(&self.a2)) {
+        if !(is_acgt(self.a1) && is_acgt(self.a2)) {
             why.push("allele not A/C/G/T");
         }
         if why.is_empty() {
             None
         } else {
             Some(why.join("; "))
+        }
+    }
+}
+
+/// The value columns of a [`GwasTable`] (from [`GwasTable::into_values`]), each packed with
+/// [`pack_opt`]: read with [`unpack_opt`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GwasValues {
+    /// Frequency of A1.
+    pub freq: Vec<f64>,
+    /// Effect of A1.
+    pub b: Vec<f64>,
+    /// Standard error.
+    pub se: Vec<f64>,
+    /// p-value.
+    pub p: Vec<f64>,
+}
+
+/// GWAS rows in column storage (data-spec/memory.md): IDs and alleles packed, values as `f64`
+/// with `NA` as a tagged NaN ([`pack_opt`]). Chromosome and position columns exist only when
+/// some row has them (not for `.ma`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GwasTable {
+    snp: StrColumn,
+    a1: StrColumn,
+    a2: StrColumn,
+    freq: Vec<f64>,
+    b: Vec<f64>,
+    se: Vec<f64>,
+    p: Vec<f64>,
+    chr: Vec<Option<crate::types::Chrom>>,
+    bp: Vec<Option<crate::types::Bp>>,
+}
+
+impl GwasTable {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.snp.len()
+    }
+
+    /// True when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.snp.is_empty()
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> GwasRow<'_> {
+        GwasRow {
+            snp: self.snp.get(i),
+            a1: self.a1.get(i),
+            a2: self.a2.get(i),
+            freq: unpack_opt(self.freq[i]),
+            b: unpack_opt(self.b[i]),
+            se: unpack_opt(self.se[i]),
+            p: unpack_opt(self.p[i]),
+            chr: self.chr.get(i).copied().flatten(),
+            bp: self.bp.get(i).copied().flatten(),
+        }
+    }
+
+    /// SNP ID of row `i`.
+    #[inline]
+    pub fn snp(&self, i: usize) -> &str {
+        self.snp.get(i)
+    }
+
+    /// Frequency of A1 in row `i`.
+    #[inline]
+    pub fn freq(&self, i: usize) -> Option<f64> {
+        unpack_opt(self.freq[i])
+    }
+
+    /// Effect of row `i`.
+    #[inline]
+    pub fn b(&self, i: usize) -> Option<f64> {
+        unpack_opt(self.b[i])
+    }
+
+    /// Standard error of row `i`.
+    #[inline]
+    pub fn se(&self, i: usize) -> Option<f64> {
+        unpack_opt(self.se[i])
+    }
+
+    /// p-value of row `i`.
+    #[inline]
+    pub fn p(&self, i: usize) -> Option<f64> {
+        unpack_opt(self.p[i])
+    }
+
+    /// Append a record; `path` names the input in errors.
+    pub fn push(&mut self, r: &GwasRecord, path: &Path) -> Result<()> {
+        self.snp.push(&r.snp, path)?;
+        self.a1.push(&r.a1, path)?;
+        self.a2.push(&r.a2, path)?;
+        self.freq.push(pack_opt(r.freq));
+        self.b.push(pack_opt(r.b));
+        self.se.push(pack_opt(r.se));
+        self.p.push(pack_opt(r.p));
+        let i = self.freq.len() - 1;
+        if r.chr.is_some() || !self.chr.is_empty() {
+            self.chr.resize(i, None);
+            self.chr.push(r.chr);
+        }
+        if r.bp.is_some() || !self.bp.is_empty() {
+            self.bp.resize(i, None);
+            self.bp.push(r.bp);
+        }
+        Ok(())
+    }
+
+    /// A table of `records` (tests and small inputs).
+    pub fn from_records(records: &[GwasRecord]) -> Self {
+        let mut t = GwasTable::default();
+        for r in records {
+            // Cannot fail below 4 GiB of text, which a slice of records in memory is not.
+            let _ = t.push(r, Path::new(""));
+        }
+        t
+    }
+
+    /// The rows in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = GwasRow<'_>> + '_ {
+        (0..self.len()).map(|i| self.row(i))
+    }
+
+    /// Give rows new IDs `(index, new ID)` (indexes increasing).
+    pub fn rename(&mut self, changes: &[(usize, String)], path: &Path) -> Result<()> {
+        self.snp.replace(changes, path)
+    }
+
+    /// The value columns, packed with [`pack_opt`], without the IDs and alleles.
+    pub fn into_values(self) -> GwasValues {
+        GwasValues {
+            freq: self.freq,
+            b: self.b,
+            se: self.se,
+            p: self.p,
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.snp.shrink_to_fit();
+        self.a1.shrink_to_fit();
+        self.a2.shrink_to_fit();
+        for v in [&mut self.freq, &mut self.b, &mut self.se, &mut self.p] {
+            v.shrink_to_fit();
         }
     }
 }
@@ -99,7 +299,7 @@ pub fn is_acgt(allele: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct GwasData {
     /// Rows in file order.
-    pub records: Vec<GwasRecord>,
+    pub records: GwasTable,
     /// Rows that are kept in `records` but cannot be tested (NA or out-of-range b/se/p), and
     /// renamed duplicates, each with its line and reason.
     pub flagged: Vec<SkippedRow>,
@@ -112,7 +312,7 @@ pub struct GwasData {
 
 /// Read a `.ma` file (plain or gzipped), parsing data lines in parallel.
 pub fn read_ma(path: &Path) -> Result<GwasData> {
-    parse_ma_bytes(&read_bytes(path)?, path)
+    parse_ma_source(&read_bytes(path)?, path)
 }
 
 /// Parse `.ma` text from a reader; `path` names the source in errors.
@@ -121,21 +321,23 @@ pub fn parse_ma<R: BufRead>(mut reader: R, path: &Path) -> Result<GwasData> {
     reader
         .read_to_end(&mut data)
         .map_err(|e| Error::read(path, e))?;
-    parse_ma_bytes(&data, path)
+    parse_ma_source(&Bytes::Owned(data), path)
 }
 
-/// Parse a whole `.ma` text held in memory.
-pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
+/// Parse a whole `.ma` text, block by block into column storage.
+pub fn parse_ma_source(bytes: &Bytes, path: &Path) -> Result<GwasData> {
     if bytes.is_empty() {
         return Err(Error::format(
             path,
             "empty file, expected a header line starting with SNP",
         ));
     }
-    let (header, body) = match bytes.iter().position(|&b| b == b'\n') {
-        Some(i) => (&bytes[..i], &bytes[i + 1..]),
-        None => (bytes, &bytes[bytes.len()..]),
+    let body_start = match bytes.iter().position(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        None => bytes.len(),
     };
+    let header = &bytes[..body_start];
+    let header = header.strip_suffix(b"\n").unwrap_or(header);
     let header = header.strip_suffix(b"\r").unwrap_or(header);
     let first = split_t1(header).next().unwrap_or("");
     if !first.eq_ignore_ascii_case("SNP") {
@@ -148,59 +350,83 @@ pub fn parse_ma_bytes(bytes: &[u8], path: &Path) -> Result<GwasData> {
         ));
     }
 
-    let (mut records, lines) =
-        parse_lines_par(body, 2, |line, text| parse_ma_line(text, line, path))?;
-    let mut data = GwasData {
-        n_freq_na: records.par_iter().filter(|r| r.freq.is_none()).count(),
-        ..GwasData::default()
-    };
+    let mut data = GwasData::default();
+    let mut lines_of = RowLines::default();
+    // Unusable rows found per block (in parallel), kept in line order: (row, line, reason).
+    let mut unusable: Vec<(usize, u64, String)> = Vec::new();
+    parse_blocks_par(
+        bytes,
+        body_start,
+        2,
+        |line, text| parse_ma_line(text, line, path),
+        |recs, lines| {
+            let base = data.records.len();
+            unusable.extend(
+                recs.par_iter()
+                    .zip(lines.par_iter())
+                    .enumerate()
+                    .filter_map(|(i, (r, &line))| {
+                        r.unusable_reason().map(|why| (base + i, line, why))
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            data.n_freq_na += recs.iter().filter(|r| r.freq.is_none()).count();
+            for r in &recs {
+                data.records.push(r, path)?;
+            }
+            lines_of.extend(&lines);
+            Ok(())
+        },
+    )?;
+    data.records.shrink_to_fit();
     // 1-based index among data rows (data-spec/ma.md "Duplicates").
-    let dups = find_duplicates(
-        &records,
-        |r| r.snp.as_str(),
-        |s, i| format!("{s}_{}", i + 1),
-    );
+    let t = &data.records;
+    let dups = find_duplicates_by(t.len(), |i| t.snp(i), |s, i| format!("{s}_{}", i + 1));
     if dups.is_empty() {
-        // Only unusable rows are flagged: found in parallel, kept in line order.
-        data.flagged = records
-            .par_iter()
-            .zip(lines.par_iter())
-            .filter_map(|(rec, &line)| {
-                rec.unusable_reason().map(|reason| SkippedRow {
-                    line,
-                    id: rec.snp.to_string(),
-                    reason,
-                })
+        data.flagged = unusable
+            .into_iter()
+            .map(|(i, line, reason)| SkippedRow {
+                line,
+                id: t.snp(i).to_string(),
+                reason,
             })
             .collect();
-        data.records = records;
         return Ok(data);
     }
-    // Flagged rows in line order: the duplicate note before the row's unusable reason.
-    let mut d = dups.into_iter().peekable();
-    for (i, rec) in records.iter_mut().enumerate() {
-        let original = match d.peek() {
-            Some((j, _, _)) if *j == i => {
-                let (_, orig, new) = d.next().unwrap_or_default();
-                data.flagged.push(SkippedRow {
-                    line: lines[i],
-                    id: orig.clone(),
-                    reason: format!("duplicate SNP ID, renamed {new}"),
-                });
-                rec.snp = CompactString::from(new.as_str());
-                Some(orig)
-            }
-            _ => None,
-        };
-        if let Some(reason) = rec.unusable_reason() {
+    // Flagged rows in line order: the duplicate note before the row's unusable reason (the
+    // reason does not depend on the ID, so it was found before renaming).
+    let mut u = unusable.into_iter().peekable();
+    let mut changes = Vec::with_capacity(dups.len());
+    for (i, orig, new) in dups {
+        while let Some((j, line, reason)) = u.next_if(|(j, _, _)| *j < i) {
             data.flagged.push(SkippedRow {
-                line: lines[i],
-                id: original.unwrap_or_else(|| rec.snp.to_string()),
+                line,
+                id: t.snp(j).to_string(),
                 reason,
             });
         }
+        data.flagged.push(SkippedRow {
+            line: lines_of.line(i),
+            id: orig.clone(),
+            reason: format!("duplicate SNP ID, renamed {new}"),
+        });
+        if let Some((_, line, reason)) = u.next_if(|(j, _, _)| *j == i) {
+            data.flagged.push(SkippedRow {
+                line,
+                id: orig,
+                reason,
+            });
+        }
+        changes.push((i, new));
     }
-    data.records = records;
+    for (j, line, reason) in u {
+        data.flagged.push(SkippedRow {
+            line,
+            id: t.snp(j).to_string(),
+            reason,
+        });
+    }
+    data.records.rename(&changes, path)?;
     Ok(data)
 }
 
@@ -257,20 +483,27 @@ mod tests {
     #[test]
     fn good_rows() {
         let d = parse(&format!("{HEADER}rs1 a g 0.3 0.1 0.05 0.04 1000\n\n")).unwrap();
+        assert_eq!(d.records.len(), 1);
         assert_eq!(
-            d.records,
-            [GwasRecord {
-                snp: "rs1".into(),
-                a1: "A".into(),
-                a2: "G".into(),
+            d.records.row(0),
+            GwasRow {
+                snp: "rs1",
+                a1: "A",
+                a2: "G",
                 freq: Some(0.3),
                 b: Some(0.1),
                 se: Some(0.05),
                 p: Some(0.04),
-                n: Some(1000.0),
                 chr: None,
                 bp: None
-            }]
+            }
+        );
+        assert_eq!(
+            parse_ma_line(b"rs1 a g 0.3 0.1 0.05 0.04 1000", 2, Path::new("t.ma"))
+                .unwrap()
+                .unwrap()
+                .n,
+            Some(1000.0)
         );
         assert!(d.flagged.is_empty());
         assert_eq!(d.n_freq_na, 0);
@@ -279,8 +512,8 @@ mod tests {
     #[test]
     fn crlf_comma_and_lowercase_header() {
         let d = parse("snp,A1,A2,freq,b,se,p,n\r\nrs1,A,G,0.3,0.1,0.05,0.04,1e3\r\n").unwrap();
-        assert_eq!(d.records[0].n, Some(1000.0));
-        assert_eq!(d.records[0].snp, "rs1");
+        assert_eq!(d.records.snp(0), "rs1");
+        assert_eq!(d.records.p(0), Some(0.04));
     }
 
     #[test]
@@ -291,7 +524,8 @@ mod tests {
         .unwrap();
         assert_eq!(d.records.len(), 4);
         assert_eq!(d.n_freq_na, 1);
-        assert_eq!(d.records[0].n, None);
+        assert_eq!(d.records.freq(0), None);
+        assert_eq!(d.records.se(0), None);
         let reasons: Vec<(u64, &str)> = d
             .flagged
             .iter()
@@ -306,7 +540,7 @@ mod tests {
                 (5, "b is not finite; se <= 0")
             ]
         );
-        assert!(d.records.iter().all(|r| !r.usable()));
+        assert!(d.records.rows().all(|r| !r.usable()));
     }
 
     #[test]
@@ -325,9 +559,11 @@ mod tests {
             flagged,
             [(2, "allele not A/C/G/T"), (3, "allele not A/C/G/T")]
         );
-        assert!(!d.records[0].usable() && !d.records[1].usable() && d.records[2].usable());
+        assert!(
+            !d.records.row(0).usable() && !d.records.row(1).usable() && d.records.row(2).usable()
+        );
         // An indel allele written in bases is a valid A/C/G/T string.
-        assert!(d.records[3].usable());
+        assert!(d.records.row(3).usable());
     }
 
     #[test]
@@ -336,10 +572,36 @@ mod tests {
             "{HEADER}rs1 A G 0.3 0.1 0.05 0.04 1\n\nrs1 A G 0.3 0.1 0.05 0.04 1\n"
         ))
         .unwrap();
-        assert_eq!(d.records[1].snp, "rs1_2");
+        assert_eq!(d.records.snp(1), "rs1_2");
         assert_eq!(d.flagged.len(), 1);
         assert_eq!(d.flagged[0].line, 4);
         assert_eq!(d.flagged[0].reason, "duplicate SNP ID, renamed rs1_2");
+    }
+
+    #[test]
+    fn duplicate_and_unusable_rows_are_flagged_in_line_order() {
+        let d = parse(&format!(
+            "{HEADER}rs1 A G 0.3 0.1 0.05 0.04 1\nrs2 A G 0.3 NA 0.05 0.04 1\nrs1 A G 0.3 0.1 NA 0.04 1\nrs3 A G 0.3 0.1 0.05 2 1\n"
+        ))
+        .unwrap();
+        let f: Vec<(u64, &str, &str)> = d
+            .flagged
+            .iter()
+            .map(|f| (f.line, f.id.as_str(), f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            f,
+            [
+                (3, "rs2", "b is NA"),
+                (4, "rs1", "duplicate SNP ID, renamed rs1_3"),
+                (4, "rs1", "se is NA"),
+                (5, "rs3", "p outside [0,1]")
+            ]
+        );
+        assert_eq!(
+            d.records.rows().map(|r| r.snp).collect::<Vec<_>>(),
+            ["rs1", "rs2", "rs1_3", "rs3"]
+        );
     }
 
     #[test]
@@ -375,6 +637,6 @@ mod tests {
         std::fs::write(&path, enc.finish().unwrap()).unwrap();
         let d = read_ma(&path).unwrap();
         assert_eq!(d.records.len(), 1);
-        assert!(d.records[0].usable());
+        assert!(d.records.row(0).usable());
     }
 }

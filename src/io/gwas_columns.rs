@@ -489,7 +489,7 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
         if rec.freq.is_none() {
             data.n_freq_na += 1;
         }
-        data.records.push(rec);
+        data.records.push(&rec, path)?;
     }
     Ok(GwasRead {
         layout: layout_used,
@@ -551,10 +551,11 @@ mod tests {
         .unwrap();
         assert_eq!(r.layout, GwasLayout::Plink2);
         assert!(r.has_freq && r.has_chrpos);
-        let g = &r.data.records;
-        assert_eq!(g.len(), 2);
-        assert_eq!((g[0].a1.as_str(), g[0].a2.as_str()), ("G", "A"));
-        assert_eq!((g[1].a1.as_str(), g[1].a2.as_str()), ("C", "T"));
+        let t = &r.data.records;
+        assert_eq!(t.len(), 2);
+        let g = [t.row(0), t.row(1)];
+        assert_eq!((g[0].a1, g[0].a2), ("G", "A"));
+        assert_eq!((g[1].a1, g[1].a2), ("C", "T"));
         assert!((g[0].b.unwrap() - 2f64.ln()).abs() < 1e-15);
         assert!((g[0].p.unwrap() - 0.01).abs() < 1e-15);
         assert_eq!(g[1].b, Some(0.0));
@@ -592,7 +593,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.layout, GwasLayout::Bolt);
-        let ids: Vec<&str> = r.data.records.iter().map(|g| g.snp.as_str()).collect();
+        let ids: Vec<&str> = r.data.records.rows().map(|g| g.snp).collect();
         assert_eq!(ids, ["rs1", "rs7"]);
         assert_eq!(r.data.n_freq_na, 1);
         let reasons: Vec<(&str, &str)> = r
@@ -624,8 +625,8 @@ mod tests {
         let r = read(text, Some("snp=id,a1=ea,a2=oa,b=beta_x,se=sd,p=pv")).unwrap();
         assert_eq!(r.layout, GwasLayout::Custom);
         assert!(!r.has_freq);
-        assert_eq!(r.data.records[0].a1, "A");
-        assert_eq!(r.data.records[0].freq, None);
+        assert_eq!(r.data.records.row(0).a1, "A");
+        assert_eq!(r.data.records.freq(0), None);
         let e = read(text, Some("snp=id,a1=ea,a2=oa,b=nope,se=sd,p=pv"))
             .unwrap_err()
             .to_string();

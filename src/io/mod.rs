@@ -2,6 +2,7 @@
 //! the `data-spec/` section it implements.
 
 pub mod besd;
+pub mod columns;
 pub mod epi;
 pub mod eqtl_source;
 pub mod esi;

@@ -79,6 +79,19 @@ where
     T: Send,
     F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
 {
+    parse_lines_counted(data, first_line, parse).map(|(recs, lines, _)| (recs, lines))
+}
+
+/// [`parse_lines_par`], also returning the number of lines in `data`.
+fn parse_lines_counted<T, F>(
+    data: &[u8],
+    first_line: u64,
+    parse: F,
+) -> Result<(Vec<T>, Vec<u64>, usize)>
+where
+    T: Send,
+    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
+{
     use rayon::prelude::*;
     // Chunk boundaries just after a newline.
     let mut bounds = vec![0usize];
@@ -150,7 +163,90 @@ where
     // niche), so the allocation is reused.
     #[allow(clippy::filter_map_identity)] // `FilterMap` is collected in place; `Flatten` is not
     let recs: Vec<T> = slots.into_iter().filter_map(|r| r).collect();
-    Ok((recs, lines))
+    Ok((recs, lines, n))
+}
+
+/// Size of one block of [`parse_blocks_par`].
+const BLOCK: usize = 32 << 20;
+
+/// [`parse_lines_par`] over `data[start..]` one block (~32 MB, cut after a newline) at a
+/// time: each block's records go to `sink(records, line_numbers)` before the next block is
+/// parsed, and the block's pages are released when `data` is mapped. The per-row records of
+/// the whole file are never held at once, only one block's; the caller packs them into
+/// columns (data-spec/memory.md). `first_line` is the number of the line at `start`.
+pub fn parse_blocks_par<T, F>(
+    data: &crate::io::source::Bytes,
+    start: usize,
+    first_line: u64,
+    parse: F,
+    sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()>,
+) -> Result<()>
+where
+    T: Send,
+    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
+{
+    parse_blocks_sized(data, start, first_line, BLOCK, parse, sink)
+}
+
+/// [`parse_blocks_par`] with blocks of `block` bytes (tests use tiny ones).
+fn parse_blocks_sized<T, F>(
+    data: &crate::io::source::Bytes,
+    start: usize,
+    first_line: u64,
+    block: usize,
+    parse: F,
+    mut sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()>,
+) -> Result<()>
+where
+    T: Send,
+    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
+{
+    let mut lo = start;
+    let mut line = first_line;
+    while lo < data.len() {
+        let want = (lo + block.max(1)).min(data.len());
+        let hi = match data[want..].iter().position(|&b| b == b'\n') {
+            Some(i) => want + i + 1,
+            None => data.len(),
+        };
+        let block = &data[lo..hi];
+        let (recs, lines, n) = parse_lines_counted(block, line, &parse)?;
+        line += n as u64;
+        data.release(lo, hi - lo);
+        sink(recs, lines)?;
+        lo = hi;
+    }
+    Ok(())
+}
+
+/// Line numbers of table rows, stored as the runs of consecutive lines (a new run starts only
+/// after a skipped line), so that a table of millions of rows keeps its line numbers for
+/// error messages in a few bytes.
+#[derive(Debug, Clone, Default)]
+pub struct RowLines {
+    /// `(first row, its line)` of each run, rows increasing.
+    runs: Vec<(usize, u64)>,
+    n: usize,
+}
+
+impl RowLines {
+    /// Append the line numbers of the next rows.
+    pub fn extend(&mut self, lines: &[u64]) {
+        for &l in lines {
+            match self.runs.last() {
+                Some(&(r, l0)) if l0 + (self.n - r) as u64 == l => {}
+                _ => self.runs.push((self.n, l)),
+            }
+            self.n += 1;
+        }
+    }
+
+    /// Line of row `i` (`i` below the number of rows appended).
+    pub fn line(&self, i: usize) -> u64 {
+        let k = self.runs.partition_point(|&(r, _)| r <= i);
+        let (r, l) = self.runs[k.saturating_sub(1)];
+        l + (i - r) as u64
+    }
 }
 
 /// Rename later duplicates of `id(record)` in file order: the renamed ID is
@@ -161,17 +257,26 @@ pub fn find_duplicates<T: Sync>(
     id: impl Fn(&T) -> &str + Sync,
     rename: impl Fn(&str, usize) -> String,
 ) -> Vec<(usize, String, String)> {
+    find_duplicates_by(records.len(), |i| id(&records[i]), rename)
+}
+
+/// [`find_duplicates`] over rows `0..n` whose IDs are `id(i)` (column storage).
+pub fn find_duplicates_by<'a>(
+    n: usize,
+    id: impl Fn(usize) -> &'a str + Sync,
+    rename: impl Fn(&str, usize) -> String,
+) -> Vec<(usize, String, String)> {
     // Nothing is renamed unless some ID occurs twice; that is settled in parallel first (the
     // usual case), and only then the sequential rule below runs.
-    if all_distinct(records, &id) {
+    if all_distinct(n, &id) {
         return Vec::new();
     }
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    seen.reserve(records.len());
+    seen.reserve(n);
     let mut renamed: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     let mut out = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        let s = id(r);
+    for i in 0..n {
+        let s = id(i);
         if renamed.contains(s) || !seen.insert(s) {
             let new = rename(s, i);
             renamed.insert(new.clone());
@@ -181,14 +286,14 @@ pub fn find_duplicates<T: Sync>(
     out
 }
 
-/// True when every `id(record)` is distinct: the 64-bit hashes are sorted in parallel, and
-/// any two equal hashes (a repeated ID, or very rarely a collision) answer `false`.
-fn all_distinct<T: Sync>(records: &[T], id: &(impl Fn(&T) -> &str + Sync)) -> bool {
+/// True when every `id(i)`, `i < n`, is distinct: the 64-bit hashes are sorted in parallel,
+/// and any two equal hashes (a repeated ID, or very rarely a collision) answer `false`.
+fn all_distinct<'a>(n: usize, id: &(impl Fn(usize) -> &'a str + Sync)) -> bool {
     use rayon::prelude::*;
     use std::hash::BuildHasher;
-    let mut h: Vec<u64> = records
-        .par_iter()
-        .map(|r| rustc_hash::FxBuildHasher.hash_one(id(r)))
+    let mut h: Vec<u64> = (0..n)
+        .into_par_iter()
+        .map(|i| rustc_hash::FxBuildHasher.hash_one(id(i)))
         .collect();
     h.par_sort_unstable();
     !h.par_windows(2).any(|w| w[0] == w[1])
@@ -399,6 +504,39 @@ mod tests {
     fn ws_keeps_commas() {
         let toks: Vec<&str> = split_ws(" a,b\tc\r\x0bd ").collect();
         assert_eq!(toks, ["a,b", "c", "d"]);
+    }
+
+    #[test]
+    fn blocks_give_the_records_and_lines_of_one_pass() {
+        let text = b"a\r\n\nbb\nccc\n\n\ndd\nlast";
+        let data = crate::io::source::Bytes::Owned(text.to_vec());
+        let parse = |_: u64, l: &[u8]| -> Result<Option<String>> {
+            Ok((!l.is_empty()).then(|| String::from_utf8_lossy(l).into_owned()))
+        };
+        let whole = parse_lines_par(text, 5, parse).unwrap();
+        for block in [1, 2, 3, 7, 100] {
+            let (mut recs, mut lines) = (Vec::new(), Vec::new());
+            parse_blocks_sized(&data, 0, 5, block, parse, |r, l| {
+                recs.extend(r);
+                lines.extend(l);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!((&recs, &lines), (&whole.0, &whole.1), "block {block}");
+            let mut rl = RowLines::default();
+            rl.extend(&lines);
+            assert!((0..lines.len()).all(|i| rl.line(i) == lines[i]));
+        }
+        // From an offset: the lines after the first one, numbered from 6.
+        let (mut recs, mut lines) = (Vec::new(), Vec::new());
+        parse_blocks_sized(&data, 3, 6, 4, parse, |r, l| {
+            recs.extend(r);
+            lines.extend(l);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(recs, ["bb", "ccc", "dd", "last"]);
+        assert_eq!(lines, [7, 8, 11, 12]);
     }
 
     #[test]

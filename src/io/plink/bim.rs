@@ -5,10 +5,11 @@
 //! `chr` prefix are decoded and reading goes on; anything else is an error.
 
 use crate::error::{Error, Result};
-use crate::io::source::read_bytes;
+use crate::io::columns::StrColumn;
+use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates, line_str, parse_chrom, parse_f64, parse_i64, parse_lines_par,
-    split_ws, upper_compact,
+    collect_fields, find_duplicates_by, line_str, parse_blocks_par, parse_chrom, parse_f64,
+    parse_i64, split_ws, upper_compact, RowLines,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
 use compact_str::CompactString;
@@ -47,19 +48,84 @@ fn parse_bim_bp(tok: &str, path: &Path, line: u64) -> Result<Bp> {
     }
 }
 
+/// The SNPs of a `.bim` file in column storage (data-spec/memory.md): what the analysis uses
+/// after reading (ID and alleles); chromosome, cM and position are checked when read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BimTable {
+    snp: StrColumn,
+    a1: StrColumn,
+    a2: StrColumn,
+}
+
+/// One row of a [`BimTable`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BimRow<'a> {
+    /// SNP ID.
+    pub snp: &'a str,
+    /// Allele 1 (upper case): the allele counted by the `.bed` codes.
+    pub a1: &'a str,
+    /// Allele 2 (upper case).
+    pub a2: &'a str,
+}
+
+impl BimTable {
+    /// Number of SNPs.
+    pub fn len(&self) -> usize {
+        self.snp.len()
+    }
+
+    /// True when there is no SNP.
+    pub fn is_empty(&self) -> bool {
+        self.snp.is_empty()
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> BimRow<'_> {
+        BimRow {
+            snp: self.snp.get(i),
+            a1: self.a1.get(i),
+            a2: self.a2.get(i),
+        }
+    }
+
+    /// SNP ID of row `i`.
+    #[inline]
+    pub fn snp(&self, i: usize) -> &str {
+        self.snp.get(i)
+    }
+
+    /// Append a record; `path` names the input in errors.
+    pub fn push(&mut self, r: &BimRecord, path: &Path) -> Result<()> {
+        self.snp.push(&r.snp, path)?;
+        self.a1.push(&r.a1, path)?;
+        self.a2.push(&r.a2, path)
+    }
+
+    /// A table of `records` (tests and small inputs).
+    pub fn from_records(records: &[BimRecord]) -> Self {
+        let mut t = BimTable::default();
+        for r in records {
+            // Cannot fail below 4 GiB of text, which a slice of records in memory is not.
+            let _ = t.push(r, Path::new(""));
+        }
+        t
+    }
+}
+
 /// Read a `.bim` file (plain or gzipped), parsing in parallel.
-pub fn read_bim(path: &Path) -> Result<Vec<BimRecord>> {
+pub fn read_bim(path: &Path) -> Result<BimTable> {
     read_bim_flagged(path).map(|(records, _)| records)
 }
 
 /// [`read_bim`], also returning the duplicate IDs that were renamed (line, original ID, and
 /// the reason `duplicate ID, renamed <new>`), so that the caller can warn about them.
-pub fn read_bim_flagged(path: &Path) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
-    parse_bim_bytes(&read_bytes(path)?, path)
+pub fn read_bim_flagged(path: &Path) -> Result<(BimTable, Vec<SkippedRow>)> {
+    parse_bim_source(&read_bytes(path)?, path)
 }
 
 /// [`read_bim`] on a reader; `path` names the source in errors.
-pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
+pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<BimTable> {
     parse_bim_flagged(reader, path).map(|(records, _)| records)
 }
 
@@ -67,28 +133,49 @@ pub fn parse_bim<R: BufRead>(reader: R, path: &Path) -> Result<Vec<BimRecord>> {
 pub fn parse_bim_flagged<R: BufRead>(
     mut reader: R,
     path: &Path,
-) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
+) -> Result<(BimTable, Vec<SkippedRow>)> {
     let mut data = Vec::new();
     reader
         .read_to_end(&mut data)
         .map_err(|e| Error::read(path, e))?;
-    parse_bim_bytes(&data, path)
+    parse_bim_source(&Bytes::Owned(data), path)
 }
 
-/// Parse a whole `.bim` text held in memory (lines in parallel, duplicates renamed after),
-/// returning the records and the renamed duplicate IDs.
-pub fn parse_bim_bytes(data: &[u8], path: &Path) -> Result<(Vec<BimRecord>, Vec<SkippedRow>)> {
-    let (mut out, lines) =
-        parse_lines_par(data, 1, |line, bytes| parse_bim_line(bytes, line, path))?;
+/// Parse a whole `.bim` text (lines in parallel, block by block, duplicates renamed after),
+/// returning the table and the renamed duplicate IDs.
+pub fn parse_bim_source(data: &Bytes, path: &Path) -> Result<(BimTable, Vec<SkippedRow>)> {
+    let mut t = BimTable::default();
+    let mut lines_of = RowLines::default();
+    parse_blocks_par(
+        data,
+        0,
+        1,
+        |line, bytes| parse_bim_line(bytes, line, path),
+        |recs, lines| {
+            for r in &recs {
+                t.push(r, path)?;
+            }
+            lines_of.extend(&lines);
+            Ok(())
+        },
+    )?;
+    t.snp.shrink_to_fit();
+    t.a1.shrink_to_fit();
+    t.a2.shrink_to_fit();
     let mut renamed = Vec::new();
     // A later duplicate is renamed `ID_<line>` (data-spec/plink.md §bim).
-    for (i, old, new) in
-        find_duplicates(&out, |r| r.snp.as_str(), |s, i| format!("{s}_{}", lines[i]))
-    {
-        renamed.push(SkippedRow::renamed(lines[i], &old, &new));
-        out[i].snp = CompactString::from(new);
+    let dups = find_duplicates_by(
+        t.len(),
+        |i| t.snp(i),
+        |s, i| format!("{s}_{}", lines_of.line(i)),
+    );
+    let mut changes = Vec::with_capacity(dups.len());
+    for (i, old, new) in dups {
+        renamed.push(SkippedRow::renamed(lines_of.line(i), &old, &new));
+        changes.push((i, new));
     }
-    Ok((out, renamed))
+    t.snp.replace(&changes, path)?;
+    Ok((t, renamed))
 }
 
 fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimRecord>> {
@@ -122,8 +209,14 @@ fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimReco
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<Vec<BimRecord>> {
+    fn parse(s: &str) -> Result<BimTable> {
         parse_bim(s.as_bytes(), Path::new("t.bim"))
+    }
+
+    fn line(s: &str) -> BimRecord {
+        parse_bim_line(s.as_bytes(), 1, Path::new("t.bim"))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -132,7 +225,7 @@ mod tests {
             parse("1\trs1\t0\t100\ta\tg\r\nX rs2 0.5 200 C T\n0 rs3 0 0 A G\nchrMT rs1 0 5 A G\n")
                 .unwrap();
         assert_eq!(
-            r[0],
+            line("1\trs1\t0\t100\ta\tg"),
             BimRecord {
                 chr: 1,
                 snp: "rs1".into(),
@@ -142,9 +235,19 @@ mod tests {
                 a2: "G".into()
             }
         );
-        assert_eq!((r[1].chr, r[1].cm), (23, 0.5));
-        assert_eq!(r[2].chr, 0);
-        assert_eq!((r[3].chr, r[3].snp.as_str()), (26, "rs1_4"));
+        assert_eq!(
+            r.row(0),
+            BimRow {
+                snp: "rs1",
+                a1: "A",
+                a2: "G"
+            }
+        );
+        let x = line("X rs2 0.5 200 C T");
+        assert_eq!((x.chr, x.cm), (23, 0.5));
+        assert_eq!(line("0 rs3 0 0 A G").chr, 0);
+        assert_eq!((line("chrMT rs1 0 5 A G").chr, r.snp(3)), (26, "rs1_4"));
+        assert_eq!(r.len(), 4);
     }
 
     #[test]

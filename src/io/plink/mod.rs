@@ -5,5 +5,5 @@ pub mod bim;
 pub mod fam;
 
 pub use bed::BedFile;
-pub use bim::{read_bim, read_bim_flagged, BimRecord};
+pub use bim::{read_bim, read_bim_flagged, BimRecord, BimRow, BimTable};
 pub use fam::{read_fam, FamRecord};

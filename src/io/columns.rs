@@ -1,0 +1,169 @@
+//! Column storage for the big SNP tables (`.esi`, `.bim`, GWAS): strings packed into one byte
+//! buffer, and optional values without a separate tag (data-spec/memory.md).
+//!
+//! At eQTLGen scale the three tables hold ~26 M rows; one struct per row with an inline
+//! 24-byte string per ID and allele took 96–176 bytes per row. Packed, an rsID costs its length
+//! plus 4 bytes and a single-base allele 5 bytes.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Many strings in one buffer: entry `i` is `bytes[ends[i - 1]..ends[i]]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StrColumn {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl StrColumn {
+    /// An empty column.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when the column holds no string.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// String `i` (panics when `i >= len()`, as slice indexing does).
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        let lo = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let hi = self.ends[i] as usize;
+        // SAFETY: every entry was appended from a `&str` (`push`), so `lo..hi` is a whole
+        // UTF-8 string.
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[lo..hi]) }
+    }
+
+    /// Append `s`; `path` names the input in the error when the column would pass 4 GiB of
+    /// text (offsets are 32-bit).
+    pub fn push(&mut self, s: &str, path: &Path) -> Result<()> {
+        let end = self.bytes.len() + s.len();
+        let Ok(end) = u32::try_from(end) else {
+            return Err(Error::format(
+                path,
+                "more than 4 GiB of SNP IDs or alleles: too large for one table",
+            ));
+        };
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.ends.push(end);
+        Ok(())
+    }
+
+    /// The strings in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Replace strings `(index, new)` (indexes increasing); the column is rebuilt once.
+    pub fn replace(&mut self, changes: &[(usize, String)], path: &Path) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut out = StrColumn {
+            bytes: Vec::with_capacity(self.bytes.len()),
+            ends: Vec::with_capacity(self.ends.len()),
+        };
+        let mut c = changes.iter().peekable();
+        for i in 0..self.len() {
+            match c.peek() {
+                Some((j, new)) if *j == i => {
+                    out.push(new, path)?;
+                    c.next();
+                }
+                _ => out.push(self.get(i), path)?,
+            }
+        }
+        *self = out;
+        Ok(())
+    }
+
+    /// Release spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
+/// Bit pattern of a missing value stored in an `f64` column: a quiet NaN with a payload that
+/// no parsed number has (parsing `nan` gives the canonical NaN, a different pattern).
+const NA_BITS: u64 = 0x7FF8_0000_5AFE_0A0A;
+
+/// Store `Option<f64>` in 8 bytes: `None` becomes the [`NA_BITS`] NaN.
+#[inline]
+pub fn pack_opt(v: Option<f64>) -> f64 {
+    match v {
+        Some(x) => x,
+        None => f64::from_bits(NA_BITS),
+    }
+}
+
+/// Inverse of [`pack_opt`]; any other NaN (a `nan` in the file) stays `Some(NaN)`.
+#[inline]
+pub fn unpack_opt(x: f64) -> Option<f64> {
+    if x.to_bits() == NA_BITS {
+        None
+    } else {
+        Some(x)
+    }
+}
+
+/// Bit pattern of a missing value in an `f32` column (as [`NA_BITS`]).
+const NA_BITS_F32: u32 = 0x7FC0_5AFE;
+
+/// Store `Option<f32>` in 4 bytes: `None` becomes the [`NA_BITS_F32`] NaN.
+#[inline]
+pub fn pack_opt_f32(v: Option<f32>) -> f32 {
+    match v {
+        Some(x) => x,
+        None => f32::from_bits(NA_BITS_F32),
+    }
+}
+
+/// Inverse of [`pack_opt_f32`].
+#[inline]
+pub fn unpack_opt_f32(x: f32) -> Option<f32> {
+    if x.to_bits() == NA_BITS_F32 {
+        None
+    } else {
+        Some(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_replace() {
+        let p = Path::new("t");
+        let mut c = StrColumn::new();
+        for s in ["rs1", "", "A", "rs100"] {
+            c.push(s, p).unwrap();
+        }
+        assert_eq!(c.iter().collect::<Vec<_>>(), ["rs1", "", "A", "rs100"]);
+        c.replace(&[(1, "x_2".into()), (3, "rs100_4".into())], p)
+            .unwrap();
+        assert_eq!(c.iter().collect::<Vec<_>>(), ["rs1", "x_2", "A", "rs100_4"]);
+        assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn optional_values() {
+        for v in [None, Some(0.0), Some(-1.5), Some(f64::INFINITY)] {
+            assert_eq!(unpack_opt(pack_opt(v)), v);
+        }
+        let nan: f64 = "nan".parse().unwrap();
+        assert!(unpack_opt(pack_opt(Some(nan))).is_some_and(f64::is_nan));
+        for v in [None, Some(0.25f32), Some(-9.0)] {
+            assert_eq!(unpack_opt_f32(pack_opt_f32(v)), v);
+        }
+        assert!(unpack_opt_f32(pack_opt_f32(Some(nan as f32))).is_some_and(f32::is_nan));
+    }
+}
