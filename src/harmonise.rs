@@ -187,6 +187,24 @@ pub fn match_gwas_alleles(e: EsiRow<'_>, g: GwasRow<'_>, opts: &MatchOptions) ->
     }
 }
 
+/// The GWAS alleles (A1, A2) as written in the GWAS file of a SNP matched to eQTL alleles
+/// `(e1, e2)` with the alignment `swapped`/`strand` that [`match_gwas_alleles`] gave: matching
+/// compares exact strings, so the written alleles follow from the eQTL's. `None` only for a
+/// strand flip of an allele that has no complement, which matching never produces.
+pub fn gwas_alleles_as_written<'a>(
+    e1: &'a str,
+    e2: &'a str,
+    swapped: bool,
+    strand: bool,
+) -> Option<(&'a str, &'a str)> {
+    match (strand, swapped) {
+        (false, false) => Some((e1, e2)),
+        (false, true) => Some((e2, e1)),
+        (true, false) => Some((complement(e1)?, complement(e2)?)),
+        (true, true) => Some((complement(e2)?, complement(e1)?)),
+    }
+}
+
 /// The outcome for an allele comparison made on the GWAS's own strand (`strand` false) or on
 /// the complementary one (`strand` true).
 fn aligned(m: AlleleMatch, strand: bool) -> GwasAlleles {
@@ -209,9 +227,9 @@ fn aligned(m: AlleleMatch, strand: bool) -> GwasAlleles {
 pub fn match_three_way(
     gwas: &GwasTable,
     esi: &EsiTable,
-    esi_keep: &[usize],
+    esi_keep: &[u32],
     bim: &BimTable,
-    bim_keep: &[usize],
+    bim_keep: &[u32],
 ) -> MatchResult {
     match_three_way_with(gwas, esi, esi_keep, bim, bim_keep, &MatchOptions::default())
 }
@@ -220,23 +238,25 @@ pub fn match_three_way(
 pub fn match_three_way_with(
     gwas: &GwasTable,
     esi: &EsiTable,
-    esi_keep: &[usize],
+    esi_keep: &[u32],
     bim: &BimTable,
-    bim_keep: &[usize],
+    bim_keep: &[u32],
     opts: &MatchOptions,
 ) -> MatchResult {
     // The two ID indexes are built side by side, then `.bim` chunks are matched in parallel
     // and concatenated in order, so the result is the sequential one.
     let (gwas_ix, esi_ix) = rayon::join(
         || index_by_id((0..gwas.len()).map(|i| (i, gwas.snp(i)))),
-        || index_by_id(esi_keep.iter().map(|&i| (i, esi.snp(i)))),
+        || index_by_id(esi_keep.iter().map(|&i| (i as usize, esi.snp(i as usize)))),
     );
     let parts: Vec<MatchResult> = bim_keep
         .par_chunks(1 << 16)
         .map(|chunk| {
             let mut out = MatchResult::default();
             for &b in chunk {
-                match_one_bim(&mut out, b, gwas, esi, bim, &gwas_ix, &esi_ix, opts);
+                match_one_bim(
+                    &mut out, b as usize, gwas, esi, bim, &gwas_ix, &esi_ix, opts,
+                );
             }
             out
         })
@@ -319,7 +339,7 @@ pub struct GwasLocation {
 
 impl MatchIndex {
     /// Build the indexes for the filtered `.esi` rows `esi_keep` and `.bim` rows `bim_keep`.
-    pub fn new(esi: &EsiTable, esi_keep: &[usize], bim: &BimTable, bim_keep: &[usize]) -> Self {
+    pub fn new(esi: &EsiTable, esi_keep: &[u32], bim: &BimTable, bim_keep: &[u32]) -> Self {
         let ((bim_table, bim_unique), (esi_table, _)) = rayon::join(
             || {
                 id_table(
@@ -328,14 +348,14 @@ impl MatchIndex {
                 )
             },
             || {
-                id_table(esi_keep.iter().map(|&i| (i as u32, esi.snp(i))), |j| {
+                id_table(esi_keep.iter().map(|&i| (i, esi.snp(i as usize))), |j| {
                     esi.snp(j as usize)
                 })
             },
         );
         let mut bim_kept = vec![false; bim.len()];
         for &b in bim_keep {
-            bim_kept[b] = true;
+            bim_kept[b as usize] = true;
         }
         let bim_esi = (0..bim.len())
             .into_par_iter()
@@ -366,7 +386,7 @@ impl MatchIndex {
         gwas: &GwasTable,
         esi: &EsiTable,
         bim: &BimTable,
-        bim_keep: &[usize],
+        bim_keep: &[u32],
     ) -> Vec<GwasLocation> {
         let mut loc: Vec<GwasLocation> = (0..gwas.len())
             .into_par_iter()
@@ -395,7 +415,7 @@ impl MatchIndex {
         if !self.bim_unique {
             // Duplicate `.bim` IDs: membership of the kept rows by ID, as a set gives it.
             let kept_ids: rustc_hash::FxHashSet<&str> =
-                bim_keep.iter().map(|&i| bim.snp(i)).collect();
+                bim_keep.iter().map(|&i| bim.snp(i as usize)).collect();
             for (g, l) in loc.iter_mut().enumerate() {
                 l.in_ref = kept_ids.contains(gwas.snp(g));
             }
@@ -411,7 +431,7 @@ impl MatchIndex {
         gwas: &GwasTable,
         esi: &EsiTable,
         bim: &BimTable,
-        bim_keep: &[usize],
+        bim_keep: &[u32],
         opts: &MatchOptions,
     ) -> MatchResult {
         let loc = self.locate(gwas, esi, bim, bim_keep);
@@ -426,7 +446,7 @@ impl MatchIndex {
         gwas: &GwasTable,
         esi: &EsiTable,
         bim: &BimTable,
-        bim_keep: &[usize],
+        bim_keep: &[u32],
         opts: &MatchOptions,
     ) -> MatchResult {
         // GWAS row of each `.bim` row (first GWAS occurrence of the ID).
@@ -444,6 +464,7 @@ impl MatchIndex {
             .map(|chunk| {
                 let mut out = MatchResult::default();
                 for &b in chunk {
+                    let b = b as usize;
                     let g = gwas_of_bim[b];
                     if g == u32::MAX {
                         continue;
@@ -519,7 +540,7 @@ fn classify(
 
 /// Two-way GWAS/eQTL matching in `.esi` order, used with `--heidi-off`
 /// (data-spec/harmonise.md §two-way).
-pub fn match_two_way(gwas: &GwasTable, esi: &EsiTable, esi_keep: &[usize]) -> MatchResult {
+pub fn match_two_way(gwas: &GwasTable, esi: &EsiTable, esi_keep: &[u32]) -> MatchResult {
     match_two_way_with(gwas, esi, esi_keep, &MatchOptions::default())
 }
 
@@ -527,12 +548,12 @@ pub fn match_two_way(gwas: &GwasTable, esi: &EsiTable, esi_keep: &[usize]) -> Ma
 pub fn match_two_way_with(
     gwas: &GwasTable,
     esi: &EsiTable,
-    esi_keep: &[usize],
+    esi_keep: &[u32],
     opts: &MatchOptions,
 ) -> MatchResult {
     let gwas_ix = index_by_id((0..gwas.len()).map(|i| (i, gwas.snp(i))));
     let mut out = MatchResult::default();
-    for &e in esi_keep {
+    for e in esi_keep.iter().map(|&e| e as usize) {
         let er = esi.row(e);
         let Some(&g) = gwas_ix.get(er.snp) else {
             continue;
@@ -654,13 +675,13 @@ impl FreqTriple {
 pub fn rename_by_chrpos(
     gwas: &mut GwasTable,
     esi: &EsiTable,
-    esi_keep: &[usize],
+    esi_keep: &[u32],
     opts: &MatchOptions,
     path: &std::path::Path,
 ) -> crate::error::Result<Vec<(String, String)>> {
     let mut at: FxHashMap<(crate::types::Chrom, crate::types::Bp), Vec<usize>> =
         FxHashMap::default();
-    for &i in esi_keep {
+    for i in esi_keep.iter().map(|&i| i as usize) {
         at.entry((esi.chr(i), esi.bp(i))).or_default().push(i);
     }
     let mut taken: std::collections::HashSet<String> =
@@ -788,6 +809,39 @@ mod tests {
     }
 
     #[test]
+    fn written_gwas_alleles_follow_from_the_alignment() {
+        // Every pair of GWAS alleles against every eQTL pair, palindromic ones included, with
+        // and without --strand-flip, and frequencies on both sides of 0.5.
+        let bases = ["A", "C", "G", "T", "AT"];
+        let mut aligned = 0;
+        for opts in [MatchOptions::default(), MatchOptions { strand_flip: true }] {
+            for e1 in bases {
+                for e2 in bases.into_iter().filter(|&b| b != e1) {
+                    for g1 in bases {
+                        for g2 in bases.into_iter().filter(|&b| b != g1) {
+                            for (ef, gf) in [(0.2, 0.2), (0.2, 0.8), (0.8, 0.2)] {
+                                let e = esi_rec("rs", e1, e2, Some(ef));
+                                let g = gwas_rec("rs", g1, g2, Some(gf));
+                                if let GwasAlleles::Aligned { swapped, strand } =
+                                    match_gwas_alleles(e.as_row(), g.as_row(), &opts)
+                                {
+                                    aligned += 1;
+                                    assert_eq!(
+                                        gwas_alleles_as_written(e1, e2, swapped, strand),
+                                        Some((g1, g2)),
+                                        "eQTL {e1}/{e2} GWAS {g1}/{g2} {opts:?}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(aligned > 100, "{aligned}");
+    }
+
+    #[test]
     fn chrpos_renames_only_matching_alleles() {
         let esi = vec![
             esi_rec("rs1", "A", "G", None),
@@ -880,8 +934,8 @@ mod tests {
             BimTable::from_records(&bim),
             GwasTable::from_records(&gwas),
         );
-        let esi_keep: Vec<usize> = (0..esi.len()).filter(|i| i % 9 != 8).collect();
-        let bim_keep: Vec<usize> = (0..bim.len()).filter(|i| i % 8 != 7).collect();
+        let esi_keep: Vec<u32> = (0..esi.len() as u32).filter(|i| i % 9 != 8).collect();
+        let bim_keep: Vec<u32> = (0..bim.len() as u32).filter(|i| i % 8 != 7).collect();
         let ix = MatchIndex::new(&esi, &esi_keep, &bim, &bim_keep);
         for opts in [MatchOptions::default(), MatchOptions { strand_flip: true }] {
             let a = match_three_way_with(&gwas, &esi, &esi_keep, &bim, &bim_keep, &opts);

@@ -4,8 +4,8 @@
 use crate::config::{out_path, Config, HeidiMethod};
 use crate::error::{Error, Result};
 use crate::harmonise::{
-    match_three_way_with, match_two_way_with, rename_by_chrpos, DropReason, FreqTriple, MatchIndex,
-    MatchOptions, MatchResult,
+    gwas_alleles_as_written, match_three_way_with, match_two_way_with, rename_by_chrpos,
+    DropReason, FreqTriple, MatchIndex, MatchOptions, MatchResult,
 };
 use crate::io::besd::stream::Keep;
 use crate::io::besd::{BesdEntry, BesdFile, BesdLayout};
@@ -246,11 +246,11 @@ impl Analysis<'_> {
 
 /// Apply `--extract-*` (keep only listed IDs) then `--exclude-*` (drop listed IDs) to the
 /// rows in `keep`, in order (data-spec/algorithm.md §filters, data-spec/lists.md).
-fn apply_id_lists<'a>(
-    mut keep: Vec<usize>,
-    id: impl Fn(usize) -> &'a str,
+fn apply_id_lists<'a, T: Copy>(
+    mut keep: Vec<T>,
+    id: impl Fn(T) -> &'a str,
     lists: &IdLists,
-) -> Vec<usize> {
+) -> Vec<T> {
     for (set, keep_listed) in [(&lists.extract, true), (&lists.exclude, false)] {
         if let Some(set) = set {
             keep.retain(|&i| set.contains(id(i)) == keep_listed);
@@ -286,11 +286,13 @@ impl IdLists {
 }
 
 /// Which `.esi` SNPs survive `--snp-chr`/`--chr`, `--extract-snp` and `--exclude-snp`.
-fn esi_filter(cfg: &Config, esi: &EsiTable, snp_lists: &IdLists) -> Vec<usize> {
-    let keep: Vec<usize> = (0..esi.len())
-        .filter(|&i| cfg.snp_chr.is_none_or(|c| esi.chr(i) == c))
+fn esi_filter(cfg: &Config, esi: &EsiTable, snp_lists: &IdLists) -> Vec<u32> {
+    // Row counts fit in 32 bits: every ID takes at least one byte of a table's 4 GiB of text
+    // (data-spec/memory.md §1).
+    let keep: Vec<u32> = (0..esi.len() as u32)
+        .filter(|&i| cfg.snp_chr.is_none_or(|c| esi.chr(i as usize) == c))
         .collect();
-    apply_id_lists(keep, |i| esi.snp(i), snp_lists)
+    apply_id_lists(keep, |i| esi.snp(i as usize), snp_lists)
 }
 
 /// Summary of a finished run, for callers and tests.
@@ -310,7 +312,7 @@ pub struct EqtlData {
     /// `.esi` rows.
     pub esi: EsiTable,
     /// `.esi` rows kept by the SNP filters.
-    pub esi_keep: Vec<usize>,
+    pub esi_keep: Vec<u32>,
     /// `.epi` rows.
     pub epi: Vec<EpiRecord>,
     /// `.epi` rows kept by the probe filters, in `.epi` order.
@@ -377,7 +379,7 @@ pub fn load_eqtl(cfg: &Config, snp_lists: &IdLists, log: &mut RunLog) -> Result<
     ));
     let mut snp_mask = vec![false; esi.len()];
     for &i in &esi_keep {
-        snp_mask[i] = true;
+        snp_mask[i as usize] = true;
     }
     let mut probe_mask = vec![false; epi.len()];
     for &p in &probes {
@@ -440,7 +442,7 @@ pub struct Reference {
     /// `.bim` rows.
     pub bim: BimTable,
     /// `.bim` rows kept by `--extract-snp`/`--exclude-snp`.
-    pub bim_keep: Vec<usize>,
+    pub bim_keep: Vec<u32>,
     /// The genotypes.
     pub bed: BedFile,
     /// Allele counts of every `.bed` SNP over the kept individuals.
@@ -502,8 +504,9 @@ pub fn load_reference(
     log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
     let (bim, renamed) = read_bim_flagged(&bf.bim)?;
     log.flagged(&bf.bim, &renamed);
-    let bim_keep: Vec<usize> = (0..bim.len()).collect();
-    let bim_keep = apply_id_lists(bim_keep, |i| bim.snp(i), snp_lists);
+    // 32-bit row numbers, as for the `.esi` (data-spec/memory.md §1).
+    let bim_keep: Vec<u32> = (0..bim.len() as u32).collect();
+    let bim_keep = apply_id_lists(bim_keep, |i| bim.snp(i as usize), snp_lists);
     log.info(format!(
         "  {} SNPs read, {} kept after SNP filters",
         bim.len(),
@@ -749,7 +752,7 @@ pub fn run_trait(
     log.flagged(gwas_path, &gwas.flagged);
 
     // Matching (three-way with a reference, two-way without).
-    let (mut matched, mut geno): (MatchResult, Option<Genotypes>) = match reference {
+    let matched: MatchResult = match reference {
         Some(r) => {
             let m = match located.take() {
                 Some((ix, loc)) => {
@@ -770,46 +773,56 @@ pub fn run_trait(
                 let gwas_ids: rustc_hash::FxHashSet<&str> = (0..gwas.records.len())
                     .map(|g| gwas.records.snp(g))
                     .collect();
-                if !r.bim_keep.iter().any(|&i| gwas_ids.contains(r.bim.snp(i))) {
+                if !r
+                    .bim_keep
+                    .iter()
+                    .any(|&i| gwas_ids.contains(r.bim.snp(i as usize)))
+                {
                     return Err(Error::Analysis(format!(
                         "no SNP in common between the GWAS data ({}) and the LD reference",
                         gwas_path.display()
                     )));
                 }
-                write_report(&mut report, &gwas, esi, reference, &m, out, log)?;
-                return Err(Error::Analysis(
-                    "no SNP is common to the GWAS data, the eQTL data and the LD reference \
-                     with consistent alleles"
-                        .into(),
-                ));
             }
-            let cols = m
-                .snps
-                .iter()
-                .map(|s| {
-                    (
-                        s.bim.unwrap_or(0) as usize,
-                        s.bim_swapped,
-                        esi.chr(s.esi as usize),
-                    )
-                })
-                .collect();
-            let g = Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts);
-            (m, Some(g))
+            m
         }
         None => {
             let m = match_two_way_with(&gwas.records, esi, &eqtl.esi_keep, &opts);
             log_match(log, &m);
-            if m.snps.is_empty() {
-                write_report(&mut report, &gwas, esi, reference, &m, out, log)?;
-                return Err(Error::Analysis(
-                    "no SNP is common to the GWAS data and the eQTL data with consistent alleles"
-                        .into(),
-                ));
-            }
-            (m, None)
+            m
         }
     };
+    drop(located);
+    // From here on only the GWAS values are needed: the IDs and alleles are freed before the
+    // per-SNP genotype columns are built (data-spec/memory.md §3).
+    let gwas = GwasAfterMatch::new(std::mem::take(&mut gwas.records), &matched);
+    let mut matched = matched;
+    if matched.snps.is_empty() {
+        write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
+        return Err(Error::Analysis(
+            if reference.is_some() {
+                "no SNP is common to the GWAS data, the eQTL data and the LD reference with \
+                 consistent alleles"
+            } else {
+                "no SNP is common to the GWAS data and the eQTL data with consistent alleles"
+            }
+            .into(),
+        ));
+    }
+    let mut geno: Option<Genotypes> = reference.map(|r| {
+        let cols = matched
+            .snps
+            .iter()
+            .map(|s| {
+                (
+                    s.bim.unwrap_or(0) as usize,
+                    s.bim_swapped,
+                    esi.chr(s.esi as usize),
+                )
+            })
+            .collect();
+        Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts)
+    });
 
     // MAF filter on the LD reference.
     if let (Some(g), true) = (geno.as_mut(), cfg.maf > 0.0) {
@@ -855,17 +868,14 @@ pub fn run_trait(
     }
     write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
 
-    // Compact SNP table (data-spec/memory.md): the GWAS table is taken apart column by
-    // column while its values are copied in analysis order, so that it and the new columns
-    // are never held whole together (this is the run's high-water mark).
-    drop(located);
+    // Compact SNP table (data-spec/memory.md §3): each GWAS value column is freed once its
+    // values are copied in analysis order.
     let ms = &matched.snps;
     let gwas_usable = ms
         .par_iter()
-        .map(|s| gwas.records.row(s.gwas as usize).usable())
+        .map(|s| gwas.usable[s.gwas as usize])
         .collect();
-    let values = std::mem::take(&mut gwas.records).into_values();
-    drop(gwas);
+    let values = gwas.values;
     drop(values.freq);
     // Each column as `align_gwas` gives it (b negated when swapped), NaN where NA.
     let nan = f64::NAN;
@@ -1091,7 +1101,7 @@ fn freq_check(
     out: &Path,
     log: &mut RunLog,
     esi: &EsiTable,
-    gwas: &GwasData,
+    gwas: &GwasAfterMatch,
     matched: &mut MatchResult,
     geno: Option<&mut Genotypes>,
 ) -> (Vec<FreqFailure>, Result<()>) {
@@ -1106,7 +1116,7 @@ fn freq_check_inner(
     out: &Path,
     log: &mut RunLog,
     esi: &EsiTable,
-    gwas: &GwasData,
+    gwas: &GwasAfterMatch,
     matched: &mut MatchResult,
     geno: Option<&mut Genotypes>,
     failures: &mut Vec<FreqFailure>,
@@ -1118,7 +1128,7 @@ fn freq_check_inner(
         FreqTriple {
             reference: geno.as_ref().map(|g| g.mean(k) / 2.0),
             // `align_gwas(..).freq`, without the rest of the alignment.
-            gwas: match gwas.records.freq(s.gwas as usize) {
+            gwas: match unpack_opt(gwas.values.freq[s.gwas as usize]) {
                 Some(f) if s.gwas_swapped && f > 0.0 => Some(1.0 - f),
                 f => f,
             },
@@ -1282,12 +1292,12 @@ fn report_not_found(
     report: &mut HarmoniseReport,
     gwas: &GwasData,
     esi: &EsiTable,
-    esi_keep: &[usize],
+    esi_keep: &[u32],
     reference: Option<&Reference>,
 ) {
-    let in_eqtl: HashSet<&str> = esi_keep.iter().map(|&i| esi.snp(i)).collect();
+    let in_eqtl: HashSet<&str> = esi_keep.iter().map(|&i| esi.snp(i as usize)).collect();
     let in_ref: Option<HashSet<&str>> =
-        reference.map(|r| r.bim_keep.iter().map(|&i| r.bim.snp(i)).collect());
+        reference.map(|r| r.bim_keep.iter().map(|&i| r.bim.snp(i as usize)).collect());
     for g in gwas.records.rows() {
         if !g.usable() {
             continue;
@@ -1332,15 +1342,13 @@ fn report_not_found_located(
 
 /// Append the report row (TSV) of a matched SNP whose GWAS alleles were swapped or
 /// complemented.
-fn push_flipped_row(
-    text: &mut String,
-    s: &crate::harmonise::MatchedSnp,
-    gwas: &GwasData,
-    esi: &EsiTable,
-) {
+fn push_flipped_row(text: &mut String, s: &crate::harmonise::MatchedSnp, esi: &EsiTable) {
     use crate::report::push_tsv_field;
-    let g = gwas.records.row(s.gwas as usize);
+    // The SNP's ID is the same in every source (matched by ID); the GWAS alleles as written
+    // follow from the eQTL's and the alignment.
     let e = esi.row(s.esi as usize);
+    let (g1, g2) = gwas_alleles_as_written(e.a1, e.a2, s.gwas_swapped, s.gwas_strand_flipped)
+        .unwrap_or(("?", "?"));
     let (reason, what) = if s.gwas_strand_flipped {
         (
             "strand complement",
@@ -1353,7 +1361,7 @@ fn push_flipped_row(
     } else {
         ("alleles swapped", "b negated, freq 1 - f")
     };
-    push_tsv_field(text, g.snp);
+    push_tsv_field(text, e.snp);
     text.push_str("\tgwas\tflipped\t");
     text.push_str(reason);
     text.push('\t');
@@ -1361,9 +1369,9 @@ fn push_flipped_row(
     let start = text.len();
     for part in [
         "GWAS A1/A2 ",
-        g.a1,
+        g1,
         "/",
-        g.a2,
+        g2,
         " vs eQTL ",
         e.a1,
         "/",
@@ -1404,10 +1412,51 @@ fn first_rows<'a>(
     m
 }
 
+/// What a trait's run needs from its GWAS table once matching is done (data-spec/memory.md
+/// §3): the value columns, which rows can be tested, and the written alleles of the SNPs
+/// dropped for their GWAS alleles (for the report). IDs and alleles are freed.
+struct GwasAfterMatch {
+    values: crate::io::gwas::GwasValues,
+    usable: Vec<bool>,
+    alleles: rustc_hash::FxHashMap<String, String>,
+}
+
+impl GwasAfterMatch {
+    fn new(records: crate::io::gwas::GwasTable, matched: &MatchResult) -> Self {
+        let needed: rustc_hash::FxHashSet<&str> = matched
+            .dropped
+            .iter()
+            .filter(|(r, _)| {
+                matches!(
+                    r,
+                    DropReason::AlleleMismatchGwas | DropReason::StrandAmbiguous
+                )
+            })
+            .map(|(_, id)| id.as_str())
+            .collect();
+        let alleles = first_rows(&needed, records.len(), |i| records.snp(i))
+            .into_iter()
+            .map(|(id, i)| {
+                let g = records.row(i);
+                (id.to_string(), format!("{}/{}", g.a1, g.a2))
+            })
+            .collect();
+        let usable = (0..records.len())
+            .into_par_iter()
+            .map(|i| records.row(i).usable())
+            .collect();
+        GwasAfterMatch {
+            values: records.into_values(),
+            usable,
+            alleles,
+        }
+    }
+}
+
 /// Add the matching outcomes to the report, write `<out>.harmonise.tsv` and log its summary.
 fn write_report(
     report: &mut HarmoniseReport,
-    gwas: &GwasData,
+    gwas: &GwasAfterMatch,
     esi: &EsiTable,
     reference: Option<&Reference>,
     matched: &MatchResult,
@@ -1430,7 +1479,6 @@ fn write_report(
         .map(|(_, id)| id.as_str())
         .collect();
     let esi_ix = first_rows(&needed, esi.len(), |i| esi.snp(i));
-    let gwas_ix = first_rows(&needed, gwas.records.len(), |i| gwas.records.snp(i));
     let bim_ix = reference.map(|r| first_rows(&needed, r.bim.len(), |i| r.bim.snp(i)));
     let eqtl_alleles = |id: &str| {
         esi_ix.get(id).map_or(String::new(), |&i| {
@@ -1438,12 +1486,7 @@ fn write_report(
             format!("{}/{}", e.a1, e.a2)
         })
     };
-    let gwas_alleles = |id: &str| {
-        gwas_ix.get(id).map_or(String::new(), |&i| {
-            let g = gwas.records.row(i);
-            format!("{}/{}", g.a1, g.a2)
-        })
-    };
+    let gwas_alleles = |id: &str| gwas.alleles.get(id).cloned().unwrap_or_default();
     for (reason, id) in &matched.dropped {
         match reason {
             DropReason::AlleleMismatchGwas => report.push(
@@ -1512,7 +1555,7 @@ fn write_report(
                     let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
                     for s in chunk {
                         if s.gwas_swapped || s.gwas_strand_flipped {
-                            push_flipped_row(&mut text, s, gwas, esi);
+                            push_flipped_row(&mut text, s, esi);
                             if s.gwas_strand_flipped {
                                 strand += 1;
                             } else {

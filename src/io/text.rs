@@ -179,7 +179,7 @@ pub fn parse_blocks_par<T, F>(
     start: usize,
     first_line: u64,
     parse: F,
-    sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()>,
+    sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()> + Send,
 ) -> Result<()>
 where
     T: Send,
@@ -188,14 +188,16 @@ where
     parse_blocks_sized(data, start, first_line, BLOCK, parse, sink)
 }
 
-/// [`parse_blocks_par`] with blocks of `block` bytes (tests use tiny ones).
+/// [`parse_blocks_par`] with blocks of `block` bytes (tests use tiny ones). Block `k + 1` is
+/// parsed while `sink` takes block `k` (on another thread of the pool), and the sink is
+/// called in block order.
 fn parse_blocks_sized<T, F>(
     data: &crate::io::source::Bytes,
     start: usize,
     first_line: u64,
     block: usize,
     parse: F,
-    mut sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()>,
+    mut sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()> + Send,
 ) -> Result<()>
 where
     T: Send,
@@ -203,20 +205,28 @@ where
 {
     let mut lo = start;
     let mut line = first_line;
+    let mut pending: Option<(Vec<T>, Vec<u64>)> = None;
     while lo < data.len() {
         let want = (lo + block.max(1)).min(data.len());
         let hi = match data[want..].iter().position(|&b| b == b'\n') {
             Some(i) => want + i + 1,
             None => data.len(),
         };
-        let block = &data[lo..hi];
-        let (recs, lines, n) = parse_lines_counted(block, line, &parse)?;
+        let (parsed, sunk) = rayon::join(
+            || parse_lines_counted(&data[lo..hi], line, &parse),
+            || pending.take().map_or(Ok(()), |(r, l)| sink(r, l)),
+        );
+        sunk?;
+        let (recs, lines, n) = parsed?;
         line += n as u64;
         data.release(lo, hi - lo);
-        sink(recs, lines)?;
+        pending = Some((recs, lines));
         lo = hi;
     }
-    Ok(())
+    match pending {
+        Some((r, l)) => sink(r, l),
+        None => Ok(()),
+    }
 }
 
 /// Line numbers of table rows, stored as the runs of consecutive lines (a new run starts only
