@@ -56,6 +56,29 @@ impl StrColumn {
         Ok(())
     }
 
+    /// Append `s` in upper case (ASCII letters; alleles).
+    pub fn push_upper(&mut self, s: &str, path: &Path) -> Result<()> {
+        let start = self.bytes.len();
+        self.push(s, path)?;
+        self.bytes[start..].make_ascii_uppercase();
+        Ok(())
+    }
+
+    /// Append every string of `other` after these.
+    pub fn append(&mut self, other: &StrColumn, path: &Path) -> Result<()> {
+        let base = self.bytes.len();
+        if base + other.bytes.len() > u32::MAX as usize {
+            return Err(Error::format(
+                path,
+                "more than 4 GiB of SNP IDs or alleles: too large for one table",
+            ));
+        }
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends
+            .extend(other.ends.iter().map(|&e| e + base as u32));
+        Ok(())
+    }
+
     /// The strings in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i))
@@ -152,6 +175,13 @@ mod tests {
             .unwrap();
         assert_eq!(c.iter().collect::<Vec<_>>(), ["rs1", "x_2", "A", "rs100_4"]);
         assert_eq!(c.len(), 4);
+        let mut d = StrColumn::new();
+        d.push_upper("a-t", p).unwrap();
+        c.append(&d, p).unwrap();
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            ["rs1", "x_2", "A", "rs100_4", "A-T"]
+        );
     }
 
     #[test]

@@ -8,12 +8,10 @@ use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates_by, is_na, parse_blocks_par, parse_opt_f64, split_t1,
-    upper_compact, RowLines,
+    collect_fields, find_duplicates_by, is_na, parse_chunks_par, parse_opt_f64, split_t1, RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
-use rayon::prelude::*;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -246,6 +244,29 @@ impl GwasTable {
         Ok(())
     }
 
+    /// Append the rows of `other` after these.
+    pub fn append(&mut self, other: GwasTable, path: &Path) -> Result<()> {
+        let (n, m) = (self.len(), other.len());
+        self.snp.append(&other.snp, path)?;
+        self.a1.append(&other.a1, path)?;
+        self.a2.append(&other.a2, path)?;
+        self.freq.extend(other.freq);
+        self.b.extend(other.b);
+        self.se.extend(other.se);
+        self.p.extend(other.p);
+        if !self.chr.is_empty() || !other.chr.is_empty() {
+            self.chr.resize(n, None);
+            self.chr.extend(other.chr);
+            self.chr.resize(n + m, None);
+        }
+        if !self.bp.is_empty() || !other.bp.is_empty() {
+            self.bp.resize(n, None);
+            self.bp.extend(other.bp);
+            self.bp.resize(n + m, None);
+        }
+        Ok(())
+    }
+
     /// A table of `records` (tests and small inputs).
     pub fn from_records(records: &[GwasRecord]) -> Self {
         let mut t = GwasTable::default();
@@ -352,29 +373,22 @@ pub fn parse_ma_source(bytes: &Bytes, path: &Path) -> Result<GwasData> {
 
     let mut data = GwasData::default();
     let mut lines_of = RowLines::default();
-    // Unusable rows found per block (in parallel), kept in line order: (row, line, reason).
+    // Unusable rows (in parallel, per chunk), kept in line order: (row, line, reason).
     let mut unusable: Vec<(usize, u64, String)> = Vec::new();
-    parse_blocks_par(
+    parse_chunks_par(
         bytes,
         body_start,
         2,
-        |line, text| parse_ma_line(text, line, path),
-        |recs, lines| {
-            let base = data.records.len();
-            unusable.extend(
-                recs.par_iter()
-                    .zip(lines.par_iter())
-                    .enumerate()
-                    .filter_map(|(i, (r, &line))| {
-                        r.unusable_reason().map(|why| (base + i, line, why))
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            data.n_freq_na += recs.iter().filter(|r| r.freq.is_none()).count();
-            for r in &recs {
-                data.records.push(r, path)?;
+        MaChunk::default,
+        |c: &mut MaChunk, line, text| c.parse_line(text, line, path),
+        |chunks| {
+            for c in chunks {
+                let base = data.records.len();
+                unusable.extend(c.unusable.into_iter().map(|(i, l, w)| (base + i, l, w)));
+                data.n_freq_na += c.n_freq_na;
+                lines_of.append(&c.lines);
+                data.records.append(c.table, path)?;
             }
-            lines_of.extend(&lines);
             Ok(())
         },
     )?;
@@ -430,43 +444,64 @@ pub fn parse_ma_source(bytes: &Bytes, path: &Path) -> Result<GwasData> {
     Ok(data)
 }
 
-fn parse_ma_line(text: &[u8], line: u64, path: &Path) -> Result<Option<GwasRecord>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let mut toks = [""; MA_COLUMNS];
-    let n_toks = collect_fields(split_t1(text), &mut toks);
-    if n_toks != MA_COLUMNS {
-        return Err(Error::parse(
-            path,
-            line,
-            format!(
-                "expected {MA_COLUMNS} columns (SNP A1 A2 freq b se p n), found {}",
-                n_toks
-            ),
-        ));
-    }
-    for (i, name) in [(0, "SNP"), (1, "A1"), (2, "A2")] {
-        if is_na(toks[i]) {
+/// The rows of one chunk of a `.ma` file, parsed straight into columns.
+#[derive(Default)]
+struct MaChunk {
+    table: GwasTable,
+    lines: RowLines,
+    unusable: Vec<(usize, u64, String)>,
+    n_freq_na: usize,
+}
+
+impl MaChunk {
+    /// Parse one data line (data-spec/ma.md) into the chunk's columns.
+    fn parse_line(&mut self, text: &[u8], line: u64, path: &Path) -> Result<()> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut toks = [""; MA_COLUMNS];
+        let n_toks = collect_fields(split_t1(text), &mut toks);
+        if n_toks != MA_COLUMNS {
             return Err(Error::parse(
                 path,
                 line,
-                format!("column {name}: NA is not allowed"),
+                format!(
+                    "expected {MA_COLUMNS} columns (SNP A1 A2 freq b se p n), found {}",
+                    n_toks
+                ),
             ));
         }
+        for (i, name) in [(0, "SNP"), (1, "A1"), (2, "A2")] {
+            if is_na(toks[i]) {
+                return Err(Error::parse(
+                    path,
+                    line,
+                    format!("column {name}: NA is not allowed"),
+                ));
+            }
+        }
+        let freq = parse_opt_f64(toks[3], path, line, "freq")?;
+        let b = parse_opt_f64(toks[4], path, line, "b")?;
+        let se = parse_opt_f64(toks[5], path, line, "se")?;
+        let p = parse_opt_f64(toks[6], path, line, "p")?;
+        // Parsed and checked, not kept (data-spec/memory.md §1).
+        parse_opt_f64(toks[7], path, line, "n")?;
+        let t = &mut self.table;
+        t.snp.push(toks[0], path)?;
+        t.a1.push_upper(toks[1], path)?;
+        t.a2.push_upper(toks[2], path)?;
+        t.freq.push(pack_opt(freq));
+        t.b.push(pack_opt(b));
+        t.se.push(pack_opt(se));
+        t.p.push(pack_opt(p));
+        let i = t.len() - 1;
+        if let Some(why) = t.row(i).unusable_reason() {
+            self.unusable.push((i, line, why));
+        }
+        self.n_freq_na += usize::from(freq.is_none());
+        self.lines.push(line);
+        Ok(())
     }
-    Ok(Some(GwasRecord {
-        snp: CompactString::from(toks[0]),
-        a1: upper_compact(toks[1]),
-        a2: upper_compact(toks[2]),
-        freq: parse_opt_f64(toks[3], path, line, "freq")?,
-        b: parse_opt_f64(toks[4], path, line, "b")?,
-        se: parse_opt_f64(toks[5], path, line, "se")?,
-        p: parse_opt_f64(toks[6], path, line, "p")?,
-        n: parse_opt_f64(toks[7], path, line, "n")?,
-        chr: None,
-        bp: None,
-    }))
 }
 
 #[cfg(test)]
@@ -498,13 +533,11 @@ mod tests {
                 bp: None
             }
         );
-        assert_eq!(
-            parse_ma_line(b"rs1 a g 0.3 0.1 0.05 0.04 1000", 2, Path::new("t.ma"))
-                .unwrap()
-                .unwrap()
-                .n,
-            Some(1000.0)
-        );
+        // The sample size is checked, not kept.
+        let e = parse(&format!("{HEADER}rs1 a g 0.3 0.1 0.05 0.04 1k\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("column n"), "{e}");
         assert!(d.flagged.is_empty());
         assert_eq!(d.n_freq_na, 0);
     }

@@ -229,6 +229,124 @@ where
     }
 }
 
+/// Target size of one chunk of [`parse_chunks_par`].
+const CHUNK: usize = 1 << 20;
+
+/// Parse `data[start..]` straight into per-chunk accumulators (e.g. column tables), block by
+/// block (~32 MB, as [`parse_blocks_par`]): each block is cut into ~1 MB chunks at line ends,
+/// every chunk gets a fresh accumulator from `new` and has `parse(acc, line_no, line)` called
+/// on each of its lines in order (empty lines included; the line semantics of
+/// [`LineReader`]), chunks in parallel; `sink` receives each block's accumulators in file
+/// order while the next block is parsed. `first_line` is the number of the line at `start`.
+/// On error, the error of the first failing line in file order.
+pub fn parse_chunks_par<C, N, P>(
+    data: &crate::io::source::Bytes,
+    start: usize,
+    first_line: u64,
+    new: N,
+    parse: P,
+    sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+) -> Result<()>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+{
+    parse_chunks_sized(data, start, first_line, BLOCK, CHUNK, new, parse, sink)
+}
+
+/// [`parse_chunks_par`] with explicit block and chunk sizes (tests use tiny ones).
+#[allow(clippy::too_many_arguments)]
+fn parse_chunks_sized<C, N, P>(
+    data: &crate::io::source::Bytes,
+    start: usize,
+    first_line: u64,
+    block: usize,
+    chunk: usize,
+    new: N,
+    parse: P,
+    mut sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+) -> Result<()>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+{
+    use rayon::prelude::*;
+    // Cut `data[lo..]` after the first newline at or beyond `lo + size`.
+    let cut = |lo: usize, size: usize, hi_max: usize| -> usize {
+        let want = (lo + size.max(1)).min(hi_max);
+        match memchr::memchr(b'\n', &data[want..hi_max]) {
+            Some(i) => want + i + 1,
+            None => hi_max,
+        }
+    };
+    let mut lo = start;
+    let mut line = first_line;
+    let mut pending: Option<Vec<C>> = None;
+    while lo < data.len() {
+        let hi = cut(lo, block, data.len());
+        let mut bounds = vec![lo];
+        while let Some(&b) = bounds.last() {
+            if b >= hi {
+                break;
+            }
+            bounds.push(cut(b, chunk, hi));
+        }
+        // Lines per chunk: its newlines, plus an unterminated last line.
+        let counts: Vec<u64> = bounds
+            .par_windows(2)
+            .map(|w| {
+                let c = &data[w[0]..w[1]];
+                memchr::memchr_iter(b'\n', c).count() as u64 + u64::from(c.last() != Some(&b'\n'))
+            })
+            .collect();
+        let mut firsts = Vec::with_capacity(counts.len());
+        let mut l = line;
+        for &c in &counts {
+            firsts.push(l);
+            l += c;
+        }
+        let parse_block = || -> Result<Vec<C>> {
+            bounds
+                .par_windows(2)
+                .zip(firsts.par_iter())
+                .map(|(w, &first)| {
+                    let mut acc = new();
+                    let mut rest = &data[w[0]..w[1]];
+                    let mut no = first;
+                    while !rest.is_empty() {
+                        let (l, next) = match memchr::memchr(b'\n', rest) {
+                            Some(i) => (&rest[..i], &rest[i + 1..]),
+                            None => (rest, &rest[rest.len()..]),
+                        };
+                        let l = l.strip_suffix(b"\r").unwrap_or(l);
+                        parse(&mut acc, no, l)?;
+                        no += 1;
+                        rest = next;
+                    }
+                    Ok(acc)
+                })
+                .collect::<Vec<Result<C>>>()
+                // In file order, so the first error is that of the first failing line (a
+                // parallel collect into `Result` would keep whichever error came first in time).
+                .into_iter()
+                .collect()
+        };
+        let (parsed, sunk) = rayon::join(parse_block, || pending.take().map_or(Ok(()), &mut sink));
+        sunk?;
+        let accs = parsed?;
+        line = l;
+        data.release(lo, hi - lo);
+        pending = Some(accs);
+        lo = hi;
+    }
+    match pending {
+        Some(accs) => sink(accs),
+        None => Ok(()),
+    }
+}
+
 /// Line numbers of table rows, stored as the runs of consecutive lines (a new run starts only
 /// after a skipped line), so that a table of millions of rows keeps its line numbers for
 /// error messages in a few bytes.
@@ -248,6 +366,24 @@ impl RowLines {
                 _ => self.runs.push((self.n, l)),
             }
             self.n += 1;
+        }
+    }
+
+    /// Append the line number of one more row.
+    pub fn push(&mut self, l: u64) {
+        self.extend(&[l]);
+    }
+
+    /// Append the rows of `other` after these.
+    pub fn append(&mut self, other: &RowLines) {
+        for (k, &(r, l)) in other.runs.iter().enumerate() {
+            let end = other.runs.get(k + 1).map_or(other.n, |&(r2, _)| r2);
+            let first_row = self.n;
+            match self.runs.last() {
+                Some(&(r0, l0)) if l0 + (self.n - r0) as u64 == l => {}
+                _ => self.runs.push((first_row, l)),
+            }
+            self.n += end - r;
         }
     }
 
@@ -547,6 +683,69 @@ mod tests {
         .unwrap();
         assert_eq!(recs, ["bb", "ccc", "dd", "last"]);
         assert_eq!(lines, [7, 8, 11, 12]);
+    }
+
+    #[test]
+    fn chunks_give_the_records_lines_and_first_error_of_one_pass() {
+        let text = b"a\r\n\nbb\nccc\n\n\ndd\nlast";
+        let data = crate::io::source::Bytes::Owned(text.to_vec());
+        let parse = |_: u64, l: &[u8]| -> Result<Option<String>> {
+            Ok((!l.is_empty()).then(|| String::from_utf8_lossy(l).into_owned()))
+        };
+        let whole = parse_lines_par(text, 5, parse).unwrap();
+        type Acc = (Vec<String>, RowLines, Vec<u64>);
+        for (block, chunk) in [(1, 1), (3, 1), (7, 2), (100, 3), (100, 100)] {
+            let (mut recs, mut rl, mut lines) = (Vec::new(), RowLines::default(), Vec::new());
+            parse_chunks_sized(
+                &data,
+                0,
+                5,
+                block,
+                chunk,
+                Acc::default,
+                |acc: &mut Acc, no, l| {
+                    if !l.is_empty() {
+                        acc.0.push(String::from_utf8_lossy(l).into_owned());
+                        acc.1.push(no);
+                        acc.2.push(no);
+                    }
+                    Ok(())
+                },
+                |accs| {
+                    for a in accs {
+                        recs.extend(a.0);
+                        rl.append(&a.1);
+                        lines.extend(a.2);
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!((&recs, &lines), (&whole.0, &whole.1), "{block}/{chunk}");
+            assert!((0..lines.len()).all(|i| rl.line(i) == lines[i]));
+        }
+        // Two bad lines in different chunks: the first one's error, whatever the timing.
+        for (block, chunk) in [(4, 1), (100, 2)] {
+            let e = parse_chunks_sized(
+                &data,
+                0,
+                1,
+                block,
+                chunk,
+                || (),
+                |_: &mut (), no, l| {
+                    if l == b"ccc" || l == b"last" {
+                        Err(Error::parse(p(), no, "bad"))
+                    } else {
+                        Ok(())
+                    }
+                },
+                |_| Ok(()),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("line 4"), "{e}");
+        }
     }
 
     #[test]
