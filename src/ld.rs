@@ -199,30 +199,71 @@ impl<'a> Genotypes<'a> {
     /// Decode compact SNP `k` into `out` (length `n_indiv`): counts of the eQTL A1, missing
     /// genotypes imputed with the SNP's mean. `scratch` is reused between calls.
     pub fn column(&self, k: usize, scratch: &mut Vec<Option<u8>>, out: &mut [f64]) {
+        let n = self.n_indiv();
+        self.decode_strided(k, scratch, &mut out[..n], 1);
+    }
+
+    /// [`Genotypes::column`] writing individual `i` to `out[i * stride]`; `out` must be
+    /// `(n_indiv - 1) * stride + 1` long.
+    #[inline(always)]
+    fn decode_strided(
+        &self,
+        k: usize,
+        scratch: &mut Vec<Option<u8>>,
+        out: &mut [f64],
+        stride: usize,
+    ) {
+        let n = self.n_indiv();
+        debug_assert_eq!(out.len(), (n - 1) * stride + 1);
         let (b, swapped) = self.snps[k];
+        let mu = self.mean[k];
         if self.keep_all {
-            // Every individual kept: decode a byte at a time (same values as below).
-            let mu = self.mean[k];
+            // Every individual kept: decode a byte (four individuals) at a time.
             let map = if swapped {
                 [0.0, mu, 1.0, 2.0]
             } else {
                 [2.0, mu, 1.0, 0.0]
             };
-            for (o4, &byte) in out.chunks_mut(4).zip(self.bed.snp_bytes(b)) {
-                for (o, &code) in o4.iter_mut().zip(&BYTE_TO_CODES[byte as usize]) {
-                    *o = map[code as usize];
+            let bytes = self.bed.snp_bytes(b);
+            let full = n / 4;
+            for (i, &byte) in bytes[..full].iter().enumerate() {
+                let codes = &BYTE_TO_CODES[byte as usize];
+                let o = &mut out[4 * i * stride..(4 * i + 3) * stride + 1];
+                o[0] = map[codes[0] as usize];
+                o[stride] = map[codes[1] as usize];
+                o[2 * stride] = map[codes[2] as usize];
+                o[3 * stride] = map[codes[3] as usize];
+            }
+            if full * 4 < n {
+                let codes = &BYTE_TO_CODES[bytes[full] as usize];
+                for (c, i) in (full * 4..n).enumerate() {
+                    out[i * stride] = map[codes[c] as usize];
                 }
             }
             return;
         }
         decode_counts(self.bed.snp_bytes(b), self.keep, scratch);
-        let mu = self.mean[k];
-        for (o, c) in out.iter_mut().zip(scratch.iter()) {
-            *o = match *c {
+        for (i, c) in scratch.iter().enumerate() {
+            out[i * stride] = match *c {
                 Some(c) if swapped => f64::from(2 - c),
                 Some(c) => f64::from(c),
                 None => mu,
             };
+        }
+    }
+
+    /// Decode several compact SNPs into `out` as [`Panels`] (column `j` is `ks[j]`).
+    pub fn decode_panels(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>, out: &mut Panels) {
+        let n = self.n_indiv();
+        out.reset(n, ks.len());
+        for (j, &k) in ks.iter().enumerate() {
+            let base = (j / PANEL) * n * PANEL + j % PANEL;
+            self.decode_strided(
+                k,
+                scratch,
+                &mut out.data[base..base + (n - 1) * PANEL + 1],
+                PANEL,
+            );
         }
     }
 
@@ -275,41 +316,185 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Columns per panel of [`Panels`]: one AVX2 vector of `f64`.
+pub const PANEL: usize = 4;
+
+/// Genotype columns in panels of [`PANEL`] columns, individual-major inside a panel (the last
+/// panel zero-padded): one vector load gives one individual's values in four columns, so the
+/// r and Gram kernels vectorise across columns while every sum still runs over individuals in
+/// order. Meant to be reused between probes.
+#[derive(Debug, Clone, Default)]
+pub struct Panels {
+    n: usize,
+    m: usize,
+    data: Vec<f64>,
+}
+
+impl Panels {
+    /// Rows (individuals).
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Columns (SNPs).
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
+    /// Make room for `m` columns of `n` values; the padding lanes are zeroed, the rest is left
+    /// for the caller to overwrite.
+    fn reset(&mut self, n: usize, m: usize) {
+        self.n = n;
+        self.m = m;
+        self.data.resize(m.div_ceil(PANEL) * n * PANEL, 0.0);
+        let used = m % PANEL;
+        if used != 0 {
+            let last = (m / PANEL) * n * PANEL;
+            for row in self.data[last..].chunks_exact_mut(PANEL) {
+                row[used..].fill(0.0);
+            }
+        }
+    }
+
+    fn panel(&self, p: usize) -> &[f64] {
+        let w = self.n * PANEL;
+        &self.data[p * w..(p + 1) * w]
+    }
+
+    /// Value of individual `i` in column `j`.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[(j / PANEL) * self.n * PANEL + i * PANEL + j % PANEL]
+    }
+
+    /// Copy column `j` into `out`.
+    pub fn column_into(&self, j: usize, out: &mut Vec<f64>) {
+        let base = (j / PANEL) * self.n * PANEL + j % PANEL;
+        out.clear();
+        out.extend(self.data[base..].iter().step_by(PANEL).take(self.n));
+    }
+
+    /// The columns of a column-major matrix.
+    pub fn from_matrix(x: &Matrix) -> Self {
+        let mut p = Panels::default();
+        p.reset(x.n, x.m);
+        for j in 0..x.m {
+            let base = (j / PANEL) * x.n * PANEL + j % PANEL;
+            for (i, &v) in x.col(j).iter().enumerate() {
+                p.data[base + i * PANEL] = v;
+            }
+        }
+        p
+    }
+
+    /// Replace the contents with the columns `cols` of `src`, in the order listed.
+    pub fn select_from(&mut self, src: &Panels, cols: &[usize]) {
+        let n = src.n;
+        self.reset(n, cols.len());
+        for (j, &c) in cols.iter().enumerate() {
+            let to = (j / PANEL) * n * PANEL + j % PANEL;
+            let from = (c / PANEL) * n * PANEL + c % PANEL;
+            let dst = self.data[to..].iter_mut().step_by(PANEL);
+            for (d, &v) in dst.zip(src.data[from..].iter().step_by(PANEL)).take(n) {
+                *d = v;
+            }
+        }
+    }
+}
+
 /// r between column `t` and every column, with the reference's precision: the target's sums
 /// and variance term in single precision, everything else in double (data-spec/ld.md §r).
 pub fn r_with_target(x: &Matrix, t: usize) -> Vec<f64> {
-    let n = x.n as f64;
-    let xt = x.col(t);
+    let (mut xt, mut sums, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    r_with_target_panels(&Panels::from_matrix(x), t, &mut xt, &mut sums, &mut r);
+    r
+}
+
+/// [`r_with_target`] on panels, into `r`; also gives each column's sum over individuals in
+/// `sums` (what [`correlation_into`] needs). `xt` is scratch. Bit-identical to
+/// [`r_with_target_naive`]: every sum runs over individuals in order, the speed comes from
+/// vectorising across the columns of a panel and keeping two panels in flight.
+pub fn r_with_target_panels(
+    x: &Panels,
+    t: usize,
+    xt: &mut Vec<f64>,
+    sums: &mut Vec<f64>,
+    r: &mut Vec<f64>,
+) {
+    x.column_into(t, xt);
     let s_t = xt.iter().sum::<f64>() as f32;
     let q_t = dot(xt, xt) as f32;
     let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
     let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
-    let r = |s: f64, q: f64, c: f64| (c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt();
-    let mut out = Vec::with_capacity(x.m);
-    // Four columns per pass with separate accumulators: every sum is still sequential over
-    // individuals (bit-identical to the naive loop), but four chains run at once.
-    let mut i = 0;
-    while i + 4 <= x.m {
-        let cols = [x.col(i), x.col(i + 1), x.col(i + 2), x.col(i + 3)];
-        let (mut s, mut q, mut c) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
-        for (k, &tk) in xt.iter().enumerate() {
-            for a in 0..4 {
-                let v = cols[a][k];
-                s[a] += v;
-                q[a] += v * v;
-                c[a] += v * tk;
+    r.clear();
+    sums.clear();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { r_panels_avx2(x, xt, s_t, v_t, sums, r) };
+            return;
+        }
+    }
+    r_panels(x, xt, s_t, v_t, sums, r);
+}
+
+/// [`r_panels`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn r_panels_avx2(
+    x: &Panels,
+    xt: &[f64],
+    s_t: f64,
+    v_t: f64,
+    sums: &mut Vec<f64>,
+    r: &mut Vec<f64>,
+) {
+    r_panels(x, xt, s_t, v_t, sums, r);
+}
+
+#[inline(always)]
+fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: &mut Vec<f64>) {
+    let n = x.n as f64;
+    let np = x.m.div_ceil(PANEL);
+    let mut push = |sq: &[[f64; PANEL]; 3], first: usize| {
+        let [s, q, c] = sq;
+        for l in 0..PANEL.min(x.m - first) {
+            sums.push(s[l]);
+            r.push((c[l] * n - s[l] * s_t) / ((q[l] * n - s[l] * s[l]) * v_t).sqrt());
+        }
+    };
+    let mut p = 0;
+    while p + 2 <= np {
+        let [a, b] = r_sums_block([x.panel(p), x.panel(p + 1)], xt);
+        push(&a, p * PANEL);
+        push(&b, (p + 1) * PANEL);
+        p += 2;
+    }
+    if p < np {
+        let [a] = r_sums_block([x.panel(p)], xt);
+        push(&a, p * PANEL);
+    }
+}
+
+/// Per column of `B` panels: Σ v, Σ v² and Σ v·t over individuals, each summed in order.
+#[inline(always)]
+fn r_sums_block<const B: usize>(panels: [&[f64]; B], xt: &[f64]) -> [[[f64; PANEL]; 3]; B] {
+    let mut acc = [[[0.0f64; PANEL]; 3]; B];
+    for p in &panels {
+        assert_eq!(p.len(), xt.len() * PANEL);
+    }
+    for (k, &tk) in xt.iter().enumerate() {
+        for b in 0..B {
+            let v = &panels[b][k * PANEL..k * PANEL + PANEL];
+            let [s, q, c] = &mut acc[b];
+            for l in 0..PANEL {
+                s[l] += v[l];
+                q[l] += v[l] * v[l];
+                c[l] += v[l] * tk;
             }
         }
-        for a in 0..4 {
-            out.push(r(s[a], q[a], c[a]));
-        }
-        i += 4;
     }
-    for i in i..x.m {
-        let xi = x.col(i);
-        out.push(r(xi.iter().sum::<f64>(), dot(xi, xi), dot(xi, xt)));
-    }
-    out
+    acc
 }
 
 /// The naive form of [`r_with_target`] (one column at a time): its specification.
@@ -331,77 +516,99 @@ pub fn r_with_target_naive(x: &Matrix, t: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Width of the register block of [`gram`]: 4 × 4 dot products per pass over the individuals.
-const GRAM_BLOCK: usize = 4;
-
 /// All dot products `x_iᵀ x_j`, row-major `m × m` (both triangles filled).
 ///
 /// Each dot product is summed sequentially over individuals `0..n`, exactly as a naive loop
 /// does, so the result is bit-identical to `Σ_k x_ki · x_kj` in order (no FMA, no reordering):
-/// the speed comes from computing a 4 × 4 block of dot products per pass over the individuals
-/// on an individual-major copy, which vectorises across the block instead of along `k`.
+/// see [`gram_into`].
 pub fn gram(x: &Matrix) -> Vec<f64> {
-    let (n, m) = (x.n, x.m);
-    let np = m.div_ceil(GRAM_BLOCK);
-    // Panels of 4 columns, individual-major inside a panel (zero-padded), so that one block
-    // of dot products streams two small contiguous panels.
-    let mut panels = vec![0.0f64; np * n * GRAM_BLOCK];
-    for j in 0..m {
-        let (p, l) = (j / GRAM_BLOCK, j % GRAM_BLOCK);
-        let panel = &mut panels[p * n * GRAM_BLOCK..(p + 1) * n * GRAM_BLOCK];
-        for (k, &v) in x.col(j).iter().enumerate() {
-            panel[k * GRAM_BLOCK + l] = v;
-        }
-    }
-    let mut g = vec![0.0f64; m * m];
+    let mut g = Vec::new();
+    gram_into(&Panels::from_matrix(x), &mut g);
+    g
+}
+
+/// [`gram`] on panels, into `g`. The speed comes from computing an 8 × 4 block of dot products
+/// (two panels against one) per pass over the individuals, which vectorises across the block
+/// instead of along the individuals.
+pub fn gram_into(x: &Panels, g: &mut Vec<f64>) {
+    let m = x.m;
+    g.clear();
+    g.resize(m * m, 0.0);
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 is available (checked just above).
-            unsafe { gram_panels_avx2(&panels, n, np, m, &mut g) };
-            return g;
+            unsafe { gram_panels_avx2(x, g) };
+            return;
         }
     }
-    gram_panels(&panels, n, np, m, &mut g);
-    g
+    gram_panels(x, g);
 }
 
 /// [`gram_panels`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn gram_panels_avx2(panels: &[f64], n: usize, np: usize, m: usize, g: &mut [f64]) {
-    gram_panels(panels, n, np, m, g);
+unsafe fn gram_panels_avx2(x: &Panels, g: &mut [f64]) {
+    gram_panels(x, g);
+}
+
+/// Dot products of the columns of panels `a[0..A]` with those of panel `b`, summed in order;
+/// `acc[i][lb][la]` is column `la` of `a[i]` with column `lb` of `b`.
+#[inline(always)]
+fn gram_block<const A: usize>(a: [&[f64]; A], b: &[f64]) -> [[[f64; PANEL]; PANEL]; A] {
+    let mut acc = [[[0.0f64; PANEL]; PANEL]; A];
+    for p in &a {
+        assert_eq!(p.len(), b.len());
+    }
+    for (k, xb) in b.chunks_exact(PANEL).enumerate() {
+        for lb in 0..PANEL {
+            let y = xb[lb];
+            for i in 0..A {
+                let xa = &a[i][k * PANEL..k * PANEL + PANEL];
+                for la in 0..PANEL {
+                    acc[i][lb][la] += xa[la] * y;
+                }
+            }
+        }
+    }
+    acc
 }
 
 #[inline(always)]
-fn gram_panels(panels: &[f64], n: usize, np: usize, m: usize, g: &mut [f64]) {
-    let w = n * GRAM_BLOCK;
-    for pi in 0..np {
-        let pa = &panels[pi * w..(pi + 1) * w];
-        for pj in 0..=pi {
-            let pb = &panels[pj * w..(pj + 1) * w];
-            let mut acc = [[0.0f64; GRAM_BLOCK]; GRAM_BLOCK];
-            for (xa, xb) in pa.chunks_exact(GRAM_BLOCK).zip(pb.chunks_exact(GRAM_BLOCK)) {
-                for a in 0..GRAM_BLOCK {
-                    for b in 0..GRAM_BLOCK {
-                        acc[a][b] += xa[a] * xb[b];
-                    }
-                }
+fn gram_panels(x: &Panels, g: &mut [f64]) {
+    let m = x.m;
+    let np = m.div_ceil(PANEL);
+    let mut store = |pa: usize, pb: usize, acc: &[[f64; PANEL]; PANEL]| {
+        for (lb, row) in acc.iter().enumerate() {
+            let j = pb * PANEL + lb;
+            if j >= m {
+                break;
             }
-            for (a, acc_a) in acc.iter().enumerate() {
-                let i = pi * GRAM_BLOCK + a;
+            for (la, &v) in row.iter().enumerate() {
+                let i = pa * PANEL + la;
                 if i >= m {
                     break;
                 }
-                for (b, &v) in acc_a.iter().enumerate() {
-                    let j = pj * GRAM_BLOCK + b;
-                    if j >= m {
-                        break;
-                    }
-                    g[i * m + j] = v;
-                    g[j * m + i] = v;
-                }
+                g[i * m + j] = v;
+                g[j * m + i] = v;
             }
+        }
+    };
+    let mut pa = 0;
+    while pa + 2 <= np {
+        for pb in 0..=pa {
+            let [a0, a1] = gram_block([x.panel(pa), x.panel(pa + 1)], x.panel(pb));
+            store(pa, pb, &a0);
+            store(pa + 1, pb, &a1);
+        }
+        let [a1] = gram_block([x.panel(pa + 1)], x.panel(pa + 1));
+        store(pa + 1, pa + 1, &a1);
+        pa += 2;
+    }
+    if pa < np {
+        for pb in 0..=pa {
+            let [a0] = gram_block([x.panel(pa)], x.panel(pb));
+            store(pa, pb, &a0);
         }
     }
 }
@@ -410,10 +617,18 @@ fn gram_panels(panels: &[f64], n: usize, np: usize, m: usize, g: &mut [f64]) {
 /// (data-spec/ld.md §matrix). The diagonal is computed, not forced to 1. Bit-identical to the
 /// naive formula with sequential dot products ([`gram`]).
 pub fn correlation_matrix(x: &Matrix) -> Vec<f64> {
+    let sums: Vec<f64> = (0..x.m).map(|i| x.col(i).iter().sum()).collect();
+    let mut r = Vec::new();
+    correlation_into(&Panels::from_matrix(x), &sums, &mut r);
+    r
+}
+
+/// [`correlation_matrix`] on panels, into `r`, given each column's sum over individuals (in
+/// order, as [`r_with_target_panels`] gives them).
+pub fn correlation_into(x: &Panels, sums: &[f64], r: &mut Vec<f64>) {
     let n = x.n as f64;
     let m = x.m;
-    let sums: Vec<f64> = (0..m).map(|i| x.col(i).iter().sum()).collect();
-    let mut r = gram(x);
+    gram_into(x, r);
     let sd: Vec<f64> = (0..m)
         .map(|i| (n * r[i * m + i] - sums[i] * sums[i]).sqrt())
         .collect();
@@ -424,7 +639,6 @@ pub fn correlation_matrix(x: &Matrix) -> Vec<f64> {
             r[j * m + i] = v;
         }
     }
-    r
 }
 
 /// The naive correlation matrix (one sequential dot product per pair): the specification
@@ -493,6 +707,51 @@ mod tests {
                 a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
                 b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
             );
+        }
+    }
+
+    #[test]
+    fn panels_hold_the_columns_decoded_one_at_a_time() {
+        use crate::io::source::Bytes;
+        use std::path::Path;
+        // 13 individuals (the last byte half used), 6 SNPs, every code incl. missing.
+        let (n, m) = (13usize, 6usize);
+        let mut bytes = vec![0x6c, 0x1b, 0x01];
+        for j in 0..m {
+            for b in 0..n.div_ceil(4) {
+                bytes.push(((j * 37 + b * 11) % 256) as u8);
+            }
+        }
+        let bed = BedFile::from_bytes(Bytes::Owned(bytes), Path::new("t.bed"), m, n).unwrap();
+        let all: Vec<usize> = (0..n).collect();
+        let some: Vec<usize> = vec![0, 2, 3, 7, 12];
+        for keep in [&all, &some] {
+            let sexes = vec![1; keep.len()];
+            let snps = (0..m).map(|k| (k, k % 2 == 1, 1)).collect();
+            let g = Genotypes::new(&bed, keep, &sexes, snps);
+            let ks = [5, 0, 3, 3, 1];
+            let mut scratch = Vec::new();
+            let x = g.matrix(&ks, &mut scratch);
+            // A dirty buffer first: padding lanes must come back zeroed.
+            let mut p = Panels {
+                data: vec![f64::NAN; 64 * keep.len()],
+                ..Panels::default()
+            };
+            g.decode_panels(&ks, &mut scratch, &mut p);
+            for j in 0..ks.len() {
+                for i in 0..keep.len() {
+                    assert_eq!(p.get(i, j).to_bits(), x.col(j)[i].to_bits());
+                }
+            }
+            assert!(p.data[ks.len() / PANEL * keep.len() * PANEL..]
+                .chunks_exact(PANEL)
+                .all(|row| row[ks.len() % PANEL..].iter().all(|&v| v == 0.0)));
+            let mut sel = Panels::default();
+            sel.select_from(&p, &[4, 2]);
+            for i in 0..keep.len() {
+                assert_eq!(sel.get(i, 0).to_bits(), x.col(4)[i].to_bits());
+                assert_eq!(sel.get(i, 1).to_bits(), x.col(2)[i].to_bits());
+            }
         }
     }
 

@@ -126,11 +126,29 @@ pub fn usable_entry(e: &BesdEntry) -> bool {
 /// One SNP of a probe's cis set.
 #[derive(Debug, Clone, Copy)]
 struct CisSnp {
-    k: usize,
+    /// Compact SNP index.
+    k: u32,
+    /// eQTL effect and SE (float32 promoted, so `bx as f32` is the stored value).
     bx: f64,
     sx: f64,
+    /// z in double: `bx / sx`.
     zd: f64,
-    zf: f64,
+}
+
+impl CisSnp {
+    fn k(&self) -> usize {
+        self.k as usize
+    }
+
+    /// z as the single-precision quotient of the stored values (the `--target-snp` path).
+    fn zf(&self) -> f64 {
+        f64::from(self.bx as f32 / self.sx as f32)
+    }
+}
+
+thread_local! {
+    /// Each thread's cis-set buffer, reused from probe to probe.
+    static CIS: std::cell::RefCell<Vec<CisSnp>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Analysis<'_> {
@@ -141,26 +159,36 @@ impl Analysis<'_> {
         epi: &EpiRecord,
         entries: &mut Vec<BesdEntry>,
     ) -> Result<ProbeOutcome> {
-        self.besd.read_probe(p, entries)?;
+        CIS.with_borrow_mut(|cis| self.probe_in(p, epi, entries, cis))
+    }
+
+    fn probe_in(
+        &self,
+        p: usize,
+        epi: &EpiRecord,
+        entries: &mut Vec<BesdEntry>,
+        cis: &mut Vec<CisSnp>,
+    ) -> Result<ProbeOutcome> {
         let s = self.snps;
         let w = self.cfg.cis_window_bp;
         let (centre_chr, centre_bp) = match self.target {
             Some(t) => (s.chr[t], s.bp[t]),
             None => (epi.chr, epi.bp),
         };
-        let mut cis: Vec<CisSnp> = Vec::with_capacity(entries.len());
-        for e in entries.iter() {
-            if !usable_entry(e) {
-                self.unusable_entries.fetch_add(1, Ordering::Relaxed);
-                continue;
+        cis.clear();
+        let mut unusable = 0;
+        self.besd.for_each_entry(p, entries, |e| {
+            if !usable_entry(&e) {
+                unusable += 1;
+                return;
             }
             let k = s.from_esi[e.snp as usize];
             if k == u32::MAX {
-                continue;
+                return;
             }
-            let k = k as usize;
-            if s.chr[k] != centre_chr || (centre_bp - s.bp[k]).abs() > w || !s.gwas_usable[k] {
-                continue;
+            let ku = k as usize;
+            if s.chr[ku] != centre_chr || (centre_bp - s.bp[ku]).abs() > w || !s.gwas_usable[ku] {
+                return;
             }
             let (bx, sx) = (f64::from(e.beta), f64::from(e.se));
             cis.push(CisSnp {
@@ -168,8 +196,10 @@ impl Analysis<'_> {
                 bx,
                 sx,
                 zd: bx / sx,
-                zf: f64::from(e.beta / e.se),
             });
+        })?;
+        if unusable > 0 {
+            self.unusable_entries.fetch_add(unusable, Ordering::Relaxed);
         }
         if matches!(
             self.besd.layout(),
@@ -178,12 +208,13 @@ impl Analysis<'_> {
             match self.target {
                 // Dense with a target: scanned from the target downwards, then upwards.
                 Some(t) => {
+                    let t = t as u32;
                     let (mut below, mut above): (Vec<CisSnp>, Vec<CisSnp>) =
                         cis.iter().partition(|c| c.k <= t);
                     below.sort_by_key(|c| std::cmp::Reverse(c.k));
                     above.sort_by_key(|c| c.k);
                     below.extend(above);
-                    cis = below;
+                    *cis = below;
                 }
                 None => cis.sort_by_key(|c| c.k),
             }
@@ -197,44 +228,59 @@ impl Analysis<'_> {
         let top = match self.target {
             // The probe must carry the target itself; the instrument is then the last SNP
             // whose ID is the target or whose position equals the target's.
-            Some(t) if cis.iter().any(|c| c.k == t) => cis
+            Some(t) if cis.iter().any(|c| c.k() == t) => cis
                 .iter()
-                .rposition(|c| c.k == t || s.bp[c.k] == s.bp[t])
+                .rposition(|c| c.k() == t || s.bp[c.k()] == s.bp[t])
                 .unwrap_or(0),
             Some(_) => return Ok(ProbeOutcome::TargetAbsent),
-            None => {
-                let zd: Vec<f64> = cis.iter().map(|c| c.zd).collect();
-                max_abs_id(&zd)
-            }
+            None => max_abs_id(cis.iter().map(|c| c.zd)),
         };
         let c = cis[top];
         let p_eqtl = chisq1_tail(c.zd * c.zd);
         if self.target.is_none() && p_eqtl > self.cfg.peqtl_smr {
             return Ok(ProbeOutcome::NotSignificant);
         }
-        let (by, sy) = (s.gwas_b[c.k], s.gwas_se[c.k]);
+        let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
         let smr = smr_test(by, sy, c.bx, c.sx);
         let heidi = match self.geno {
             Some(geno) if smr.p <= self.cfg.psmr => {
-                let hs: Vec<HeidiSnp> = cis
-                    .iter()
-                    .map(|x| HeidiSnp {
-                        k: x.k,
-                        by: s.gwas_b[x.k],
-                        sy: s.gwas_se[x.k],
-                        bx: x.bx,
-                        z: if self.target.is_some() { x.zf } else { x.zd },
-                    })
-                    .collect();
+                let heidi_snp = |x: &CisSnp, z: f64| HeidiSnp {
+                    k: x.k(),
+                    by: s.gwas_b[x.k()],
+                    sy: s.gwas_se[x.k()],
+                    bx: x.bx,
+                    z,
+                };
+                let z = |x: &CisSnp| if self.target.is_some() { x.zf() } else { x.zd };
                 Some(match self.cfg.heidi_method {
-                    HeidiMethod::New => heidi_new(&hs, geno, &self.heidi, self.target.map(|_| top)),
-                    HeidiMethod::Original => heidi_original(&hs, geno, &self.heidi, top),
+                    HeidiMethod::New => {
+                        // Method 1 looks only at the SNPs passing the threshold (and the
+                        // target): hand it just those, in cis order, the target's position
+                        // renumbered (data-spec/algorithm.md §heidi step 1).
+                        let mut hs = Vec::new();
+                        let mut target = None;
+                        for (i, x) in cis.iter().enumerate() {
+                            let zi = z(x);
+                            let is_target = self.target.is_some() && i == top;
+                            if zi * zi - self.heidi.threshold > 1e-6 || is_target {
+                                if is_target {
+                                    target = Some(hs.len());
+                                }
+                                hs.push(heidi_snp(x, zi));
+                            }
+                        }
+                        heidi_new(&hs, geno, &self.heidi, target)
+                    }
+                    HeidiMethod::Original => {
+                        let hs: Vec<HeidiSnp> = cis.iter().map(|x| heidi_snp(x, z(x))).collect();
+                        heidi_original(&hs, geno, &self.heidi, top)
+                    }
                 })
             }
             _ => None,
         };
         Ok(ProbeOutcome::Tested(ProbeResult {
-            top: c.k,
+            top: c.k(),
             bx: c.bx,
             sx: c.sx,
             p_eqtl,

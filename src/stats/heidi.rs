@@ -1,10 +1,13 @@
 //! HEIDI: the test of heterogeneity of SMR estimates across SNPs in LD with the top cis-eQTL
 //! (data-spec/algorithm.md §heidi). Method 1 (default), method 0 and the target-SNP variant.
 
-use crate::ld::{correlation_matrix, r_with_target, Genotypes};
+use crate::ld::{
+    correlation_into, correlation_matrix, r_with_target, r_with_target_panels, Genotypes, Panels,
+};
 use crate::stats::chisq_sum::pchisqsum;
 use crate::stats::smr::max_abs_id;
 use nalgebra::DMatrix;
+use std::cell::RefCell;
 
 /// Internal cap on SNPs before LD pruning (method 1).
 pub const PRE_PRUNE_CAP: usize = 500;
@@ -108,6 +111,25 @@ fn prune_pairs(c: &[f64], m: usize, cut: f64) -> Vec<usize> {
     (0..m).filter(|&i| !removed[i]).collect()
 }
 
+/// Buffers of [`heidi_new`], kept per thread so that a probe allocates nothing large.
+#[derive(Default)]
+struct Scratch {
+    codes: Vec<Option<u8>>,
+    ks: Vec<usize>,
+    /// Genotypes of the SNPs passing the threshold, then of those kept by the LD filter.
+    x: Panels,
+    xk: Panels,
+    xt: Vec<f64>,
+    r: Vec<f64>,
+    sums: Vec<f64>,
+    sums_kept: Vec<f64>,
+    c: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
 /// HEIDI method 1 (`--heidi-mtd 1`). `target` is `Some(position)` for the target-SNP variant:
 /// the target is always kept and is the LD anchor; otherwise the anchor is the max-|z| SNP.
 pub fn heidi_new(
@@ -115,6 +137,16 @@ pub fn heidi_new(
     geno: &Genotypes,
     prm: &HeidiParams,
     target: Option<usize>,
+) -> HeidiOutcome {
+    SCRATCH.with_borrow_mut(|sc| heidi_new_in(snps, geno, prm, target, sc))
+}
+
+fn heidi_new_in(
+    snps: &[HeidiSnp],
+    geno: &Genotypes,
+    prm: &HeidiParams,
+    target: Option<usize>,
+    sc: &mut Scratch,
 ) -> HeidiOutcome {
     let mut ids: Vec<usize> = (0..snps.len())
         .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6 || Some(i) == target)
@@ -133,10 +165,11 @@ pub fn heidi_new(
         Some(t) => ids.iter().position(|&i| i == t).unwrap_or(0),
         None => max_abs_id(&z),
     };
-    let mut scratch = Vec::new();
-    let ks: Vec<usize> = ids.iter().map(|&i| snps[i].k).collect();
-    let x = geno.matrix(&ks, &mut scratch);
-    let r = r_with_target(&x, t_pos);
+    sc.ks.clear();
+    sc.ks.extend(ids.iter().map(|&i| snps[i].k));
+    geno.decode_panels(&sc.ks, &mut sc.codes, &mut sc.x);
+    r_with_target_panels(&sc.x, t_pos, &mut sc.xt, &mut sc.sums, &mut sc.r);
+    let r = &sc.r;
     let mut kept: Vec<usize> = (0..ids.len()).collect();
     if (prm.ld_upper - 1.0).abs() > 1e-6 || prm.ld_lower > 0.0 {
         kept.retain(|&j| {
@@ -155,13 +188,16 @@ pub fn heidi_new(
             return HeidiOutcome::TooFewAfterLdFilter;
         }
     }
-    let xk = x.select(&kept);
-    let c = correlation_matrix(&xk);
+    sc.xk.select_from(&sc.x, &kept);
+    sc.sums_kept.clear();
+    sc.sums_kept.extend(kept.iter().map(|&j| sc.sums[j]));
+    correlation_into(&sc.xk, &sc.sums_kept, &mut sc.c);
+    let c = &sc.c;
     let m = kept.len();
     let mut remain: Vec<usize> = (0..m).collect();
     let cut = prm.ld_upper.sqrt();
     if cut < 1.0 {
-        remain = prune_pairs(&c, m, cut);
+        remain = prune_pairs(c, m, cut);
         if remain.len() < prm.min_m {
             return HeidiOutcome::TooFewAfterPruning;
         }
@@ -176,12 +212,16 @@ pub fn heidi_new(
             }
         }
     }
-    // Row/column of each final SNP in `c` (the target, if re-inserted, is always in `kept`).
-    let mut c_index = vec![usize::MAX; snps.len()];
-    for (p, &kp) in kept.iter().enumerate() {
-        c_index[ids[kp]] = p;
-    }
-    let pos_in_c: Vec<usize> = fin.iter().map(|&s| c_index[s]).collect();
+    // Row/column of each final SNP in `c` (the target, if re-inserted, is always in `kept`;
+    // `ids` has no repeats).
+    let pos_in_c: Vec<usize> = fin
+        .iter()
+        .map(|&s| {
+            kept.iter()
+                .position(|&kp| ids[kp] == s)
+                .expect("a final SNP is among those kept")
+        })
+        .collect();
     let f = fin.len();
     let mut rf = vec![0.0; f * f];
     for a in 0..f {

@@ -1,17 +1,25 @@
 //! The SMR test and the top-SNP choice (data-spec/algorithm.md §smr).
 
 use crate::stats::dist::chisq1_tail;
+use std::borrow::Borrow;
 
 /// Index of the SNP with the largest |z|, the reference's way: scanning left to right, a later
 /// SNP wins when its |z| is within 1e-6 of the running best (so ties go to the later SNP, and
 /// the running value can drift down a chain of near-ties). `z` must not be empty.
-pub fn max_abs_id(z: &[f64]) -> usize {
+pub fn max_abs_id<I>(z: I) -> usize
+where
+    I: IntoIterator,
+    I::Item: Borrow<f64>,
+{
+    let mut z = z.into_iter();
+    let first = z.next().expect("max_abs_id of an empty list");
     let mut best = 0;
-    let mut cmp = z[0].abs();
-    for (i, v) in z.iter().enumerate().skip(1) {
-        if cmp - v.abs() < 1e-6 {
-            best = i;
-            cmp = v.abs();
+    let mut cmp = first.borrow().abs();
+    for (i, v) in z.enumerate() {
+        let v = v.borrow().abs();
+        if cmp - v < 1e-6 {
+            best = i + 1;
+            cmp = v;
         }
     }
     best
@@ -47,13 +55,13 @@ mod tests {
 
     #[test]
     fn max_abs_id_prefers_later_ties_and_near_ties() {
-        assert_eq!(max_abs_id(&[1.0, -3.0, 2.0]), 1);
-        assert_eq!(max_abs_id(&[3.0, -3.0]), 1);
+        assert_eq!(max_abs_id([1.0, -3.0, 2.0]), 1);
+        assert_eq!(max_abs_id([3.0, -3.0]), 1);
         // A later SNP smaller by less than 1e-6 still wins.
-        assert_eq!(max_abs_id(&[3.0, 3.0 - 5e-7]), 1);
-        assert_eq!(max_abs_id(&[3.0, 3.0 - 2e-6]), 0);
+        assert_eq!(max_abs_id([3.0, 3.0 - 5e-7]), 1);
+        assert_eq!(max_abs_id([3.0, 3.0 - 2e-6]), 0);
         // Drift: each step within 1e-6 of the previous.
-        assert_eq!(max_abs_id(&[3.0, 3.0 - 9e-7, 3.0 - 1.8e-6]), 2);
+        assert_eq!(max_abs_id([3.0, 3.0 - 9e-7, 3.0 - 1.8e-6]), 2);
     }
 
     #[test]

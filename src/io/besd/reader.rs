@@ -426,6 +426,40 @@ impl BesdFile {
     /// A row id beyond the SNP count is an error naming the probe.
     pub fn read_probe(&self, probe: usize, out: &mut Vec<BesdEntry>) -> Result<()> {
         out.clear();
+        self.check_probe(probe)?;
+        if let Some(m) = &self.memory {
+            out.extend_from_slice(&m.entries[m.starts[probe]..m.starts[probe + 1]]);
+            return Ok(());
+        }
+        match &self.sparse {
+            None => self.read_dense(probe, out),
+            Some(ix) => self.sparse_entries(ix, probe, |e| out.push(e)),
+        }
+    }
+
+    /// Call `f` on each of probe `probe`'s entries, in the order of [`BesdFile::read_probe`].
+    /// A memory-mapped sparse file is decoded straight from its bytes; other layouts go
+    /// through `buf`. On an error, `f` may have seen some of the probe's entries.
+    pub fn for_each_entry(
+        &self,
+        probe: usize,
+        buf: &mut Vec<BesdEntry>,
+        mut f: impl FnMut(BesdEntry),
+    ) -> Result<()> {
+        match &self.sparse {
+            Some(ix) if self.memory.is_none() => {
+                self.check_probe(probe)?;
+                self.sparse_entries(ix, probe, f)
+            }
+            _ => {
+                self.read_probe(probe, buf)?;
+                buf.iter().for_each(|&e| f(e));
+                Ok(())
+            }
+        }
+    }
+
+    fn check_probe(&self, probe: usize) -> Result<()> {
         if probe >= self.n_probes {
             return Err(Error::format(
                 &self.path,
@@ -435,14 +469,7 @@ impl BesdFile {
                 ),
             ));
         }
-        if let Some(m) = &self.memory {
-            out.extend_from_slice(&m.entries[m.starts[probe]..m.starts[probe + 1]]);
-            return Ok(());
-        }
-        match &self.sparse {
-            None => self.read_dense(probe, out),
-            Some(ix) => self.read_sparse(ix, probe, out),
-        }
+        Ok(())
     }
 
     fn read_dense(&self, probe: usize, out: &mut Vec<BesdEntry>) -> Result<()> {
@@ -469,7 +496,12 @@ impl BesdFile {
         Ok(())
     }
 
-    fn read_sparse(&self, ix: &SparseIndex, probe: usize, out: &mut Vec<BesdEntry>) -> Result<()> {
+    fn sparse_entries(
+        &self,
+        ix: &SparseIndex,
+        probe: usize,
+        mut f: impl FnMut(BesdEntry),
+    ) -> Result<()> {
         let b0 = self.col(ix, 2 * probe)?;
         let s0 = self.col(ix, 2 * probe + 1)?;
         let n = s0 - b0;
@@ -486,7 +518,6 @@ impl BesdFile {
         let rid_s = span(ix.rowid_off, s0)?;
         let val_b = span(ix.val_off, b0)?;
         let val_s = span(ix.val_off, s0)?;
-        out.reserve(n);
         let entries = rid_b
             .chunks_exact(4)
             .zip(rid_s.chunks_exact(4))
@@ -514,7 +545,7 @@ impl BesdFile {
                     ),
                 ));
             }
-            out.push(BesdEntry {
+            f(BesdEntry {
                 snp: row,
                 beta: f32::from_le_bytes(arr4(vb)),
                 se: f32::from_le_bytes(arr4(vs)),
