@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt_f32, unpack_opt_f32, StrColumn};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates_by, is_na, parse_blocks_par, parse_bp, parse_chrom,
+    collect_fields, find_duplicates_by, is_na, parse_bp, parse_chrom, parse_chunks_par,
     parse_opt_f64, split_t1, upper_compact, RowLines,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
@@ -48,7 +48,8 @@ impl EsiRecord {
 
 /// The SNPs of an `.esi` file in column storage (data-spec/memory.md); row `i` is the SNP with
 /// row id `i` in the `.besd`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// (No `PartialEq`: missing values are NaNs, which never compare equal; compare rows.)
+#[derive(Debug, Clone, Default)]
 pub struct EsiTable {
     chr: Vec<Chrom>,
     snp: StrColumn,
@@ -161,6 +162,17 @@ impl EsiTable {
         Ok(())
     }
 
+    /// Append the rows of `other` after these.
+    pub fn append(&mut self, other: EsiTable, path: &Path) -> Result<()> {
+        self.snp.append(&other.snp, path)?;
+        self.a1.append(&other.a1, path)?;
+        self.a2.append(&other.a2, path)?;
+        self.chr.extend(other.chr);
+        self.bp.extend(other.bp);
+        self.freq.extend(other.freq);
+        Ok(())
+    }
+
     /// A table of `records` (tests and small inputs).
     pub fn from_records(records: &[EsiRecord]) -> Self {
         let mut t = EsiTable::default();
@@ -219,16 +231,24 @@ pub fn parse_esi_flagged<R: BufRead>(
 pub fn parse_esi_source(data: &Bytes, path: &Path) -> Result<(EsiTable, Vec<SkippedRow>)> {
     let mut t = EsiTable::default();
     let mut lines_of = RowLines::default();
-    parse_blocks_par(
+    // Lines parsed into per-chunk tables in parallel, appended in file order.
+    parse_chunks_par(
         data,
         0,
         1,
-        |line, text| parse_esi_line(text, line, path),
-        |recs, lines| {
-            for r in &recs {
-                t.push(r, path)?;
+        <(EsiTable, RowLines)>::default,
+        |acc: &mut (EsiTable, RowLines), line, text| {
+            if let Some(r) = parse_esi_line(text, line, path)? {
+                acc.0.push(&r, path)?;
+                acc.1.push(line);
             }
-            lines_of.extend(&lines);
+            Ok(())
+        },
+        |chunks| {
+            for (c, l) in chunks {
+                t.append(c, path)?;
+                lines_of.append(&l);
+            }
             Ok(())
         },
     )?;
@@ -328,6 +348,16 @@ mod tests {
     fn duplicates_renamed_by_non_empty_line_count() {
         let r = parse("1 rs1 0 1 A G\n\n1 rs1 0 2 A G\n").unwrap();
         assert_eq!(r[1].snp, "rs1_2");
+    }
+
+    #[test]
+    fn appended_tables_equal_one_table() {
+        let recs = parse("1 rs1 0 1 A G 0.5\n2 rs2 0 2 C T\nX rs3 0 3 GA T 0.25\n").unwrap();
+        let mut t = EsiTable::from_records(&recs[..1]);
+        t.append(EsiTable::from_records(&recs[1..]), Path::new("t"))
+            .unwrap();
+        let rows: Vec<EsiRecord> = t.rows().map(|r| r.to_record()).collect();
+        assert_eq!(rows, recs);
     }
 
     #[test]

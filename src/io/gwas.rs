@@ -138,7 +138,8 @@ impl GwasRow<'_> {
 
 /// The value columns of a [`GwasTable`] (from [`GwasTable::into_values`]), each packed with
 /// [`pack_opt`]: read with [`unpack_opt`].
-#[derive(Debug, Clone, Default, PartialEq)]
+/// (No `PartialEq`: missing values are NaNs, which never compare equal; compare rows.)
+#[derive(Debug, Clone, Default)]
 pub struct GwasValues {
     /// Frequency of A1.
     pub freq: Vec<f64>,
@@ -153,7 +154,8 @@ pub struct GwasValues {
 /// GWAS rows in column storage (data-spec/memory.md): IDs and alleles packed, values as `f64`
 /// with `NA` as a tagged NaN ([`pack_opt`]). Chromosome and position columns exist only when
 /// some row has them (not for `.ma`).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// (No `PartialEq`: missing values are NaNs, which never compare equal; compare rows.)
+#[derive(Debug, Clone, Default)]
 pub struct GwasTable {
     snp: StrColumn,
     a1: StrColumn,

@@ -166,79 +166,20 @@ where
     Ok((recs, lines, n))
 }
 
-/// Size of one block of [`parse_blocks_par`].
+/// Size of one block of [`parse_chunks_par`].
 const BLOCK: usize = 32 << 20;
-
-/// [`parse_lines_par`] over `data[start..]` one block (~32 MB, cut after a newline) at a
-/// time: each block's records go to `sink(records, line_numbers)` before the next block is
-/// parsed, and the block's pages are released when `data` is mapped. The per-row records of
-/// the whole file are never held at once, only one block's; the caller packs them into
-/// columns (data-spec/memory.md). `first_line` is the number of the line at `start`.
-pub fn parse_blocks_par<T, F>(
-    data: &crate::io::source::Bytes,
-    start: usize,
-    first_line: u64,
-    parse: F,
-    sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()> + Send,
-) -> Result<()>
-where
-    T: Send,
-    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
-{
-    parse_blocks_sized(data, start, first_line, BLOCK, parse, sink)
-}
-
-/// [`parse_blocks_par`] with blocks of `block` bytes (tests use tiny ones). Block `k + 1` is
-/// parsed while `sink` takes block `k` (on another thread of the pool), and the sink is
-/// called in block order.
-fn parse_blocks_sized<T, F>(
-    data: &crate::io::source::Bytes,
-    start: usize,
-    first_line: u64,
-    block: usize,
-    parse: F,
-    mut sink: impl FnMut(Vec<T>, Vec<u64>) -> Result<()> + Send,
-) -> Result<()>
-where
-    T: Send,
-    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
-{
-    let mut lo = start;
-    let mut line = first_line;
-    let mut pending: Option<(Vec<T>, Vec<u64>)> = None;
-    while lo < data.len() {
-        let want = (lo + block.max(1)).min(data.len());
-        let hi = match data[want..].iter().position(|&b| b == b'\n') {
-            Some(i) => want + i + 1,
-            None => data.len(),
-        };
-        let (parsed, sunk) = rayon::join(
-            || parse_lines_counted(&data[lo..hi], line, &parse),
-            || pending.take().map_or(Ok(()), |(r, l)| sink(r, l)),
-        );
-        sunk?;
-        let (recs, lines, n) = parsed?;
-        line += n as u64;
-        data.release(lo, hi - lo);
-        pending = Some((recs, lines));
-        lo = hi;
-    }
-    match pending {
-        Some((r, l)) => sink(r, l),
-        None => Ok(()),
-    }
-}
 
 /// Target size of one chunk of [`parse_chunks_par`].
 const CHUNK: usize = 1 << 20;
 
 /// Parse `data[start..]` straight into per-chunk accumulators (e.g. column tables), block by
-/// block (~32 MB, as [`parse_blocks_par`]): each block is cut into ~1 MB chunks at line ends,
-/// every chunk gets a fresh accumulator from `new` and has `parse(acc, line_no, line)` called
-/// on each of its lines in order (empty lines included; the line semantics of
-/// [`LineReader`]), chunks in parallel; `sink` receives each block's accumulators in file
-/// order while the next block is parsed. `first_line` is the number of the line at `start`.
-/// On error, the error of the first failing line in file order.
+/// block (~32 MB; a mapped block's pages are released when done, so the whole file is never
+/// resident): each block is cut into ~1 MB chunks at line ends, every chunk gets a fresh
+/// accumulator from `new` and has `parse(acc, line_no, line)` called on each of its lines in
+/// order (empty lines included; the line semantics of [`LineReader`]), chunks in parallel;
+/// `sink` receives each block's accumulators in file order while the next block is parsed
+/// (data-spec/memory.md §2). `first_line` is the number of the line at `start`. On error, the
+/// error of the first failing line in file order.
 pub fn parse_chunks_par<C, N, P>(
     data: &crate::io::source::Bytes,
     start: usize,
@@ -650,39 +591,6 @@ mod tests {
     fn ws_keeps_commas() {
         let toks: Vec<&str> = split_ws(" a,b\tc\r\x0bd ").collect();
         assert_eq!(toks, ["a,b", "c", "d"]);
-    }
-
-    #[test]
-    fn blocks_give_the_records_and_lines_of_one_pass() {
-        let text = b"a\r\n\nbb\nccc\n\n\ndd\nlast";
-        let data = crate::io::source::Bytes::Owned(text.to_vec());
-        let parse = |_: u64, l: &[u8]| -> Result<Option<String>> {
-            Ok((!l.is_empty()).then(|| String::from_utf8_lossy(l).into_owned()))
-        };
-        let whole = parse_lines_par(text, 5, parse).unwrap();
-        for block in [1, 2, 3, 7, 100] {
-            let (mut recs, mut lines) = (Vec::new(), Vec::new());
-            parse_blocks_sized(&data, 0, 5, block, parse, |r, l| {
-                recs.extend(r);
-                lines.extend(l);
-                Ok(())
-            })
-            .unwrap();
-            assert_eq!((&recs, &lines), (&whole.0, &whole.1), "block {block}");
-            let mut rl = RowLines::default();
-            rl.extend(&lines);
-            assert!((0..lines.len()).all(|i| rl.line(i) == lines[i]));
-        }
-        // From an offset: the lines after the first one, numbered from 6.
-        let (mut recs, mut lines) = (Vec::new(), Vec::new());
-        parse_blocks_sized(&data, 3, 6, 4, parse, |r, l| {
-            recs.extend(r);
-            lines.extend(l);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(recs, ["bb", "ccc", "dd", "last"]);
-        assert_eq!(lines, [7, 8, 11, 12]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::io::columns::StrColumn;
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates_by, line_str, parse_blocks_par, parse_chrom, parse_f64,
+    collect_fields, find_duplicates_by, line_str, parse_chrom, parse_chunks_par, parse_f64,
     parse_i64, split_ws, upper_compact, RowLines,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
@@ -146,16 +146,26 @@ pub fn parse_bim_flagged<R: BufRead>(
 pub fn parse_bim_source(data: &Bytes, path: &Path) -> Result<(BimTable, Vec<SkippedRow>)> {
     let mut t = BimTable::default();
     let mut lines_of = RowLines::default();
-    parse_blocks_par(
+    // Lines parsed into per-chunk tables in parallel, appended in file order.
+    parse_chunks_par(
         data,
         0,
         1,
-        |line, bytes| parse_bim_line(bytes, line, path),
-        |recs, lines| {
-            for r in &recs {
-                t.push(r, path)?;
+        <(BimTable, RowLines)>::default,
+        |acc: &mut (BimTable, RowLines), line, bytes| {
+            if let Some(r) = parse_bim_line(bytes, line, path)? {
+                acc.0.push(&r, path)?;
+                acc.1.push(line);
             }
-            lines_of.extend(&lines);
+            Ok(())
+        },
+        |chunks| {
+            for (c, l) in chunks {
+                t.snp.append(&c.snp, path)?;
+                t.a1.append(&c.a1, path)?;
+                t.a2.append(&c.a2, path)?;
+                lines_of.append(&l);
+            }
             Ok(())
         },
     )?;
