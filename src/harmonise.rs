@@ -388,15 +388,41 @@ impl MatchIndex {
         bim: &BimTable,
         bim_keep: &[u32],
     ) -> Vec<GwasLocation> {
-        let mut loc: Vec<GwasLocation> = (0..gwas.len())
-            .into_par_iter()
-            .map(|g| {
+        // GWAS files and the reference are usually in the same (genome) order: each chunk of
+        // GWAS rows first tries the `.bim` rows just after the previous match (a string
+        // compare on neighbouring memory) and falls back to the hash table. With unique `.bim`
+        // IDs the row found either way is the same row.
+        const CHUNK: usize = 1 << 14;
+        let mut loc = vec![
+            GwasLocation {
+                bim: u32::MAX,
+                in_eqtl: false,
+                in_ref: false,
+            };
+            gwas.len()
+        ];
+        loc.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
+            let mut next = usize::MAX;
+            for (o, g) in out.iter_mut().zip(c * CHUNK..) {
                 let id = gwas.snp(g);
-                let b = self
-                    .bim_table
-                    .find(hash_id(id), |&j| bim.snp(j as usize) == id)
-                    .copied()
-                    .unwrap_or(u32::MAX);
+                let guess = if self.bim_unique {
+                    (next..next.saturating_add(2))
+                        .take_while(|&b| b < bim.len())
+                        .find(|&b| bim.snp(b) == id)
+                } else {
+                    None
+                };
+                let b = match guess {
+                    Some(b) => b as u32,
+                    None => self
+                        .bim_table
+                        .find(hash_id(id), |&j| bim.snp(j as usize) == id)
+                        .copied()
+                        .unwrap_or(u32::MAX),
+                };
+                if b != u32::MAX {
+                    next = b as usize + 1;
+                }
                 let kept = b != u32::MAX && self.bim_kept[b as usize];
                 let in_eqtl = if kept {
                     self.bim_esi[b as usize] != u32::MAX
@@ -405,13 +431,13 @@ impl MatchIndex {
                         .find(hash_id(id), |&j| esi.snp(j as usize) == id)
                         .is_some()
                 };
-                GwasLocation {
+                *o = GwasLocation {
                     bim: b,
                     in_eqtl,
                     in_ref: kept,
-                }
-            })
-            .collect();
+                };
+            }
+        });
         if !self.bim_unique {
             // Duplicate `.bim` IDs: membership of the kept rows by ID, as a set gives it.
             let kept_ids: rustc_hash::FxHashSet<&str> =
@@ -874,8 +900,15 @@ mod tests {
 
     #[test]
     fn indexed_matching_equals_three_way_matching() {
+        for reversed in [true, false] {
+            indexed_matching_case(reversed);
+        }
+    }
+
+    fn indexed_matching_case(reversed: bool) {
         // IDs: s0..s39 with a deterministic mix of absences, allele swaps, mismatches and a
-        // duplicated GWAS ID; .bim in a different order from the .esi and GWAS.
+        // duplicated GWAS ID; .bim in a different order from the .esi and GWAS (the hash
+        // lookups), or in the same order (the look-ahead of `locate`).
         let ids: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
         let esi: Vec<EsiRecord> = ids
             .iter()
@@ -890,10 +923,12 @@ mod tests {
                 freq: None,
             })
             .collect();
-        let bim: Vec<BimRecord> = ids
-            .iter()
-            .enumerate()
-            .rev()
+        let mut order: Vec<(usize, &String)> = ids.iter().enumerate().collect();
+        if reversed {
+            order.reverse();
+        }
+        let bim: Vec<BimRecord> = order
+            .into_iter()
             .filter(|(i, _)| i % 5 != 2)
             .map(|(i, id)| BimRecord {
                 chr: 1,
@@ -937,6 +972,18 @@ mod tests {
         let esi_keep: Vec<u32> = (0..esi.len() as u32).filter(|i| i % 9 != 8).collect();
         let bim_keep: Vec<u32> = (0..bim.len() as u32).filter(|i| i % 8 != 7).collect();
         let ix = MatchIndex::new(&esi, &esi_keep, &bim, &bim_keep);
+        // Each GWAS row located as a linear search gives it.
+        let loc = ix.locate(&gwas, &esi, &bim, &bim_keep);
+        for (g, l) in loc.iter().enumerate() {
+            let id = gwas.snp(g);
+            let b = (0..bim.len()).find(|&b| bim.snp(b) == id);
+            assert_eq!(l.bim, b.map_or(u32::MAX, |b| b as u32), "{id}");
+            assert_eq!(l.in_ref, b.is_some_and(|b| bim_keep.contains(&(b as u32))));
+            assert_eq!(
+                l.in_eqtl,
+                esi_keep.iter().any(|&e| esi.snp(e as usize) == id)
+            );
+        }
         for opts in [MatchOptions::default(), MatchOptions { strand_flip: true }] {
             let a = match_three_way_with(&gwas, &esi, &esi_keep, &bim, &bim_keep, &opts);
             let b = ix.match_gwas(&gwas, &esi, &bim, &bim_keep, &opts);

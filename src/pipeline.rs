@@ -688,7 +688,6 @@ pub fn run_trait(
     log: &mut RunLog,
 ) -> Result<RunSummary> {
     let esi = &eqtl.esi;
-    let epi = &eqtl.epi;
     log.info(format!(
         "Reading GWAS summary data from {}",
         gwas_path.display()
@@ -912,8 +911,41 @@ pub fn run_trait(
             return Err(e);
         }
     }
-    write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
+    // The report file is written on its own thread while the probes are tested: most of it
+    // is the flipped rows (millions at genome scale), and writing them waits on the disk.
+    let job = prepare_report(&mut report, esi, reference, &gwas, &matched, out, log);
+    std::thread::scope(|sc| {
+        let writer = sc.spawn(|| job.write(esi));
+        let tested = test_probes(
+            cfg, eqtl, reference, gwas_path, out, log, gwas, matched, geno,
+        );
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(Error::Analysis(
+                "the harmonisation report writer stopped unexpectedly".into(),
+            ))
+        });
+        let summary = tested?;
+        written?;
+        Ok(summary)
+    })
+}
 
+/// The second half of [`run_trait`]: build the compact SNP table, test every probe, write
+/// `<out>.smr`.
+#[allow(clippy::too_many_arguments)]
+fn test_probes(
+    cfg: &Config,
+    eqtl: &EqtlData,
+    reference: Option<&Reference>,
+    gwas_path: &Path,
+    out: &Path,
+    log: &mut RunLog,
+    gwas: GwasAfterMatch,
+    matched: MatchResult,
+    geno: Option<Genotypes>,
+) -> Result<RunSummary> {
+    let esi = &eqtl.esi;
+    let epi = &eqtl.epi;
     // Compact SNP table (data-spec/memory.md §3): each GWAS value column is freed once its
     // values are copied in analysis order.
     let ms = &matched.snps;
@@ -1388,17 +1420,16 @@ fn report_not_found_located(
 
 /// Append the report row (TSV) of a matched SNP whose GWAS alleles were swapped or
 /// complemented.
-fn push_flipped_row(text: &mut String, s: &crate::harmonise::MatchedSnp, esi: &EsiTable) {
+fn push_flipped_row(text: &mut String, s: &FlippedSnp, esi: &EsiTable) {
     use crate::report::push_tsv_field;
     // The SNP's ID is the same in every source (matched by ID); the GWAS alleles as written
     // follow from the eQTL's and the alignment.
     let e = esi.row(s.esi as usize);
-    let (g1, g2) = gwas_alleles_as_written(e.a1, e.a2, s.gwas_swapped, s.gwas_strand_flipped)
-        .unwrap_or(("?", "?"));
-    let (reason, what) = if s.gwas_strand_flipped {
+    let (g1, g2) = gwas_alleles_as_written(e.a1, e.a2, s.swapped, s.strand).unwrap_or(("?", "?"));
+    let (reason, what) = if s.strand {
         (
             "strand complement",
-            if s.gwas_swapped {
+            if s.swapped {
                 "complemented and swapped: b negated, freq 1 - f"
             } else {
                 "complemented"
@@ -1509,6 +1540,54 @@ fn write_report(
     out: &Path,
     log: &mut RunLog,
 ) -> Result<()> {
+    prepare_report(report, esi, reference, gwas, matched, out, log).write(esi)
+}
+
+/// A matched SNP whose GWAS alleles were swapped (`swapped`) or complemented (`strand`).
+struct FlippedSnp {
+    esi: u32,
+    swapped: bool,
+    strand: bool,
+}
+
+/// The harmonisation report of one trait, ready to be written (by [`ReportJob::write`]).
+struct ReportJob {
+    report: HarmoniseReport,
+    /// Matched SNPs whose GWAS alleles were swapped or complemented, in analysis order.
+    flipped: Vec<FlippedSnp>,
+    path: std::path::PathBuf,
+}
+
+impl ReportJob {
+    /// Write `<out>.harmonise.tsv`: the report's rows, then the flipped rows, streamed. Runs
+    /// on the caller's thread only (no rayon: it may run beside the probe loop and must not
+    /// add threads to the `--thread-num` pool's work).
+    fn write(self, esi: &EsiTable) -> Result<()> {
+        self.report.write_with(&self.path, |f| {
+            let mut text = String::with_capacity(1 << 20);
+            for s in &self.flipped {
+                push_flipped_row(&mut text, s, esi);
+                if text.len() >= 1 << 20 {
+                    f.write_all(text.as_bytes())?;
+                    text.clear();
+                }
+            }
+            f.write_all(text.as_bytes())
+        })
+    }
+}
+
+/// Add the matching outcomes to `report`, log the report's summary, and return what writing
+/// `<out>.harmonise.tsv` needs.
+fn prepare_report(
+    report: &mut HarmoniseReport,
+    esi: &EsiTable,
+    reference: Option<&Reference>,
+    gwas: &GwasAfterMatch,
+    matched: &MatchResult,
+    out: &Path,
+    log: &mut RunLog,
+) -> ReportJob {
     // Rows of the dropped SNPs whose alleles the report shows (first occurrence of each ID);
     // only those IDs are looked up.
     let needed: rustc_hash::FxHashSet<&str> = matched
@@ -1588,38 +1667,21 @@ fn write_report(
             | DropReason::FreqDifference => {}
         }
     }
-    // Rows of the matched SNPs whose GWAS alleles were swapped or complemented (millions at
-    // genome scale), after the others: written as TSV text in parallel chunks, one group of
-    // chunks at a time, so that only one group's text is held.
-    let (mut n_swapped, mut n_strand) = (0usize, 0usize);
+    // Rows of the matched SNPs whose GWAS alleles were swapped or complemented, written after
+    // the others.
+    let flipped: Vec<FlippedSnp> = matched
+        .snps
+        .par_iter()
+        .filter(|s| s.gwas_swapped || s.gwas_strand_flipped)
+        .map(|s| FlippedSnp {
+            esi: s.esi,
+            swapped: s.gwas_swapped,
+            strand: s.gwas_strand_flipped,
+        })
+        .collect();
+    let n_strand = flipped.iter().filter(|s| s.strand).count();
+    let n_swapped = flipped.len() - n_strand;
     let path = out_path(out, "harmonise.tsv");
-    report.write_with(&path, |f| {
-        for group in matched.snps.chunks(1 << 20) {
-            let parts: Vec<(String, usize, usize)> = group
-                .par_chunks(1 << 15)
-                .map(|chunk| {
-                    let (mut text, mut swapped, mut strand) = (String::new(), 0, 0);
-                    for s in chunk {
-                        if s.gwas_swapped || s.gwas_strand_flipped {
-                            push_flipped_row(&mut text, s, esi);
-                            if s.gwas_strand_flipped {
-                                strand += 1;
-                            } else {
-                                swapped += 1;
-                            }
-                        }
-                    }
-                    (text, swapped, strand)
-                })
-                .collect();
-            for (text, swapped, strand) in parts {
-                f.write_all(text.as_bytes())?;
-                n_swapped += swapped;
-                n_strand += strand;
-            }
-        }
-        Ok(())
-    })?;
     let mut extra_counts = BTreeMap::new();
     for (reason, n) in [
         ("alleles swapped", n_swapped),
@@ -1637,5 +1699,9 @@ fn write_report(
     for line in report.summary_lines_with(&extra_counts) {
         log.info(line);
     }
-    Ok(())
+    ReportJob {
+        report: std::mem::take(report),
+        flipped,
+        path,
+    }
 }
