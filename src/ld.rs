@@ -11,7 +11,8 @@ pub struct Genotypes<'a> {
     bed: &'a BedFile,
     keep: &'a [usize],
     /// Per compact SNP: `.bim` index and whether counts must be turned into `2 - count`.
-    snps: Vec<(usize, bool)>,
+    /// (32-bit: one per matched SNP, millions of them; data-spec/memory.md §3.)
+    snps: Vec<(u32, bool)>,
     /// Per compact SNP: mean count of the eQTL A1 (2 × reference frequency).
     mean: Vec<f64>,
     /// `keep` is every individual in `.fam` order.
@@ -143,7 +144,7 @@ impl<'a> Genotypes<'a> {
         Genotypes {
             bed,
             keep,
-            snps: snps.into_iter().map(|(b, s, _)| (b, s)).collect(),
+            snps: snps.into_iter().map(|(b, s, _)| (b as u32, s)).collect(),
             mean,
             keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
         }
@@ -166,7 +167,7 @@ impl<'a> Genotypes<'a> {
         Genotypes {
             bed,
             keep,
-            snps: snps.into_iter().map(|(b, s, _)| (b, s)).collect(),
+            snps: snps.into_iter().map(|(b, s, _)| (b as u32, s)).collect(),
             mean,
             keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
         }
@@ -216,6 +217,7 @@ impl<'a> Genotypes<'a> {
         let n = self.n_indiv();
         debug_assert_eq!(out.len(), (n - 1) * stride + 1);
         let (b, swapped) = self.snps[k];
+        let b = b as usize;
         let mu = self.mean[k];
         if self.keep_all {
             // Every individual kept: decode a byte (four individuals) at a time.
