@@ -114,6 +114,75 @@ impl StrColumn {
     }
 }
 
+/// A column table filled from parsed row records, with an ID column whose later duplicates are
+/// renamed (`.esi`, `.bim`).
+pub trait RowTable: Default + Send {
+    /// The record one line parses into.
+    type Record;
+    /// Append one record; `path` names the input in errors.
+    fn push_record(&mut self, r: &Self::Record, path: &Path) -> Result<()>;
+    /// Append the rows of `other` after these.
+    fn append_table(&mut self, other: Self, path: &Path) -> Result<()>;
+    /// The ID column.
+    fn ids_mut(&mut self) -> &mut StrColumn;
+    /// Release spare capacity.
+    fn shrink(&mut self);
+}
+
+/// Parse a whole text into a [`RowTable`] (data-spec/memory.md §2): `parse_line(text, line)`
+/// gives a row's record (`None` to skip the line), chunks of lines are parsed in parallel into
+/// their own tables, appended in file order. Later duplicate IDs are then renamed
+/// `rename(id, row, line)` (the reader's rule); returns the table and the renamed rows.
+pub fn parse_table<T: RowTable>(
+    data: &crate::io::source::Bytes,
+    path: &Path,
+    parse_line: impl Fn(&[u8], u64) -> Result<Option<T::Record>> + Sync,
+    rename: impl Fn(&str, usize, u64) -> String,
+) -> Result<(T, Vec<crate::types::SkippedRow>)> {
+    use crate::io::text::{find_duplicates_by, parse_chunks_par, RowLines};
+    let mut t = T::default();
+    let mut lines_of = RowLines::default();
+    parse_chunks_par(
+        data,
+        0,
+        1,
+        <(T, RowLines)>::default,
+        |acc: &mut (T, RowLines), line, text| {
+            if let Some(r) = parse_line(text, line)? {
+                acc.0.push_record(&r, path)?;
+                acc.1.push(line);
+            }
+            Ok(())
+        },
+        |chunks| {
+            for (c, l) in chunks {
+                t.append_table(c, path)?;
+                lines_of.append(&l);
+            }
+            Ok(())
+        },
+    )?;
+    t.shrink();
+    let ids = t.ids_mut();
+    let dups = find_duplicates_by(
+        ids.len(),
+        |i| ids.get(i),
+        |s, i| rename(s, i, lines_of.line(i)),
+    );
+    let mut renamed = Vec::with_capacity(dups.len());
+    let mut changes = Vec::with_capacity(dups.len());
+    for (i, old, new) in dups {
+        renamed.push(crate::types::SkippedRow::renamed(
+            lines_of.line(i),
+            &old,
+            &new,
+        ));
+        changes.push((i, new));
+    }
+    ids.replace(&changes, path)?;
+    Ok((t, renamed))
+}
+
 /// Bit pattern of a missing value stored in an `f64` column: a quiet NaN with a payload that
 /// no parsed number has (parsing `nan` gives the canonical NaN, a different pattern).
 const NA_BITS: u64 = 0x7FF8_0000_5AFE_0A0A;

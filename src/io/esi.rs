@@ -4,11 +4,10 @@
 //! skipped; the SNP's row id in the `.besd` is its index among the non-empty lines.
 
 use crate::error::{Error, Result};
-use crate::io::columns::{pack_opt_f32, unpack_opt_f32, StrColumn};
+use crate::io::columns::{pack_opt_f32, parse_table, unpack_opt_f32, RowTable, StrColumn};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates_by, is_na, parse_bp, parse_chrom, parse_chunks_par,
-    parse_opt_f64, split_t1, upper_compact, RowLines,
+    collect_fields, is_na, parse_bp, parse_chrom, parse_opt_f64, split_t1, upper_compact,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
 use compact_str::CompactString;
@@ -187,15 +186,6 @@ impl EsiTable {
     pub fn rows(&self) -> impl ExactSizeIterator<Item = EsiRow<'_>> + '_ {
         (0..self.len()).map(|i| self.row(i))
     }
-
-    fn shrink_to_fit(&mut self) {
-        self.chr.shrink_to_fit();
-        self.snp.shrink_to_fit();
-        self.bp.shrink_to_fit();
-        self.a1.shrink_to_fit();
-        self.a2.shrink_to_fit();
-        self.freq.shrink_to_fit();
-    }
 }
 
 /// Read an `.esi` file (plain or gzipped), parsing in parallel.
@@ -229,41 +219,35 @@ pub fn parse_esi_flagged<R: BufRead>(
 /// Parse a whole `.esi` text (lines in parallel, block by block, duplicates renamed after),
 /// returning the table and the renamed duplicate IDs.
 pub fn parse_esi_source(data: &Bytes, path: &Path) -> Result<(EsiTable, Vec<SkippedRow>)> {
-    let mut t = EsiTable::default();
-    let mut lines_of = RowLines::default();
-    // Lines parsed into per-chunk tables in parallel, appended in file order.
-    parse_chunks_par(
-        data,
-        0,
-        1,
-        <(EsiTable, RowLines)>::default,
-        |acc: &mut (EsiTable, RowLines), line, text| {
-            if let Some(r) = parse_esi_line(text, line, path)? {
-                acc.0.push(&r, path)?;
-                acc.1.push(line);
-            }
-            Ok(())
-        },
-        |chunks| {
-            for (c, l) in chunks {
-                t.append(c, path)?;
-                lines_of.append(&l);
-            }
-            Ok(())
-        },
-    )?;
-    t.shrink_to_fit();
-    let mut renamed = Vec::new();
     // A later duplicate is renamed `ID_<k>`, k = count of non-empty lines so far, this one
     // included (data-spec/esi.md "Duplicates").
-    let dups = find_duplicates_by(t.len(), |i| t.snp(i), |s, i| format!("{s}_{}", i + 1));
-    let mut changes = Vec::with_capacity(dups.len());
-    for (i, old, new) in dups {
-        renamed.push(SkippedRow::renamed(lines_of.line(i), &old, &new));
-        changes.push((i, new));
+    parse_table(
+        data,
+        path,
+        |text, line| parse_esi_line(text, line, path),
+        |s, i, _| format!("{s}_{}", i + 1),
+    )
+}
+
+impl RowTable for EsiTable {
+    type Record = EsiRecord;
+    fn push_record(&mut self, r: &EsiRecord, path: &Path) -> Result<()> {
+        self.push(r, path)
     }
-    t.snp.replace(&changes, path)?;
-    Ok((t, renamed))
+    fn append_table(&mut self, other: Self, path: &Path) -> Result<()> {
+        self.append(other, path)
+    }
+    fn ids_mut(&mut self) -> &mut StrColumn {
+        &mut self.snp
+    }
+    fn shrink(&mut self) {
+        self.chr.shrink_to_fit();
+        self.snp.shrink_to_fit();
+        self.bp.shrink_to_fit();
+        self.a1.shrink_to_fit();
+        self.a2.shrink_to_fit();
+        self.freq.shrink_to_fit();
+    }
 }
 
 fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecord>> {

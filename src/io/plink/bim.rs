@@ -5,11 +5,10 @@
 //! `chr` prefix are decoded and reading goes on; anything else is an error.
 
 use crate::error::{Error, Result};
-use crate::io::columns::StrColumn;
+use crate::io::columns::{parse_table, RowTable, StrColumn};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates_by, line_str, parse_chrom, parse_chunks_par, parse_f64,
-    parse_i64, split_ws, upper_compact, RowLines,
+    collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper_compact,
 };
 use crate::types::{Bp, Chrom, SkippedRow};
 use compact_str::CompactString;
@@ -144,48 +143,33 @@ pub fn parse_bim_flagged<R: BufRead>(
 /// Parse a whole `.bim` text (lines in parallel, block by block, duplicates renamed after),
 /// returning the table and the renamed duplicate IDs.
 pub fn parse_bim_source(data: &Bytes, path: &Path) -> Result<(BimTable, Vec<SkippedRow>)> {
-    let mut t = BimTable::default();
-    let mut lines_of = RowLines::default();
-    // Lines parsed into per-chunk tables in parallel, appended in file order.
-    parse_chunks_par(
-        data,
-        0,
-        1,
-        <(BimTable, RowLines)>::default,
-        |acc: &mut (BimTable, RowLines), line, bytes| {
-            if let Some(r) = parse_bim_line(bytes, line, path)? {
-                acc.0.push(&r, path)?;
-                acc.1.push(line);
-            }
-            Ok(())
-        },
-        |chunks| {
-            for (c, l) in chunks {
-                t.snp.append(&c.snp, path)?;
-                t.a1.append(&c.a1, path)?;
-                t.a2.append(&c.a2, path)?;
-                lines_of.append(&l);
-            }
-            Ok(())
-        },
-    )?;
-    t.snp.shrink_to_fit();
-    t.a1.shrink_to_fit();
-    t.a2.shrink_to_fit();
-    let mut renamed = Vec::new();
     // A later duplicate is renamed `ID_<line>` (data-spec/plink.md §bim).
-    let dups = find_duplicates_by(
-        t.len(),
-        |i| t.snp(i),
-        |s, i| format!("{s}_{}", lines_of.line(i)),
-    );
-    let mut changes = Vec::with_capacity(dups.len());
-    for (i, old, new) in dups {
-        renamed.push(SkippedRow::renamed(lines_of.line(i), &old, &new));
-        changes.push((i, new));
+    parse_table(
+        data,
+        path,
+        |bytes, line| parse_bim_line(bytes, line, path),
+        |s, _, line| format!("{s}_{line}"),
+    )
+}
+
+impl RowTable for BimTable {
+    type Record = BimRecord;
+    fn push_record(&mut self, r: &BimRecord, path: &Path) -> Result<()> {
+        self.push(r, path)
     }
-    t.snp.replace(&changes, path)?;
-    Ok((t, renamed))
+    fn append_table(&mut self, other: Self, path: &Path) -> Result<()> {
+        self.snp.append(&other.snp, path)?;
+        self.a1.append(&other.a1, path)?;
+        self.a2.append(&other.a2, path)
+    }
+    fn ids_mut(&mut self) -> &mut StrColumn {
+        &mut self.snp
+    }
+    fn shrink(&mut self) {
+        self.snp.shrink_to_fit();
+        self.a1.shrink_to_fit();
+        self.a2.shrink_to_fit();
+    }
 }
 
 fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimRecord>> {
