@@ -139,7 +139,7 @@ pub fn parse_table<T: RowTable>(
     parse_line: impl Fn(&[u8], u64) -> Result<Option<T::Record>> + Sync,
     rename: impl Fn(&str, usize, u64) -> String,
 ) -> Result<(T, Vec<crate::types::SkippedRow>)> {
-    use crate::io::text::{find_duplicates_by, parse_chunks_par, RowLines};
+    use crate::io::text::{find_duplicates, parse_chunks_par, RowLines};
     let mut t = T::default();
     let mut lines_of = RowLines::default();
     parse_chunks_par(
@@ -164,7 +164,7 @@ pub fn parse_table<T: RowTable>(
     )?;
     t.shrink();
     let ids = t.ids_mut();
-    let dups = find_duplicates_by(
+    let dups = find_duplicates(
         ids.len(),
         |i| ids.get(i),
         |s, i| rename(s, i, lines_of.line(i)),

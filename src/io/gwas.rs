@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
-    collect_fields, find_duplicates_by, is_na, parse_chunks_par, parse_opt_f64, split_t1, RowLines,
+    collect_fields, find_duplicates, is_na, parse_chunks_par, parse_opt_f64, split_t1, RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
@@ -397,7 +397,7 @@ pub fn parse_ma_source(bytes: &Bytes, path: &Path) -> Result<GwasData> {
     data.records.shrink_to_fit();
     // 1-based index among data rows (data-spec/ma.md "Duplicates").
     let t = &data.records;
-    let dups = find_duplicates_by(t.len(), |i| t.snp(i), |s, i| format!("{s}_{}", i + 1));
+    let dups = find_duplicates(t.len(), |i| t.snp(i), |s, i| format!("{s}_{}", i + 1));
     if dups.is_empty() {
         data.flagged = unusable
             .into_iter()

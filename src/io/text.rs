@@ -66,106 +66,6 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-/// Target size of one chunk of [`parse_lines_par`].
-const PAR_CHUNK: usize = 4 << 20;
-
-/// Parse the lines of a whole text `data` in parallel (in the current rayon pool), with the
-/// line semantics of [`LineReader`]: lines end at `\n`, a `\r` before it is dropped, a last
-/// line without terminator counts. `parse(line_no, line)` returns `Ok(None)` to skip a line.
-/// `first_line` is the 1-based number of `data`'s first line. Returns the records and their
-/// line numbers, in file order; on error, the error of the first failing line in file order.
-pub fn parse_lines_par<T, F>(data: &[u8], first_line: u64, parse: F) -> Result<(Vec<T>, Vec<u64>)>
-where
-    T: Send,
-    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
-{
-    parse_lines_counted(data, first_line, parse).map(|(recs, lines, _)| (recs, lines))
-}
-
-/// [`parse_lines_par`], also returning the number of lines in `data`.
-fn parse_lines_counted<T, F>(
-    data: &[u8],
-    first_line: u64,
-    parse: F,
-) -> Result<(Vec<T>, Vec<u64>, usize)>
-where
-    T: Send,
-    F: Fn(u64, &[u8]) -> Result<Option<T>> + Sync,
-{
-    use rayon::prelude::*;
-    // Chunk boundaries just after a newline.
-    let mut bounds = vec![0usize];
-    while let Some(&last) = bounds.last() {
-        if last >= data.len() {
-            break;
-        }
-        let want = (last + PAR_CHUNK).min(data.len());
-        let end = match data[want..].iter().position(|&b| b == b'\n') {
-            Some(i) => want + i + 1,
-            None => data.len(),
-        };
-        bounds.push(end);
-    }
-    // Start of every line, found chunk by chunk in parallel.
-    let starts: Vec<usize> = bounds
-        .par_windows(2)
-        .flat_map_iter(|w| {
-            let (lo, hi) = (w[0], w[1]);
-            std::iter::once(lo).chain(
-                data[lo..hi]
-                    .iter()
-                    .enumerate()
-                    .filter(move |&(i, &b)| b == b'\n' && lo + i + 1 < hi)
-                    .map(move |(i, _)| lo + i + 1),
-            )
-        })
-        .collect();
-    let n = starts.len();
-    // Each line parsed straight into its slot of one vector (no per-chunk vectors to
-    // concatenate, so the records are never held twice); the first failing line in file
-    // order gives the error.
-    let first_error: std::sync::Mutex<Option<(u64, Error)>> = std::sync::Mutex::new(None);
-    let mut slots: Vec<Option<T>> = Vec::with_capacity(n);
-    (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let end = match starts.get(i + 1) {
-                Some(&next) => next - 1,
-                None if data.last() == Some(&b'\n') => data.len() - 1,
-                None => data.len(),
-            };
-            let l = &data[starts[i]..end];
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
-            let no = first_line + i as u64;
-            match parse(no, l) {
-                Ok(r) => r,
-                Err(e) => {
-                    let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
-                    if first.as_ref().is_none_or(|(line, _)| no < *line) {
-                        *first = Some((no, e));
-                    }
-                    None
-                }
-            }
-        })
-        .collect_into_vec(&mut slots);
-    drop(starts);
-    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
-    }
-    let lines: Vec<u64> = slots
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_some())
-        .map(|(i, _)| first_line + i as u64)
-        .collect();
-    // In place: `Option<T>` has the size of `T` for the record types (their strings have a
-    // niche), so the allocation is reused.
-    #[allow(clippy::filter_map_identity)] // `FilterMap` is collected in place; `Flatten` is not
-    let recs: Vec<T> = slots.into_iter().filter_map(|r| r).collect();
-    Ok((recs, lines, n))
-}
-
 /// Size of one block of [`parse_chunks_par`].
 const BLOCK: usize = 32 << 20;
 
@@ -336,19 +236,10 @@ impl RowLines {
     }
 }
 
-/// Rename later duplicates of `id(record)` in file order: the renamed ID is
-/// `rename(original, index)`, and renamed IDs count as seen too (exactly the sequential
-/// insert-into-a-set rule of the readers). Returns `(index, original ID, new ID)` per rename.
-pub fn find_duplicates<T: Sync>(
-    records: &[T],
-    id: impl Fn(&T) -> &str + Sync,
-    rename: impl Fn(&str, usize) -> String,
-) -> Vec<(usize, String, String)> {
-    find_duplicates_by(records.len(), |i| id(&records[i]), rename)
-}
-
-/// [`find_duplicates`] over rows `0..n` whose IDs are `id(i)` (column storage).
-pub fn find_duplicates_by<'a>(
+/// Rename later duplicates among the IDs `id(i)` of rows `0..n`, in row order: the renamed ID
+/// is `rename(original, row)`, and renamed IDs count as seen too (exactly the sequential
+/// insert-into-a-set rule of the readers). Returns `(row, original ID, new ID)` per rename.
+pub fn find_duplicates<'a>(
     n: usize,
     id: impl Fn(usize) -> &'a str + Sync,
     rename: impl Fn(&str, usize) -> String,
@@ -600,7 +491,15 @@ mod tests {
         let parse = |_: u64, l: &[u8]| -> Result<Option<String>> {
             Ok((!l.is_empty()).then(|| String::from_utf8_lossy(l).into_owned()))
         };
-        let whole = parse_lines_par(text, 5, parse).unwrap();
+        // Reference: the sequential line reader (numbered from 1, so shifted by 4).
+        let mut whole: (Vec<String>, Vec<u64>) = (Vec::new(), Vec::new());
+        let mut reader = LineReader::new(&text[..], p());
+        while let Some((no, l)) = reader.next_line().unwrap() {
+            if let Some(r) = parse(no, l).unwrap() {
+                whole.0.push(r);
+                whole.1.push(no + 4);
+            }
+        }
         type Acc = (Vec<String>, RowLines, Vec<u64>);
         for (block, chunk) in [(1, 1), (3, 1), (7, 2), (100, 3), (100, 100)] {
             let (mut recs, mut rl, mut lines) = (Vec::new(), RowLines::default(), Vec::new());
