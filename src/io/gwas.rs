@@ -6,9 +6,10 @@
 
 use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
-use crate::io::source::{read_bytes, Bytes};
+use crate::io::source::{open_input, Bytes, TextInput};
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_chunks_par, parse_opt_f64, split_t1, RowLines,
+    collect_fields, find_duplicates, is_na, parse_chunks_par, parse_chunks_read, parse_opt_f64,
+    split_t1, RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
@@ -335,7 +336,18 @@ pub struct GwasData {
 
 /// Read a `.ma` file (plain or gzipped), parsing data lines in parallel.
 pub fn read_ma(path: &Path) -> Result<GwasData> {
-    parse_ma_source(&read_bytes(path)?, path)
+    match open_input(path)? {
+        TextInput::Mapped(bytes) => parse_ma_source(&bytes, path),
+        // Gzipped: decompressed block by block while parsing, never whole in memory.
+        TextInput::Stream(mut reader) => {
+            let mut header = Vec::new();
+            reader
+                .read_until(b'\n', &mut header)
+                .map_err(|e| Error::read(path, e))?;
+            check_ma_header(&header, path)?;
+            parse_ma_body(Body::Stream(&mut *reader), path)
+        }
+    }
 }
 
 /// Parse `.ma` text from a reader; `path` names the source in errors.
@@ -349,17 +361,22 @@ pub fn parse_ma<R: BufRead>(mut reader: R, path: &Path) -> Result<GwasData> {
 
 /// Parse a whole `.ma` text, block by block into column storage.
 pub fn parse_ma_source(bytes: &Bytes, path: &Path) -> Result<GwasData> {
-    if bytes.is_empty() {
+    let body_start = match memchr::memchr(b'\n', bytes) {
+        Some(i) => i + 1,
+        None => bytes.len(),
+    };
+    check_ma_header(&bytes[..body_start], path)?;
+    parse_ma_body(Body::Mapped(bytes, body_start), path)
+}
+
+/// Check the header line (with its line end, if any) of a `.ma` file.
+fn check_ma_header(header: &[u8], path: &Path) -> Result<()> {
+    if header.is_empty() {
         return Err(Error::format(
             path,
             "empty file, expected a header line starting with SNP",
         ));
     }
-    let body_start = match bytes.iter().position(|&b| b == b'\n') {
-        Some(i) => i + 1,
-        None => bytes.len(),
-    };
-    let header = &bytes[..body_start];
     let header = header.strip_suffix(b"\n").unwrap_or(header);
     let header = header.strip_suffix(b"\r").unwrap_or(header);
     let first = split_t1(header).next().unwrap_or("");
@@ -372,28 +389,40 @@ pub fn parse_ma_source(bytes: &Bytes, path: &Path) -> Result<GwasData> {
             ),
         ));
     }
+    Ok(())
+}
 
+/// The data lines of a `.ma` file: a buffer (from an offset) or the rest of a stream.
+enum Body<'a> {
+    Mapped(&'a Bytes, usize),
+    Stream(&'a mut (dyn std::io::Read + Send)),
+}
+
+/// Parse the data lines (line 2 on) into column storage.
+fn parse_ma_body(body: Body<'_>, path: &Path) -> Result<GwasData> {
     let mut data = GwasData::default();
     let mut lines_of = RowLines::default();
     // Unusable rows (in parallel, per chunk), kept in line order: (row, line, reason).
     let mut unusable: Vec<(usize, u64, String)> = Vec::new();
-    parse_chunks_par(
-        bytes,
-        body_start,
-        2,
-        MaChunk::default,
-        |c: &mut MaChunk, line, text| c.parse_line(text, line, path),
-        |chunks| {
-            for c in chunks {
-                let base = data.records.len();
-                unusable.extend(c.unusable.into_iter().map(|(i, l, w)| (base + i, l, w)));
-                data.n_freq_na += c.n_freq_na;
-                lines_of.append(&c.lines);
-                data.records.append(c.table, path)?;
-            }
-            Ok(())
-        },
-    )?;
+    let parse = |c: &mut MaChunk, line, text: &[u8]| c.parse_line(text, line, path);
+    let sink = |chunks: Vec<MaChunk>| {
+        for c in chunks {
+            let base = data.records.len();
+            unusable.extend(c.unusable.into_iter().map(|(i, l, w)| (base + i, l, w)));
+            data.n_freq_na += c.n_freq_na;
+            lines_of.append(&c.lines);
+            data.records.append(c.table, path)?;
+        }
+        Ok(())
+    };
+    match body {
+        Body::Mapped(bytes, start) => {
+            parse_chunks_par(bytes, start, 2, MaChunk::default, parse, sink)?
+        }
+        Body::Stream(reader) => {
+            parse_chunks_read(reader, path, 2, MaChunk::default, parse, sink)?
+        }
+    }
     data.records.shrink_to_fit();
     // 1-based index among data rows (data-spec/ma.md "Duplicates").
     let t = &data.records;

@@ -87,6 +87,25 @@ pub fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     }
 }
 
+/// A text input for the block parsers (`io::text::parse_chunks_par` / `parse_chunks_read`).
+pub enum TextInput {
+    /// A plain file, memory-mapped.
+    Mapped(Bytes),
+    /// A gzipped file, decompressed as it is read.
+    Stream(Box<dyn BufRead + Send>),
+}
+
+/// Open a text file for the block parsers: memory-mapped when plain, a decompressing stream
+/// when gzipped (magic `1f 8b`), so that a gzipped file is never decompressed whole.
+pub fn open_input(path: &Path) -> Result<TextInput> {
+    let (_, gz) = open_and_sniff(path)?;
+    if gz {
+        open_text(path).map(TextInput::Stream)
+    } else {
+        read_bytes(path).map(TextInput::Mapped)
+    }
+}
+
 /// Read a whole binary file: memory-map a plain file, decompress a gzipped one into memory.
 pub fn read_bytes(path: &Path) -> Result<Bytes> {
     let (file, gz) = open_and_sniff(path)?;

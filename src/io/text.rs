@@ -113,71 +113,18 @@ where
     N: Fn() -> C + Sync,
     P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
 {
-    use rayon::prelude::*;
-    // Cut `data[lo..]` after the first newline at or beyond `lo + size`.
-    let cut = |lo: usize, size: usize, hi_max: usize| -> usize {
-        let want = (lo + size.max(1)).min(hi_max);
-        match memchr::memchr(b'\n', &data[want..hi_max]) {
-            Some(i) => want + i + 1,
-            None => hi_max,
-        }
-    };
     let mut lo = start;
     let mut line = first_line;
     let mut pending: Option<Vec<C>> = None;
     while lo < data.len() {
-        let hi = cut(lo, block, data.len());
-        let mut bounds = vec![lo];
-        while let Some(&b) = bounds.last() {
-            if b >= hi {
-                break;
-            }
-            bounds.push(cut(b, chunk, hi));
-        }
-        // Lines per chunk: its newlines, plus an unterminated last line.
-        let counts: Vec<u64> = bounds
-            .par_windows(2)
-            .map(|w| {
-                let c = &data[w[0]..w[1]];
-                memchr::memchr_iter(b'\n', c).count() as u64 + u64::from(c.last() != Some(&b'\n'))
-            })
-            .collect();
-        let mut firsts = Vec::with_capacity(counts.len());
-        let mut l = line;
-        for &c in &counts {
-            firsts.push(l);
-            l += c;
-        }
-        let parse_block = || -> Result<Vec<C>> {
-            bounds
-                .par_windows(2)
-                .zip(firsts.par_iter())
-                .map(|(w, &first)| {
-                    let mut acc = new();
-                    let mut rest = &data[w[0]..w[1]];
-                    let mut no = first;
-                    while !rest.is_empty() {
-                        let (l, next) = match memchr::memchr(b'\n', rest) {
-                            Some(i) => (&rest[..i], &rest[i + 1..]),
-                            None => (rest, &rest[rest.len()..]),
-                        };
-                        let l = l.strip_suffix(b"\r").unwrap_or(l);
-                        parse(&mut acc, no, l)?;
-                        no += 1;
-                        rest = next;
-                    }
-                    Ok(acc)
-                })
-                .collect::<Vec<Result<C>>>()
-                // In file order, so the first error is that of the first failing line (a
-                // parallel collect into `Result` would keep whichever error came first in time).
-                .into_iter()
-                .collect()
-        };
-        let (parsed, sunk) = rayon::join(parse_block, || pending.take().map_or(Ok(()), &mut sink));
+        let hi = cut_after_newline(data, lo, block, data.len());
+        let (parsed, sunk) = rayon::join(
+            || parse_block(&data[lo..hi], line, chunk, &new, &parse),
+            || pending.take().map_or(Ok(()), &mut sink),
+        );
         sunk?;
-        let accs = parsed?;
-        line = l;
+        let (accs, n) = parsed?;
+        line += n;
         data.release(lo, hi - lo);
         pending = Some(accs);
         lo = hi;
@@ -186,6 +133,187 @@ where
         Some(accs) => sink(accs),
         None => Ok(()),
     }
+}
+
+/// [`parse_chunks_par`] on a stream (a gzipped file): blocks of ~32 MB are read, cut after
+/// their last newline (the rest starts the next block), and block `k + 1` is read (and block
+/// `k - 1` handed to `sink`) while block `k` is parsed. Only a block or two of text is held,
+/// never the whole decompressed file. `path` names the input in read errors.
+pub fn parse_chunks_read<C, N, P>(
+    reader: &mut (dyn std::io::Read + Send),
+    path: &Path,
+    first_line: u64,
+    new: N,
+    parse: P,
+    sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+) -> Result<()>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+{
+    parse_chunks_read_sized(reader, path, first_line, BLOCK, CHUNK, new, parse, sink)
+}
+
+/// [`parse_chunks_read`] with explicit block and chunk sizes (tests use tiny ones).
+#[allow(clippy::too_many_arguments)]
+fn parse_chunks_read_sized<C, N, P>(
+    reader: &mut (dyn std::io::Read + Send),
+    path: &Path,
+    first_line: u64,
+    block: usize,
+    chunk: usize,
+    new: N,
+    parse: P,
+    mut sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+) -> Result<()>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+{
+    let mut cur = read_block(reader, Vec::new(), block, path)?;
+    let mut line = first_line;
+    let mut pending: Option<Vec<C>> = None;
+    while !cur.text.is_empty() {
+        let (parsed, (sunk, next)) = rayon::join(
+            || parse_block(&cur.text, line, chunk, &new, &parse),
+            || {
+                let sunk = pending.take().map_or(Ok(()), &mut sink);
+                let next = if cur.eof {
+                    Ok(None)
+                } else {
+                    read_block(reader, std::mem::take(&mut cur.rest), block, path).map(Some)
+                };
+                (sunk, next)
+            },
+        );
+        // Errors in file order: the earlier block's, this block's, then the next block's.
+        sunk?;
+        let (accs, n) = parsed?;
+        line += n;
+        pending = Some(accs);
+        cur = next?.unwrap_or_default();
+    }
+    match pending {
+        Some(accs) => sink(accs),
+        None => Ok(()),
+    }
+}
+
+/// A block of streamed text: whole lines, the bytes read past its last newline, and whether
+/// the stream has ended.
+#[derive(Default)]
+struct StreamBlock {
+    text: Vec<u8>,
+    rest: Vec<u8>,
+    eof: bool,
+}
+
+/// Read `carry` plus at least `block` more bytes (or to the end), cut after the last newline.
+fn read_block(
+    reader: &mut (dyn std::io::Read + Send),
+    carry: Vec<u8>,
+    block: usize,
+    path: &Path,
+) -> Result<StreamBlock> {
+    use std::io::Read;
+    let mut text = carry;
+    loop {
+        let want = block.max(1) as u64;
+        let got = reader
+            .take(want)
+            .read_to_end(&mut text)
+            .map_err(|e| Error::read(path, e))?;
+        if got == 0 {
+            return Ok(StreamBlock {
+                text,
+                rest: Vec::new(),
+                eof: true,
+            });
+        }
+        // A line longer than a block: read on until a newline.
+        if let Some(i) = memchr::memrchr(b'\n', &text) {
+            let rest = text.split_off(i + 1);
+            return Ok(StreamBlock {
+                text,
+                rest,
+                eof: false,
+            });
+        }
+    }
+}
+
+/// Cut `data[lo..hi_max]` after the first newline at or beyond `lo + size`.
+fn cut_after_newline(data: &[u8], lo: usize, size: usize, hi_max: usize) -> usize {
+    let want = (lo + size.max(1)).min(hi_max);
+    match memchr::memchr(b'\n', &data[want..hi_max]) {
+        Some(i) => want + i + 1,
+        None => hi_max,
+    }
+}
+
+/// Parse one block of whole lines (its first line numbered `first_line`) in ~`chunk`-byte
+/// chunks in parallel; returns the chunks' accumulators in order and the block's line count.
+fn parse_block<C, N, P>(
+    data: &[u8],
+    first_line: u64,
+    chunk: usize,
+    new: &N,
+    parse: &P,
+) -> Result<(Vec<C>, u64)>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+{
+    use rayon::prelude::*;
+    let mut bounds = vec![0];
+    while let Some(&b) = bounds.last() {
+        if b >= data.len() {
+            break;
+        }
+        bounds.push(cut_after_newline(data, b, chunk, data.len()));
+    }
+    // Lines per chunk: its newlines, plus an unterminated last line.
+    let counts: Vec<u64> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let c = &data[w[0]..w[1]];
+            memchr::memchr_iter(b'\n', c).count() as u64 + u64::from(c.last() != Some(&b'\n'))
+        })
+        .collect();
+    let mut firsts = Vec::with_capacity(counts.len());
+    let mut l = first_line;
+    for &c in &counts {
+        firsts.push(l);
+        l += c;
+    }
+    let accs = bounds
+        .par_windows(2)
+        .zip(firsts.par_iter())
+        .map(|(w, &first)| {
+            let mut acc = new();
+            let mut rest = &data[w[0]..w[1]];
+            let mut no = first;
+            while !rest.is_empty() {
+                let (l, next) = match memchr::memchr(b'\n', rest) {
+                    Some(i) => (&rest[..i], &rest[i + 1..]),
+                    None => (rest, &rest[rest.len()..]),
+                };
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                parse(&mut acc, no, l)?;
+                no += 1;
+                rest = next;
+            }
+            Ok(acc)
+        })
+        .collect::<Vec<Result<C>>>()
+        // In file order, so the first error is that of the first failing line (a parallel
+        // collect into `Result` would keep whichever error came first in time).
+        .into_iter()
+        .collect::<Result<Vec<C>>>()?;
+    Ok((accs, l - first_line))
 }
 
 /// Line numbers of table rows, stored as the runs of consecutive lines (a new run starts only
@@ -530,6 +658,32 @@ mod tests {
             .unwrap();
             assert_eq!((&recs, &lines), (&whole.0, &whole.1), "{block}/{chunk}");
             assert!((0..lines.len()).all(|i| rl.line(i) == lines[i]));
+            // The same from a stream, blocks read while the previous one is parsed.
+            let (mut recs, mut lines) = (Vec::new(), Vec::new());
+            parse_chunks_read_sized(
+                &mut &text[..],
+                p(),
+                5,
+                block,
+                chunk,
+                Acc::default,
+                |acc: &mut Acc, no, l| {
+                    if !l.is_empty() {
+                        acc.0.push(String::from_utf8_lossy(l).into_owned());
+                        acc.2.push(no);
+                    }
+                    Ok(())
+                },
+                |accs| {
+                    for a in accs {
+                        recs.extend(a.0);
+                        lines.extend(a.2);
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!((&recs, &lines), (&whole.0, &whole.1), "stream {block}/{chunk}");
         }
         // Two bad lines in different chunks: the first one's error, whatever the timing.
         for (block, chunk) in [(4, 1), (100, 2)] {
@@ -552,6 +706,25 @@ mod tests {
             .unwrap_err()
             .to_string();
             assert!(e.contains("line 4"), "{e}");
+            let e = parse_chunks_read_sized(
+                &mut &text[..],
+                p(),
+                1,
+                block,
+                chunk,
+                || (),
+                |_: &mut (), no, l| {
+                    if l == b"ccc" || l == b"last" {
+                        Err(Error::parse(p(), no, "bad"))
+                    } else {
+                        Ok(())
+                    }
+                },
+                |_| Ok(()),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("line 4"), "stream: {e}");
         }
     }
 
