@@ -494,7 +494,7 @@ pub struct Reference {
     /// Allele counts of every `.bed` SNP over the kept individuals.
     pub counts: AlleleCounts,
     /// SNP-ID index of the reference joined with the eQTL SNPs, set by [`index_reference`]
-    /// (matching falls back to [`match_three_way`] without it).
+    /// (matching falls back to [`crate::harmonise::match_three_way`] without it).
     pub index: Option<MatchIndex>,
 }
 

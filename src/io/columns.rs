@@ -187,7 +187,7 @@ pub fn parse_table<T: RowTable>(
 /// no parsed number has (parsing `nan` gives the canonical NaN, a different pattern).
 const NA_BITS: u64 = 0x7FF8_0000_5AFE_0A0A;
 
-/// Store `Option<f64>` in 8 bytes: `None` becomes the [`NA_BITS`] NaN.
+/// Store `Option<f64>` in 8 bytes: `None` becomes a NaN with a payload no parser produces.
 #[inline]
 pub fn pack_opt(v: Option<f64>) -> f64 {
     match v {
@@ -209,7 +209,7 @@ pub fn unpack_opt(x: f64) -> Option<f64> {
 /// Bit pattern of a missing value in an `f32` column (as [`NA_BITS`]).
 const NA_BITS_F32: u32 = 0x7FC0_5AFE;
 
-/// Store `Option<f32>` in 4 bytes: `None` becomes the [`NA_BITS_F32`] NaN.
+/// Store `Option<f32>` in 4 bytes: `None` becomes a NaN with a payload no parser produces.
 #[inline]
 pub fn pack_opt_f32(v: Option<f32>) -> f32 {
     match v {
