@@ -419,9 +419,7 @@ fn parse_ma_body(body: Body<'_>, path: &Path) -> Result<GwasData> {
         Body::Mapped(bytes, start) => {
             parse_chunks_par(bytes, start, 2, MaChunk::default, parse, sink)?
         }
-        Body::Stream(reader) => {
-            parse_chunks_read(reader, path, 2, MaChunk::default, parse, sink)?
-        }
+        Body::Stream(reader) => parse_chunks_read(reader, path, 2, MaChunk::default, parse, sink)?,
     }
     data.records.shrink_to_fit();
     // 1-based index among data rows (data-spec/ma.md "Duplicates").

@@ -683,7 +683,11 @@ mod tests {
                 },
             )
             .unwrap();
-            assert_eq!((&recs, &lines), (&whole.0, &whole.1), "stream {block}/{chunk}");
+            assert_eq!(
+                (&recs, &lines),
+                (&whole.0, &whole.1),
+                "stream {block}/{chunk}"
+            );
         }
         // Two bad lines in different chunks: the first one's error, whatever the timing.
         for (block, chunk) in [(4, 1), (100, 2)] {
