@@ -39,8 +39,9 @@ pub struct MatchedSnp {
     pub esi: u32,
     /// Index into the GWAS rows.
     pub gwas: u32,
-    /// Index into the `.bim` rows (with an LD reference).
-    pub bim: Option<u32>,
+    /// Index into the `.bim` rows, or [`NO_BIM`] without an LD reference (a sentinel rather
+    /// than an `Option`: 16 bytes per matched SNP instead of 20).
+    pub bim: u32,
     /// The eQTL A1 is the `.bim` A2: genotype counts must be turned into `2 - count`.
     pub bim_swapped: bool,
     /// The GWAS alleles are swapped relative to the eQTL: b negated, freq turned into 1 - f.
@@ -48,6 +49,9 @@ pub struct MatchedSnp {
     /// The GWAS alleles are on the other strand (only with `--strand-flip`).
     pub gwas_strand_flipped: bool,
 }
+
+/// [`MatchedSnp::bim`] of a SNP matched without an LD reference.
+pub const NO_BIM: u32 = u32::MAX;
 
 /// Why a SNP left the analysis during matching (data-spec/harmonise.md §report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -326,16 +330,51 @@ fn id_table<'a>(
     (t, unique)
 }
 
-/// Where one GWAS row's ID is found, from [`MatchIndex::locate`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GwasLocation {
-    /// `.bim` row with the ID (first occurrence), or `u32::MAX`.
-    pub bim: u32,
-    /// The ID is among the kept `.esi` rows.
-    pub in_eqtl: bool,
-    /// The ID is among the kept `.bim` rows.
-    pub in_ref: bool,
+/// Where the GWAS rows' IDs are, from [`MatchIndex::locate`]: one byte per GWAS row and four
+/// per `.bim` row (data-spec/memory.md §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// Per `.bim` row: the first GWAS row with its ID, or `u32::MAX`.
+    gwas_of_bim: Vec<u32>,
+    /// Per GWAS row: [`IN_EQTL`] and [`IN_REF`] bits.
+    found: Vec<u8>,
 }
+
+/// [`Located`] bit: the ID is among the kept `.esi` rows.
+const IN_EQTL: u8 = 1;
+/// [`Located`] bit: the ID is among the kept `.bim` rows.
+const IN_REF: u8 = 2;
+
+impl Located {
+    /// GWAS row `g`'s ID is among the kept `.esi` rows.
+    pub fn in_eqtl(&self, g: usize) -> bool {
+        self.found[g] & IN_EQTL != 0
+    }
+
+    /// GWAS row `g`'s ID is among the kept `.bim` rows.
+    pub fn in_ref(&self, g: usize) -> bool {
+        self.found[g] & IN_REF != 0
+    }
+
+    /// The first GWAS row with the ID of `.bim` row `b`.
+    pub fn gwas_of_bim(&self, b: usize) -> Option<usize> {
+        let g = self.gwas_of_bim[b];
+        (g != u32::MAX).then_some(g as usize)
+    }
+
+    /// Number of GWAS rows.
+    pub fn len(&self) -> usize {
+        self.found.len()
+    }
+
+    /// True when there is no GWAS row.
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+}
+
+/// [`MatchedSnp`] is held once per matched SNP (millions per trait): keep it at 16 bytes.
+const _: () = assert!(std::mem::size_of::<MatchedSnp>() == 16);
 
 impl MatchIndex {
     /// Build the indexes for the filtered `.esi` rows `esi_keep` and `.bim` rows `bim_keep`.
@@ -387,66 +426,64 @@ impl MatchIndex {
         esi: &EsiTable,
         bim: &BimTable,
         bim_keep: &[u32],
-    ) -> Vec<GwasLocation> {
+    ) -> Located {
         // GWAS files and the reference are usually in the same (genome) order: each chunk of
         // GWAS rows first tries the `.bim` rows just after the previous match (a string
         // compare on neighbouring memory) and falls back to the hash table. With unique `.bim`
         // IDs the row found either way is the same row.
+        use std::sync::atomic::{AtomicU32, Ordering};
         const CHUNK: usize = 1 << 14;
-        let mut loc = vec![
-            GwasLocation {
-                bim: u32::MAX,
-                in_eqtl: false,
-                in_ref: false,
-            };
-            gwas.len()
-        ];
-        loc.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-            let mut next = usize::MAX;
-            for (o, g) in out.iter_mut().zip(c * CHUNK..) {
-                let id = gwas.snp(g);
-                let guess = if self.bim_unique {
-                    (next..next.saturating_add(2))
-                        .take_while(|&b| b < bim.len())
-                        .find(|&b| bim.snp(b) == id)
-                } else {
-                    None
-                };
-                let b = match guess {
-                    Some(b) => b as u32,
-                    None => self
-                        .bim_table
-                        .find(hash_id(id), |&j| bim.snp(j as usize) == id)
-                        .copied()
-                        .unwrap_or(u32::MAX),
-                };
-                if b != u32::MAX {
-                    next = b as usize + 1;
+        // The first GWAS row of each `.bim` row: the smallest row index written there.
+        let first: Vec<AtomicU32> = (0..bim.len()).map(|_| AtomicU32::new(u32::MAX)).collect();
+        let mut found = vec![0u8; gwas.len()];
+        found
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let mut next = usize::MAX;
+                for (o, g) in out.iter_mut().zip(c * CHUNK..) {
+                    let id = gwas.snp(g);
+                    let guess = if self.bim_unique {
+                        (next..next.saturating_add(2))
+                            .take_while(|&b| b < bim.len())
+                            .find(|&b| bim.snp(b) == id)
+                    } else {
+                        None
+                    };
+                    let b = match guess {
+                        Some(b) => Some(b),
+                        None => self
+                            .bim_table
+                            .find(hash_id(id), |&j| bim.snp(j as usize) == id)
+                            .map(|&j| j as usize),
+                    };
+                    let kept = b.is_some_and(|b| self.bim_kept[b]);
+                    let in_eqtl = match b {
+                        Some(b) if kept => self.bim_esi[b] != u32::MAX,
+                        _ => self
+                            .esi_table
+                            .find(hash_id(id), |&j| esi.snp(j as usize) == id)
+                            .is_some(),
+                    };
+                    if let Some(b) = b {
+                        next = b + 1;
+                        first[b].fetch_min(g as u32, Ordering::Relaxed);
+                    }
+                    *o = (u8::from(in_eqtl) * IN_EQTL) | (u8::from(kept) * IN_REF);
                 }
-                let kept = b != u32::MAX && self.bim_kept[b as usize];
-                let in_eqtl = if kept {
-                    self.bim_esi[b as usize] != u32::MAX
-                } else {
-                    self.esi_table
-                        .find(hash_id(id), |&j| esi.snp(j as usize) == id)
-                        .is_some()
-                };
-                *o = GwasLocation {
-                    bim: b,
-                    in_eqtl,
-                    in_ref: kept,
-                };
-            }
-        });
+            });
         if !self.bim_unique {
             // Duplicate `.bim` IDs: membership of the kept rows by ID, as a set gives it.
             let kept_ids: rustc_hash::FxHashSet<&str> =
                 bim_keep.iter().map(|&i| bim.snp(i as usize)).collect();
-            for (g, l) in loc.iter_mut().enumerate() {
-                l.in_ref = kept_ids.contains(gwas.snp(g));
+            for (g, f) in found.iter_mut().enumerate() {
+                *f = (*f & !IN_REF) | (u8::from(kept_ids.contains(gwas.snp(g))) * IN_REF);
             }
         }
-        loc
+        Located {
+            gwas_of_bim: first.into_iter().map(AtomicU32::into_inner).collect(),
+            found,
+        }
     }
 
     /// Three-way matching of one GWAS against the indexed reference and eQTL SNPs; the same
@@ -468,36 +505,25 @@ impl MatchIndex {
     /// [`MatchIndex::locate`].
     pub fn match_located(
         &self,
-        loc: &[GwasLocation],
+        loc: &Located,
         gwas: &GwasTable,
         esi: &EsiTable,
         bim: &BimTable,
         bim_keep: &[u32],
         opts: &MatchOptions,
     ) -> MatchResult {
-        // GWAS row of each `.bim` row (first GWAS occurrence of the ID).
-        let mut gwas_of_bim = vec![u32::MAX; bim.len()];
-        for (g, l) in loc.iter().enumerate() {
-            if l.bim != u32::MAX {
-                let slot = &mut gwas_of_bim[l.bim as usize];
-                if *slot == u32::MAX {
-                    *slot = g as u32;
-                }
-            }
-        }
         let parts: Vec<MatchResult> = bim_keep
             .par_chunks(1 << 16)
             .map(|chunk| {
                 let mut out = MatchResult::default();
                 for &b in chunk {
                     let b = b as usize;
-                    let g = gwas_of_bim[b];
-                    if g == u32::MAX {
+                    let Some(g) = loc.gwas_of_bim(b) else {
                         continue;
-                    }
+                    };
                     let e = self.bim_esi[b];
                     let e = (e != u32::MAX).then_some(e as usize);
-                    classify(&mut out, b, g as usize, e, gwas, esi, bim, opts);
+                    classify(&mut out, b, g, e, gwas, esi, bim, opts);
                 }
                 out
             })
@@ -557,7 +583,7 @@ fn classify(
     out.snps.push(MatchedSnp {
         esi: e as u32,
         gwas: g as u32,
-        bim: Some(b as u32),
+        bim: b as u32,
         bim_swapped: ref_match == AlleleMatch::Swapped,
         gwas_swapped: swapped,
         gwas_strand_flipped: strand,
@@ -594,7 +620,7 @@ pub fn match_two_way_with(
             GwasAlleles::Aligned { swapped, strand } => out.snps.push(MatchedSnp {
                 esi: e as u32,
                 gwas: g as u32,
-                bim: None,
+                bim: NO_BIM,
                 bim_swapped: false,
                 gwas_swapped: swapped,
                 gwas_strand_flipped: strand,
@@ -974,15 +1000,23 @@ mod tests {
         let ix = MatchIndex::new(&esi, &esi_keep, &bim, &bim_keep);
         // Each GWAS row located as a linear search gives it.
         let loc = ix.locate(&gwas, &esi, &bim, &bim_keep);
-        for (g, l) in loc.iter().enumerate() {
+        assert_eq!(loc.len(), gwas.len());
+        for g in 0..gwas.len() {
             let id = gwas.snp(g);
             let b = (0..bim.len()).find(|&b| bim.snp(b) == id);
-            assert_eq!(l.bim, b.map_or(u32::MAX, |b| b as u32), "{id}");
-            assert_eq!(l.in_ref, b.is_some_and(|b| bim_keep.contains(&(b as u32))));
             assert_eq!(
-                l.in_eqtl,
+                loc.in_ref(g),
+                b.is_some_and(|b| bim_keep.contains(&(b as u32))),
+                "{id}"
+            );
+            assert_eq!(
+                loc.in_eqtl(g),
                 esi_keep.iter().any(|&e| esi.snp(e as usize) == id)
             );
+        }
+        for b in 0..bim.len() {
+            let first = (0..gwas.len()).find(|&g| gwas.snp(g) == bim.snp(b));
+            assert_eq!(loc.gwas_of_bim(b), first, "{}", bim.snp(b));
         }
         for opts in [MatchOptions::default(), MatchOptions { strand_flip: true }] {
             let a = match_three_way_with(&gwas, &esi, &esi_keep, &bim, &bim_keep, &opts);

@@ -871,13 +871,7 @@ pub fn run_trait(
         let cols = matched
             .snps
             .iter()
-            .map(|s| {
-                (
-                    s.bim.unwrap_or(0) as usize,
-                    s.bim_swapped,
-                    esi.chr(s.esi as usize),
-                )
-            })
+            .map(|s| (s.bim as usize, s.bim_swapped, esi.chr(s.esi as usize)))
             .collect();
         Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts)
     });
@@ -1405,16 +1399,16 @@ fn report_not_found(
 fn report_not_found_located(
     report: &mut HarmoniseReport,
     gwas: &GwasData,
-    loc: &[crate::harmonise::GwasLocation],
+    loc: &crate::harmonise::Located,
 ) {
     // 0: found everywhere or unusable, 1: not in eQTL data, 2: not in reference.
-    let what: Vec<u8> = loc
-        .par_iter()
-        .enumerate()
-        .map(|(g, l)| {
-            if (l.in_eqtl && l.in_ref) || !gwas.records.row(g).usable() {
+    let what: Vec<u8> = (0..loc.len())
+        .into_par_iter()
+        .map(|g| {
+            let (in_eqtl, in_ref) = (loc.in_eqtl(g), loc.in_ref(g));
+            if (in_eqtl && in_ref) || !gwas.records.row(g).usable() {
                 0
-            } else if !l.in_eqtl {
+            } else if !in_eqtl {
                 1
             } else {
                 2
