@@ -8,6 +8,15 @@ use fastsmr::log::RunLog;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Blocks of 256 KiB and more get their own mappings, returned to the OS when freed: the
+    // parsers' chunk tables would otherwise stay in glibc's heaps under later peaks
+    // (data-spec/memory.md §4; a fixed threshold also stops glibc from raising it).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called first thing in `main`, before any thread exists; it only changes where
+    // glibc places later allocations.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+    }
     let cli = Cli::parse();
     let mut log = RunLog::new(true);
     let command: Vec<String> = std::env::args().collect();
