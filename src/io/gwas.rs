@@ -690,6 +690,37 @@ mod tests {
     }
 
     #[test]
+    fn gzipped_file_is_streamed_with_the_same_rows_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(text.as_bytes()).unwrap();
+            std::fs::write(&path, enc.finish().unwrap()).unwrap();
+            path
+        };
+        let text = format!(
+            "{HEADER}rs1 A G 0.3 0.1 0.05 0.04 1\r\n\nrs2 c t NA 0.2 NA 0.5 1\nrs1 A G 0.3 0.1 0.05 0.04 1"
+        );
+        let streamed = read_ma(&gz("ok.ma.gz", &text)).unwrap();
+        let mapped = parse(&text).unwrap();
+        let rows =
+            |d: &GwasData| -> Vec<String> { d.records.rows().map(|r| format!("{r:?}")).collect() };
+        assert_eq!(rows(&streamed), rows(&mapped));
+        assert_eq!(streamed.flagged, mapped.flagged);
+        assert_eq!(streamed.records.snp(2), "rs1_3");
+        let e = read_ma(&gz(
+            "bad.ma.gz",
+            &format!("{HEADER}rs1 A G 0.3 0.1 0.05 0.04 1\nrs2 A G x 0.1 0.05 0.04 1\n"),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 3") && e.contains("column freq"), "{e}");
+        let e = read_ma(&gz("empty.ma.gz", "")).unwrap_err().to_string();
+        assert!(e.contains("empty file"), "{e}");
+    }
+
+    #[test]
     fn gzipped_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("g.ma.gz");
