@@ -106,7 +106,7 @@ fn parse_chunks_sized<C, N, P>(
     chunk: usize,
     new: N,
     parse: P,
-    mut sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+    sink: impl FnMut(Vec<C>) -> Result<()> + Send,
 ) -> Result<()>
 where
     C: Send,
@@ -114,25 +114,27 @@ where
     P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
 {
     let mut lo = start;
-    let mut line = first_line;
-    let mut pending: Option<Vec<C>> = None;
-    while lo < data.len() {
+    // A block: its offset in `data` and its text.
+    let next = move || -> Result<Option<(usize, &[u8])>> {
+        if lo >= data.len() {
+            return Ok(None);
+        }
         let hi = cut_after_newline(data, lo, block, data.len());
-        let (parsed, sunk) = rayon::join(
-            || parse_block(&data[lo..hi], line, chunk, &new, &parse),
-            || pending.take().map_or(Ok(()), &mut sink),
-        );
-        sunk?;
-        let (accs, n) = parsed?;
-        line += n;
-        data.release(lo, hi - lo);
-        pending = Some(accs);
+        let b = (lo, &data[lo..hi]);
         lo = hi;
-    }
-    match pending {
-        Some(accs) => sink(accs),
-        None => Ok(()),
-    }
+        Ok(Some(b))
+    };
+    drive_blocks(
+        first_line,
+        chunk,
+        &new,
+        &parse,
+        sink,
+        next,
+        |b: &(usize, &[u8])| b.1,
+        // A parsed block's pages leave the resident set.
+        |(lo, text)| data.release(lo, text.len()),
+    )
 }
 
 /// [`parse_chunks_par`] on a stream (a gzipped file): blocks of ~32 MB are read, cut after
@@ -165,35 +167,69 @@ fn parse_chunks_read_sized<C, N, P>(
     chunk: usize,
     new: N,
     parse: P,
-    mut sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+    sink: impl FnMut(Vec<C>) -> Result<()> + Send,
 ) -> Result<()>
 where
     C: Send,
     N: Fn() -> C + Sync,
     P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
 {
-    let mut cur = read_block(reader, Vec::new(), block, path)?;
+    let (mut carry, mut eof) = (Vec::new(), false);
+    let next = move || -> Result<Option<Vec<u8>>> {
+        if eof {
+            return Ok(None);
+        }
+        let b = read_block(reader, std::mem::take(&mut carry), block, path)?;
+        (carry, eof) = (b.rest, b.eof);
+        Ok((!b.text.is_empty()).then_some(b.text))
+    };
+    drive_blocks(
+        first_line,
+        chunk,
+        &new,
+        &parse,
+        sink,
+        next,
+        |b: &Vec<u8>| &b[..],
+        drop,
+    )
+}
+
+/// The loop shared by [`parse_chunks_par`] and [`parse_chunks_read`]: while block `k` is parsed
+/// (its chunks in parallel), block `k - 1`'s accumulators go to `sink` and block `k + 1` is
+/// fetched by `next`; `done` gets each block once parsed. Errors in file order: the earlier
+/// block's sink, this block's parse, then fetching the next block.
+#[allow(clippy::too_many_arguments)]
+fn drive_blocks<C, N, P, B>(
+    first_line: u64,
+    chunk: usize,
+    new: &N,
+    parse: &P,
+    mut sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+    mut next: impl FnMut() -> Result<Option<B>> + Send,
+    text: impl for<'b> Fn(&'b B) -> &'b [u8] + Sync,
+    mut done: impl FnMut(B),
+) -> Result<()>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+    B: Send + Sync,
+{
+    let mut cur = next()?;
     let mut line = first_line;
     let mut pending: Option<Vec<C>> = None;
-    while !cur.text.is_empty() {
-        let (parsed, (sunk, next)) = rayon::join(
-            || parse_block(&cur.text, line, chunk, &new, &parse),
-            || {
-                let sunk = pending.take().map_or(Ok(()), &mut sink);
-                let next = if cur.eof {
-                    Ok(None)
-                } else {
-                    read_block(reader, std::mem::take(&mut cur.rest), block, path).map(Some)
-                };
-                (sunk, next)
-            },
+    while let Some(b) = cur {
+        let (parsed, (sunk, fetched)) = rayon::join(
+            || parse_block(text(&b), line, chunk, new, parse),
+            || (pending.take().map_or(Ok(()), &mut sink), next()),
         );
-        // Errors in file order: the earlier block's, this block's, then the next block's.
         sunk?;
         let (accs, n) = parsed?;
         line += n;
+        done(b);
         pending = Some(accs);
-        cur = next?.unwrap_or_default();
+        cur = fetched?;
     }
     match pending {
         Some(accs) => sink(accs),
