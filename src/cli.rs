@@ -5,9 +5,11 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod compat;
+
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
-#[command(name = "fastsmr", version, about, long_about = None)]
+#[command(name = "fastsmr", version, about, long_about = None, args_override_self = true)]
 pub struct Cli {
     /// Input files.
     #[command(flatten)]

@@ -17,7 +17,16 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => match fastsmr::cli::compat::explain_unknown(&e) {
+            Some(msg) => {
+                eprintln!("{msg}");
+                return ExitCode::from(2);
+            }
+            None => e.exit(),
+        },
+    };
     let mut log = RunLog::new(true);
     let command: Vec<String> = std::env::args().collect();
     log.info(format!(
