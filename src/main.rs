@@ -48,14 +48,9 @@ fn main() -> ExitCode {
     for line in cfg.describe() {
         log.info(line);
     }
-    let result = fastsmr::output::atomic::check_output_dir(&cfg.out).and_then(|()| {
-        if cfg.make_besd {
-            fastsmr::pipeline::make_besd(&cfg, &mut log)
-        } else {
-            cfg.check_inputs_readable()
-                .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
-        }
-    });
+    let mode = fastsmr::commands::Mode::of(&cfg);
+    let result = fastsmr::output::atomic::check_output_dir(&cfg.out)
+        .and_then(|()| fastsmr::commands::run(mode, &cfg, &mut log));
     if let Err(e) = &result {
         // Every variant's message already includes its cause (file, line, OS reason).
         let msg = format!("Error: {e}");

@@ -1,6 +1,6 @@
-//! Output files: row structs with the reference's exact column names, number formatting, and
-//! atomic writing.
+//! Output: the atomic writer, number formatting, and one writer per output table.
 
 pub mod atomic;
 pub mod format;
+pub mod freq_list;
 pub mod smr;

@@ -1,6 +1,11 @@
 //! The `.smr` table: the reference's exact columns, order and number formats
 //! (data-spec/smr-output.md).
 
+use crate::analyses::cis::CisRow;
+use crate::engine::TableWriter;
+use crate::harmonise::SnpTable;
+use crate::io::epi::EpiRecord;
+use crate::io::esi::EsiTable;
 use crate::output::format::{push_e6, push_g6};
 use crate::stats::heidi::HeidiOutcome;
 use crate::stats::smr::SmrTest;
@@ -106,5 +111,64 @@ impl SmrRow<'_> {
             _ => buf.push_str("NA\tNA"),
         }
         buf.push('\n');
+    }
+}
+
+/// The cis `.smr` table (formats §6.2): one [`CisRow`] per tested probe, named from the
+/// `.epi` and `.esi`.
+pub struct CisTable<'a> {
+    /// `.epi` rows.
+    pub epi: &'a [EpiRecord],
+    /// `.esi` rows.
+    pub esi: &'a EsiTable,
+    /// The trait's SNP table (instrument values).
+    pub snps: &'a SnpTable,
+    /// `--target-snp` given: columns 5-7 are named `targetSNP*`.
+    pub target: bool,
+    /// HEIDI on (for the log's count of rows without p_HEIDI).
+    pub heidi: bool,
+}
+
+impl TableWriter<CisRow> for CisTable<'_> {
+    fn header(&self) -> Option<&str> {
+        Some(if self.target {
+            SMR_HEADER_TARGET
+        } else {
+            SMR_HEADER
+        })
+    }
+
+    fn write_row(&self, p: usize, r: &CisRow, out: &mut String) {
+        let (epi, s) = (&self.epi[p], self.snps);
+        let e = self.esi.row(s.esi[r.top] as usize);
+        SmrRow {
+            probe: &epi.probe,
+            probe_chr: epi.chr,
+            gene: &epi.gene,
+            probe_bp: epi.bp,
+            snp: e.snp,
+            snp_chr: e.chr,
+            snp_bp: e.bp,
+            a1: e.a1,
+            a2: e.a2,
+            freq: r.freq,
+            b_gwas: s.gwas_b[r.top],
+            se_gwas: s.gwas_se[r.top],
+            p_gwas: s.gwas_p[r.top],
+            b_eqtl: r.bx,
+            se_eqtl: r.sx,
+            p_eqtl: r.p_eqtl,
+            smr: r.smr,
+            heidi: r.heidi,
+        }
+        .write_to(out);
+    }
+
+    fn note(&self, r: &CisRow) -> Option<&'static str> {
+        match r.heidi {
+            None if self.heidi => Some("p_SMR above --psmr"),
+            None => Some("HEIDI off"),
+            Some(h) => h.reason(),
+        }
     }
 }

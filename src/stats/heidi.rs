@@ -2,7 +2,7 @@
 //! (data-spec/algorithm.md §heidi). Method 1 (default), method 0 and the target-SNP variant.
 
 use crate::ld::{
-    correlation_into, correlation_matrix, r_with_target, r_with_target_panels, Genotypes, Panels,
+    correlation_into, correlation_matrix, r_with_target, r_with_target_panels, LdSource, Panels,
 };
 use crate::stats::chisq_sum::pchisqsum;
 use crate::stats::smr::max_abs_id;
@@ -111,9 +111,9 @@ fn prune_pairs(c: &[f64], m: usize, cut: f64) -> Vec<usize> {
     (0..m).filter(|&i| !removed[i]).collect()
 }
 
-/// Buffers of [`heidi_new`], kept per thread so that a probe allocates nothing large.
+/// Buffers of [`heidi_new`], kept per worker so that a probe allocates nothing large.
 #[derive(Default)]
-struct Scratch {
+pub struct HeidiScratch {
     codes: Vec<Option<u8>>,
     ks: Vec<usize>,
     /// Genotypes of the SNPs passing the threshold, then of those kept by the LD filter.
@@ -127,26 +127,29 @@ struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::default();
+    static SCRATCH: RefCell<HeidiScratch> = RefCell::default();
 }
 
 /// HEIDI method 1 (`--heidi-mtd 1`). `target` is `Some(position)` for the target-SNP variant:
 /// the target is always kept and is the LD anchor; otherwise the anchor is the max-|z| SNP.
-pub fn heidi_new(
+///
+/// Uses a per-thread [`HeidiScratch`]; [`heidi_new_with`] takes the caller's.
+pub fn heidi_new<L: LdSource + ?Sized>(
     snps: &[HeidiSnp],
-    geno: &Genotypes,
+    ld: &L,
     prm: &HeidiParams,
     target: Option<usize>,
 ) -> HeidiOutcome {
-    SCRATCH.with_borrow_mut(|sc| heidi_new_in(snps, geno, prm, target, sc))
+    SCRATCH.with_borrow_mut(|sc| heidi_new_with(snps, ld, prm, target, sc))
 }
 
-fn heidi_new_in(
+/// [`heidi_new`] with the caller's buffers.
+pub fn heidi_new_with<L: LdSource + ?Sized>(
     snps: &[HeidiSnp],
-    geno: &Genotypes,
+    ld: &L,
     prm: &HeidiParams,
     target: Option<usize>,
-    sc: &mut Scratch,
+    sc: &mut HeidiScratch,
 ) -> HeidiOutcome {
     let mut ids: Vec<usize> = (0..snps.len())
         .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6 || Some(i) == target)
@@ -167,7 +170,7 @@ fn heidi_new_in(
     };
     sc.ks.clear();
     sc.ks.extend(ids.iter().map(|&i| snps[i].k));
-    geno.decode_panels(&sc.ks, &mut sc.codes, &mut sc.x);
+    ld.panels(&sc.ks, &mut sc.codes, &mut sc.x);
     r_with_target_panels(&sc.x, t_pos, &mut sc.xt, &mut sc.sums, &mut sc.r);
     let r = &sc.r;
     let mut kept: Vec<usize> = (0..ids.len()).collect();
@@ -233,9 +236,9 @@ fn heidi_new_in(
 }
 
 /// HEIDI method 0 (`--heidi-mtd 0`): `top` is the position of the SMR instrument.
-pub fn heidi_original(
+pub fn heidi_original<L: LdSource + ?Sized>(
     snps: &[HeidiSnp],
-    geno: &Genotypes,
+    ld: &L,
     prm: &HeidiParams,
     top: usize,
 ) -> HeidiOutcome {
@@ -250,7 +253,7 @@ pub fn heidi_original(
         cols.push(top);
         let ks: Vec<usize> = cols.iter().map(|&i| snps[i].k).collect();
         let mut scratch = Vec::new();
-        let x = geno.matrix(&ks, &mut scratch);
+        let x = ld.matrix(&ks, &mut scratch);
         let r = r_with_target(&x, cols.len() - 1);
         pass.iter()
             .enumerate()
@@ -263,7 +266,7 @@ pub fn heidi_original(
     }
     let ks: Vec<usize> = ids.iter().map(|&i| snps[i].k).collect();
     let mut scratch = Vec::new();
-    let x = geno.matrix(&ks, &mut scratch);
+    let x = ld.matrix(&ks, &mut scratch);
     let c = correlation_matrix(&x);
     deviation_outcome(snps, &ids, &c)
 }

@@ -1,0 +1,4 @@
+//! The analyses the probe engine runs, each an [`crate::engine::Analysis`]: cis SMR + HEIDI
+//! ([`cis`]).
+
+pub mod cis;

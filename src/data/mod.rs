@@ -1,0 +1,11 @@
+//! Data loaded once per run and shared read-only by every trait and analysis: the eQTL
+//! dataset ([`eqtl::EqtlData`]), the LD reference with its SNP-ID index
+//! ([`reference::LdReference`]), and the ID lists that filter both ([`lists::IdLists`]).
+
+pub mod eqtl;
+pub mod lists;
+pub mod reference;
+
+pub use eqtl::EqtlData;
+pub use lists::IdLists;
+pub use reference::LdReference;

@@ -1,0 +1,103 @@
+//! The LD reference, read once per run and shared by every eQTL dataset and trait: the kept
+//! individuals, the `.bim` with the SNP filters, the packed genotypes with their allele
+//! counts, and the SNP-ID index joining it with the eQTL SNPs.
+
+use super::eqtl::EqtlData;
+use super::lists::{apply_id_lists, IdLists};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::harmonise::MatchIndex;
+use crate::io::lists::read_individual_list;
+use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimTable};
+use crate::ld::AlleleCounts;
+use crate::log::RunLog;
+use std::collections::HashSet;
+
+/// The LD reference, read once per run: individuals kept, SNPs kept, and the packed genotypes.
+pub struct LdReference {
+    /// `.fam` rows kept by `--keep`/`--remove`, in `.fam` order.
+    pub keep: Vec<usize>,
+    /// Sex code of each kept individual.
+    pub sexes: Vec<i32>,
+    /// `.bim` rows.
+    pub bim: BimTable,
+    /// `.bim` rows kept by `--extract-snp`/`--exclude-snp`.
+    pub bim_keep: Vec<u32>,
+    /// The genotypes.
+    pub bed: BedFile,
+    /// Allele counts of every `.bed` SNP over the kept individuals.
+    pub counts: AlleleCounts,
+    /// SNP-ID index of the reference joined with the eQTL SNPs, built once per run.
+    pub index: MatchIndex,
+}
+
+impl LdReference {
+    /// Read the LD reference (`None` with `--heidi-off`).
+    /// The SNP-ID index joins the reference with `eqtl`'s kept SNPs.
+    pub fn load(
+        cfg: &Config,
+        eqtl: &EqtlData,
+        snp_lists: &IdLists,
+        log: &mut RunLog,
+    ) -> Result<Option<LdReference>> {
+        let Some(bf) = &cfg.bfile else {
+            log.info("HEIDI is off: the LD reference is not used");
+            return Ok(None);
+        };
+        log.info(format!("Reading PLINK FAM file from {}", bf.fam.display()));
+        let fam = read_fam(&bf.fam)?;
+        if fam.is_empty() {
+            return Err(Error::format(
+                &bf.fam,
+                "no individuals: expected one line per individual (FID IID father mother sex \
+             phenotype)",
+            ));
+        }
+        let mut keep: Vec<usize> = (0..fam.len()).collect();
+        if let Some(p) = &cfg.keep {
+            let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();
+            keep.retain(|&i| set.contains(&fam[i].key()));
+        }
+        if let Some(p) = &cfg.remove {
+            let set: HashSet<String> = read_individual_list(p)?.into_iter().collect();
+            keep.retain(|&i| !set.contains(&fam[i].key()));
+        }
+        if keep.is_empty() {
+            return Err(Error::Analysis(
+                "no individual of the LD reference is left after --keep/--remove".into(),
+            ));
+        }
+        log.info(format!(
+            "  {} individuals read, {} kept",
+            fam.len(),
+            keep.len()
+        ));
+        log.info(format!("Reading PLINK BIM file from {}", bf.bim.display()));
+        let (bim, renamed) = read_bim_flagged(&bf.bim)?;
+        log.flagged(&bf.bim, &renamed);
+        // 32-bit row numbers, as for the `.esi` (data-spec/memory.md §1).
+        let bim_keep: Vec<u32> = (0..bim.len() as u32).collect();
+        let bim_keep = apply_id_lists(bim_keep, |i| bim.snp(i as usize), snp_lists);
+        log.info(format!(
+            "  {} SNPs read, {} kept after SNP filters",
+            bim.len(),
+            bim_keep.len()
+        ));
+        log.info(format!("Opening PLINK BED file {}", bf.bed.display()));
+        let bed = BedFile::open(&bf.bed, bim.len(), fam.len())?;
+        let sexes = keep.iter().map(|&i| fam[i].sex).collect();
+        let counts = AlleleCounts::new(&bed, &keep);
+        log.info(format!("  allele counts of {} SNPs done", bed.n_snps()));
+        let index = MatchIndex::new(&eqtl.esi, &eqtl.esi_keep, &bim, &bim_keep);
+        log.info("  SNP-ID index of the LD reference and eQTL SNPs built");
+        Ok(Some(LdReference {
+            keep,
+            sexes,
+            bim,
+            bim_keep,
+            bed,
+            counts,
+            index,
+        }))
+    }
+}

@@ -1,0 +1,82 @@
+//! Which SNPs of a probe reach its analysis: the stored eQTL entries of SNPs in the compact
+//! SNP table with a usable GWAS value, in the window the analysis asks for, and kept by the
+//! run's [`SnpFilter`] (data-spec/algorithm.md §6).
+
+use crate::types::{Bp, Chrom};
+
+/// Where an analysis looks for a probe's SNPs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnpSelection {
+    /// SNPs on `chr` with `|bp - centre_bp| <= half_width_bp` (inclusive, no clamping at 0).
+    Window {
+        /// Chromosome.
+        chr: Chrom,
+        /// Centre of the window.
+        centre_bp: Bp,
+        /// Half-width in bp.
+        half_width_bp: Bp,
+    },
+    /// Every SNP the probe has data for (the analysis splits cis and trans itself).
+    All,
+}
+
+impl SnpSelection {
+    /// Does a SNP at (`chr`, `bp`) fall in the selection?
+    #[inline]
+    pub fn contains(&self, chr: Chrom, bp: Bp) -> bool {
+        match *self {
+            SnpSelection::Window {
+                chr: c,
+                centre_bp,
+                half_width_bp,
+            } => chr == c && (centre_bp - bp).abs() <= half_width_bp,
+            SnpSelection::All => true,
+        }
+    }
+}
+
+/// One SNP of a probe as the analyses see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProbeSnp {
+    /// Compact SNP index.
+    pub k: u32,
+    /// eQTL effect (float32 promoted, so `bx as f32` is the stored value).
+    pub bx: f64,
+    /// eQTL standard error (float32 promoted).
+    pub sx: f64,
+    /// z in double: `bx / sx`.
+    pub zd: f64,
+}
+
+impl ProbeSnp {
+    /// Compact SNP index as `usize`.
+    #[inline]
+    pub fn k(&self) -> usize {
+        self.k as usize
+    }
+
+    /// z as the single-precision quotient of the stored values (`zf` of
+    /// data-spec/algorithm.md §6).
+    #[inline]
+    pub fn zf(&self) -> f64 {
+        f64::from(self.bx as f32 / self.sx as f32)
+    }
+}
+
+/// A run-wide restriction of the (probe, SNP) pairs tested, on top of the analysis's window:
+/// the hook for `--snp-wind`/kb ranges applied per probe and `--extract-target-snp-probe`
+/// style pair lists. `probe` is the `.epi` row, `esi` the `.esi` row of the SNP.
+pub trait SnpFilter: Sync {
+    /// Keep this pair?
+    fn keep(&self, probe: usize, esi: u32) -> bool;
+}
+
+/// The probes to test and the per-probe SNP restriction: the data the engine is driven by
+/// (range filters and per-probe SNP lists plug in here).
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    /// `.epi` rows to test, in output order.
+    pub probes: &'a [usize],
+    /// Extra (probe, SNP) restriction; `None` keeps every pair.
+    pub snp_filter: Option<&'a dyn SnpFilter>,
+}

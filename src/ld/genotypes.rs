@@ -1,0 +1,285 @@
+//! Reference genotypes: allele counts of the eQTL A1 with mean imputation, decoded on demand
+//! from the packed `.bed` (data-spec/ld.md).
+
+use super::kernels::{Matrix, Panels, PANEL};
+use crate::io::plink::bed::{count_all, decode_counts, BedFile, BYTE_TO_CODES};
+use crate::types::{Chrom, CHROM_X};
+use rayon::prelude::*;
+
+/// Genotypes of the matched SNPs, decoded on demand from the packed `.bed`.
+pub struct Genotypes<'a> {
+    bed: &'a BedFile,
+    keep: &'a [usize],
+    /// Per compact SNP: `.bim` index and whether counts must be turned into `2 - count`.
+    /// (32-bit: one per matched SNP, millions of them; data-spec/memory.md §3.)
+    snps: Vec<(u32, bool)>,
+    /// Per compact SNP: mean count of the eQTL A1 (2 × reference frequency).
+    mean: Vec<f64>,
+    /// `keep` is every individual in `.fam` order.
+    keep_all: bool,
+}
+
+/// Weight of an individual in the reference-frequency mean (data-spec/ld.md §frequency):
+/// 1 on autosomes; on X 0.5 for males, 1 for females, 0 for unknown sex; 0.5 beyond X.
+fn weight(chr: Chrom, sex: i32) -> f64 {
+    if chr < CHROM_X {
+        1.0
+    } else if chr == CHROM_X {
+        match sex {
+            1 => 0.5,
+            2 => 1.0,
+            _ => 0.0,
+        }
+    } else {
+        0.5
+    }
+}
+
+/// Per `.bed` SNP: the sum of `.bim` A1 counts and the number of non-missing genotypes over
+/// the kept individuals. Computed once per LD reference; gives every autosomal SNP's mean
+/// without decoding it again for each trait.
+#[derive(Debug, Clone, Default)]
+pub struct AlleleCounts {
+    /// Sum of `.bim` A1 counts.
+    pub sum: Vec<u32>,
+    /// Non-missing genotypes.
+    pub observed: Vec<u32>,
+}
+
+impl AlleleCounts {
+    /// Count every SNP of `bed` over the individuals `keep` (in the current rayon pool). The
+    /// file's pages are released as blocks are done, so counting does not keep the whole
+    /// `.bed` resident.
+    pub fn new(bed: &BedFile, keep: &[usize]) -> Self {
+        const BLOCK: usize = 1 << 14;
+        let n = bed.n_indiv();
+        let all = keep.len() == n && keep.iter().enumerate().all(|(i, &k)| i == k);
+        let blocks: Vec<(Vec<u32>, Vec<u32>)> = (0..bed.n_snps())
+            .into_par_iter()
+            .step_by(BLOCK)
+            .map_init(Vec::new, |scratch, first| {
+                let last = (first + BLOCK).min(bed.n_snps());
+                let mut sum = Vec::with_capacity(last - first);
+                let mut observed = Vec::with_capacity(last - first);
+                for j in first..last {
+                    let (s, c) = if all {
+                        count_all(bed.snp_bytes(j), n)
+                    } else {
+                        decode_counts(bed.snp_bytes(j), keep, scratch);
+                        scratch
+                            .iter()
+                            .flatten()
+                            .fold((0u32, 0u32), |(s, c), &x| (s + u32::from(x), c + 1))
+                    };
+                    sum.push(s);
+                    observed.push(c);
+                }
+                bed.release(first, last - first);
+                (sum, observed)
+            })
+            .collect();
+        let mut out = AlleleCounts::default();
+        for (s, c) in blocks {
+            out.sum.extend(s);
+            out.observed.extend(c);
+        }
+        out
+    }
+}
+
+/// Mean count of the eQTL A1 of `.bed` SNP `b` with the reference's weights.
+fn weighted_mean(
+    bed: &BedFile,
+    keep: &[usize],
+    sexes: &[i32],
+    b: usize,
+    swapped: bool,
+    chr: Chrom,
+    counts: &mut Vec<Option<u8>>,
+) -> f64 {
+    decode_counts(bed.snp_bytes(b), keep, counts);
+    let (mut sum, mut wsum) = (0.0f64, 0.0f64);
+    for (c, &sex) in counts.iter().zip(sexes) {
+        if let Some(c) = *c {
+            let x = if swapped { 2 - c } else { c } as f64;
+            let w = weight(chr, sex);
+            sum += w * x;
+            wsum += w;
+        }
+    }
+    if wsum > 0.0 {
+        sum / wsum
+    } else {
+        0.0
+    }
+}
+
+impl<'a> Genotypes<'a> {
+    /// As [`Genotypes::new`], taking autosomal SNPs' means from `counts` (bit-identical: the
+    /// weighted sums of the reference are exact integers on autosomes, weight 1).
+    pub fn with_counts(
+        bed: &'a BedFile,
+        keep: &'a [usize],
+        sexes: &[i32],
+        snps: Vec<(usize, bool, Chrom)>,
+        counts: &AlleleCounts,
+    ) -> Self {
+        let mut counts_scratch = Vec::new();
+        let mean = snps
+            .iter()
+            .map(|&(b, swapped, chr)| {
+                if chr < CHROM_X {
+                    let (s, c) = (counts.sum[b], counts.observed[b]);
+                    if c == 0 {
+                        0.0
+                    } else {
+                        let s = if swapped { 2 * c - s } else { s };
+                        f64::from(s) / f64::from(c)
+                    }
+                } else {
+                    weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts_scratch)
+                }
+            })
+            .collect();
+        Genotypes {
+            bed,
+            keep,
+            snps: snps.into_iter().map(|(b, s, _)| (b as u32, s)).collect(),
+            mean,
+            keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
+        }
+    }
+
+    /// Build the genotype view. `keep` are the `.fam` indexes kept (in `.fam` order) and
+    /// `sexes` their sex codes; `snps` gives, per compact SNP, its `.bim` index, whether the
+    /// eQTL A1 is the `.bim` A2, and its chromosome.
+    pub fn new(
+        bed: &'a BedFile,
+        keep: &'a [usize],
+        sexes: &[i32],
+        snps: Vec<(usize, bool, Chrom)>,
+    ) -> Self {
+        let mut counts = Vec::with_capacity(keep.len());
+        let mean = snps
+            .iter()
+            .map(|&(b, swapped, chr)| weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts))
+            .collect();
+        Genotypes {
+            bed,
+            keep,
+            snps: snps.into_iter().map(|(b, s, _)| (b as u32, s)).collect(),
+            mean,
+            keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
+        }
+    }
+
+    /// Keep only the compact SNPs with `keep[k]` true (the compact index is renumbered).
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut i = 0;
+        self.snps.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        let mut i = 0;
+        self.mean.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+
+    /// Number of individuals kept.
+    pub fn n_indiv(&self) -> usize {
+        self.keep.len()
+    }
+
+    /// Mean count of the eQTL A1 for compact SNP `k` (2 × reference frequency).
+    pub fn mean(&self, k: usize) -> f64 {
+        self.mean[k]
+    }
+
+    /// Decode compact SNP `k` into `out` (length `n_indiv`): counts of the eQTL A1, missing
+    /// genotypes imputed with the SNP's mean. `scratch` is reused between calls.
+    pub fn column(&self, k: usize, scratch: &mut Vec<Option<u8>>, out: &mut [f64]) {
+        let n = self.n_indiv();
+        self.decode_strided(k, scratch, &mut out[..n], 1);
+    }
+
+    /// [`Genotypes::column`] writing individual `i` to `out[i * stride]`; `out` must be
+    /// `(n_indiv - 1) * stride + 1` long.
+    #[inline(always)]
+    fn decode_strided(
+        &self,
+        k: usize,
+        scratch: &mut Vec<Option<u8>>,
+        out: &mut [f64],
+        stride: usize,
+    ) {
+        let n = self.n_indiv();
+        debug_assert_eq!(out.len(), (n - 1) * stride + 1);
+        let (b, swapped) = self.snps[k];
+        let b = b as usize;
+        let mu = self.mean[k];
+        if self.keep_all {
+            // Every individual kept: decode a byte (four individuals) at a time.
+            let map = if swapped {
+                [0.0, mu, 1.0, 2.0]
+            } else {
+                [2.0, mu, 1.0, 0.0]
+            };
+            let bytes = self.bed.snp_bytes(b);
+            let full = n / 4;
+            for (i, &byte) in bytes[..full].iter().enumerate() {
+                let codes = &BYTE_TO_CODES[byte as usize];
+                let o = &mut out[4 * i * stride..(4 * i + 3) * stride + 1];
+                o[0] = map[codes[0] as usize];
+                o[stride] = map[codes[1] as usize];
+                o[2 * stride] = map[codes[2] as usize];
+                o[3 * stride] = map[codes[3] as usize];
+            }
+            if full * 4 < n {
+                let codes = &BYTE_TO_CODES[bytes[full] as usize];
+                for (c, i) in (full * 4..n).enumerate() {
+                    out[i * stride] = map[codes[c] as usize];
+                }
+            }
+            return;
+        }
+        decode_counts(self.bed.snp_bytes(b), self.keep, scratch);
+        for (i, c) in scratch.iter().enumerate() {
+            out[i * stride] = match *c {
+                Some(c) if swapped => f64::from(2 - c),
+                Some(c) => f64::from(c),
+                None => mu,
+            };
+        }
+    }
+
+    /// Decode several compact SNPs into `out` as [`Panels`] (column `j` is `ks[j]`).
+    pub fn decode_panels(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>, out: &mut Panels) {
+        let n = self.n_indiv();
+        out.reset(n, ks.len());
+        for (j, &k) in ks.iter().enumerate() {
+            let base = (j / PANEL) * n * PANEL + j % PANEL;
+            self.decode_strided(
+                k,
+                scratch,
+                &mut out.data[base..base + (n - 1) * PANEL + 1],
+                PANEL,
+            );
+        }
+    }
+
+    /// Decode several compact SNPs into a column-major matrix (`n_indiv` rows).
+    pub fn matrix(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>) -> Matrix {
+        let n = self.n_indiv();
+        let mut data = vec![0.0; n * ks.len()];
+        for (j, &k) in ks.iter().enumerate() {
+            self.column(k, scratch, &mut data[j * n..(j + 1) * n]);
+        }
+        Matrix {
+            n,
+            m: ks.len(),
+            data,
+        }
+    }
+}

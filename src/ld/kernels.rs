@@ -1,0 +1,382 @@
+//! LD kernels: the one-to-many r with the reference's mixed precision and correlation
+//! matrices, on column-major matrices and 4-column panels (data-spec/ld.md).
+
+/// A column-major genotype matrix: `n` individuals × `m` SNPs.
+pub struct Matrix {
+    /// Rows (individuals).
+    pub n: usize,
+    /// Columns (SNPs).
+    pub m: usize,
+    /// Column-major values.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Column `j`.
+    pub fn col(&self, j: usize) -> &[f64] {
+        &self.data[j * self.n..(j + 1) * self.n]
+    }
+
+    /// Keep only the columns listed, in the order listed.
+    pub fn select(&self, cols: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(self.n * cols.len());
+        for &j in cols {
+            data.extend_from_slice(self.col(j));
+        }
+        Matrix {
+            n: self.n,
+            m: cols.len(),
+            data,
+        }
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Columns per panel of [`Panels`]: one AVX2 vector of `f64`.
+pub const PANEL: usize = 4;
+
+/// Genotype columns in panels of [`PANEL`] columns, individual-major inside a panel (the last
+/// panel zero-padded): one vector load gives one individual's values in four columns, so the
+/// r and Gram kernels vectorise across columns while every sum still runs over individuals in
+/// order. Meant to be reused between probes.
+#[derive(Debug, Clone, Default)]
+pub struct Panels {
+    pub(super) n: usize,
+    pub(super) m: usize,
+    pub(super) data: Vec<f64>,
+}
+
+impl Panels {
+    /// Rows (individuals).
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Columns (SNPs).
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
+    /// Make room for `m` columns of `n` values; the padding lanes are zeroed, the rest is left
+    /// for the caller to overwrite.
+    pub(super) fn reset(&mut self, n: usize, m: usize) {
+        self.n = n;
+        self.m = m;
+        self.data.resize(m.div_ceil(PANEL) * n * PANEL, 0.0);
+        let used = m % PANEL;
+        if used != 0 {
+            let last = (m / PANEL) * n * PANEL;
+            for row in self.data[last..].chunks_exact_mut(PANEL) {
+                row[used..].fill(0.0);
+            }
+        }
+    }
+
+    fn panel(&self, p: usize) -> &[f64] {
+        let w = self.n * PANEL;
+        &self.data[p * w..(p + 1) * w]
+    }
+
+    /// Value of individual `i` in column `j`.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[(j / PANEL) * self.n * PANEL + i * PANEL + j % PANEL]
+    }
+
+    /// Copy column `j` into `out`.
+    pub fn column_into(&self, j: usize, out: &mut Vec<f64>) {
+        let base = (j / PANEL) * self.n * PANEL + j % PANEL;
+        out.clear();
+        out.extend(self.data[base..].iter().step_by(PANEL).take(self.n));
+    }
+
+    /// The columns of a column-major matrix.
+    pub fn from_matrix(x: &Matrix) -> Self {
+        let mut p = Panels::default();
+        p.reset(x.n, x.m);
+        for j in 0..x.m {
+            let base = (j / PANEL) * x.n * PANEL + j % PANEL;
+            for (i, &v) in x.col(j).iter().enumerate() {
+                p.data[base + i * PANEL] = v;
+            }
+        }
+        p
+    }
+
+    /// Replace the contents with the columns `cols` of `src`, in the order listed.
+    pub fn select_from(&mut self, src: &Panels, cols: &[usize]) {
+        let n = src.n;
+        self.reset(n, cols.len());
+        for (j, &c) in cols.iter().enumerate() {
+            let to = (j / PANEL) * n * PANEL + j % PANEL;
+            let from = (c / PANEL) * n * PANEL + c % PANEL;
+            let dst = self.data[to..].iter_mut().step_by(PANEL);
+            for (d, &v) in dst.zip(src.data[from..].iter().step_by(PANEL)).take(n) {
+                *d = v;
+            }
+        }
+    }
+}
+
+/// r between column `t` and every column, with the reference's precision: the target's sums
+/// and variance term in single precision, everything else in double (data-spec/ld.md §r).
+pub fn r_with_target(x: &Matrix, t: usize) -> Vec<f64> {
+    let (mut xt, mut sums, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    r_with_target_panels(&Panels::from_matrix(x), t, &mut xt, &mut sums, &mut r);
+    r
+}
+
+/// [`r_with_target`] on panels, into `r`; also gives each column's sum over individuals in
+/// `sums` (what [`correlation_into`] needs). `xt` is scratch. Bit-identical to
+/// [`r_with_target_naive`]: every sum runs over individuals in order, the speed comes from
+/// vectorising across the columns of a panel and keeping two panels in flight.
+pub fn r_with_target_panels(
+    x: &Panels,
+    t: usize,
+    xt: &mut Vec<f64>,
+    sums: &mut Vec<f64>,
+    r: &mut Vec<f64>,
+) {
+    x.column_into(t, xt);
+    let s_t = xt.iter().sum::<f64>() as f32;
+    let q_t = dot(xt, xt) as f32;
+    let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
+    let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
+    r.clear();
+    sums.clear();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { r_panels_avx2(x, xt, s_t, v_t, sums, r) };
+            return;
+        }
+    }
+    r_panels(x, xt, s_t, v_t, sums, r);
+}
+
+/// [`r_panels`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn r_panels_avx2(
+    x: &Panels,
+    xt: &[f64],
+    s_t: f64,
+    v_t: f64,
+    sums: &mut Vec<f64>,
+    r: &mut Vec<f64>,
+) {
+    r_panels(x, xt, s_t, v_t, sums, r);
+}
+
+#[inline(always)]
+fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: &mut Vec<f64>) {
+    let n = x.n as f64;
+    let np = x.m.div_ceil(PANEL);
+    let mut push = |sq: &[[f64; PANEL]; 3], first: usize| {
+        let [s, q, c] = sq;
+        for l in 0..PANEL.min(x.m - first) {
+            sums.push(s[l]);
+            r.push((c[l] * n - s[l] * s_t) / ((q[l] * n - s[l] * s[l]) * v_t).sqrt());
+        }
+    };
+    let mut p = 0;
+    while p + 2 <= np {
+        let [a, b] = r_sums_block([x.panel(p), x.panel(p + 1)], xt);
+        push(&a, p * PANEL);
+        push(&b, (p + 1) * PANEL);
+        p += 2;
+    }
+    if p < np {
+        let [a] = r_sums_block([x.panel(p)], xt);
+        push(&a, p * PANEL);
+    }
+}
+
+/// Per column of `B` panels: Σ v, Σ v² and Σ v·t over individuals, each summed in order.
+#[inline(always)]
+fn r_sums_block<const B: usize>(panels: [&[f64]; B], xt: &[f64]) -> [[[f64; PANEL]; 3]; B] {
+    let mut acc = [[[0.0f64; PANEL]; 3]; B];
+    for p in &panels {
+        assert_eq!(p.len(), xt.len() * PANEL);
+    }
+    for (k, &tk) in xt.iter().enumerate() {
+        for b in 0..B {
+            let v = &panels[b][k * PANEL..k * PANEL + PANEL];
+            let [s, q, c] = &mut acc[b];
+            for l in 0..PANEL {
+                s[l] += v[l];
+                q[l] += v[l] * v[l];
+                c[l] += v[l] * tk;
+            }
+        }
+    }
+    acc
+}
+
+/// The naive form of [`r_with_target`] (one column at a time): its specification.
+pub fn r_with_target_naive(x: &Matrix, t: usize) -> Vec<f64> {
+    let n = x.n as f64;
+    let xt = x.col(t);
+    let s_t = xt.iter().sum::<f64>() as f32;
+    let q_t = dot(xt, xt) as f32;
+    let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
+    let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
+    (0..x.m)
+        .map(|i| {
+            let xi = x.col(i);
+            let s = xi.iter().sum::<f64>();
+            let q = dot(xi, xi);
+            let c = dot(xi, xt);
+            (c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt()
+        })
+        .collect()
+}
+
+/// All dot products `x_iᵀ x_j`, row-major `m × m` (both triangles filled).
+///
+/// Each dot product is summed sequentially over individuals `0..n`, exactly as a naive loop
+/// does, so the result is bit-identical to `Σ_k x_ki · x_kj` in order (no FMA, no reordering):
+/// see [`gram_into`].
+pub fn gram(x: &Matrix) -> Vec<f64> {
+    let mut g = Vec::new();
+    gram_into(&Panels::from_matrix(x), &mut g);
+    g
+}
+
+/// [`gram`] on panels, into `g`. The speed comes from computing an 8 × 4 block of dot products
+/// (two panels against one) per pass over the individuals, which vectorises across the block
+/// instead of along the individuals.
+pub fn gram_into(x: &Panels, g: &mut Vec<f64>) {
+    let m = x.m;
+    g.clear();
+    g.resize(m * m, 0.0);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { gram_panels_avx2(x, g) };
+            return;
+        }
+    }
+    gram_panels(x, g);
+}
+
+/// [`gram_panels`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gram_panels_avx2(x: &Panels, g: &mut [f64]) {
+    gram_panels(x, g);
+}
+
+/// Dot products of the columns of panels `a[0..A]` with those of panel `b`, summed in order;
+/// `acc[i][lb][la]` is column `la` of `a[i]` with column `lb` of `b`.
+#[inline(always)]
+fn gram_block<const A: usize>(a: [&[f64]; A], b: &[f64]) -> [[[f64; PANEL]; PANEL]; A] {
+    let mut acc = [[[0.0f64; PANEL]; PANEL]; A];
+    for p in &a {
+        assert_eq!(p.len(), b.len());
+    }
+    for (k, xb) in b.chunks_exact(PANEL).enumerate() {
+        for lb in 0..PANEL {
+            let y = xb[lb];
+            for i in 0..A {
+                let xa = &a[i][k * PANEL..k * PANEL + PANEL];
+                for la in 0..PANEL {
+                    acc[i][lb][la] += xa[la] * y;
+                }
+            }
+        }
+    }
+    acc
+}
+
+#[inline(always)]
+fn gram_panels(x: &Panels, g: &mut [f64]) {
+    let m = x.m;
+    let np = m.div_ceil(PANEL);
+    let mut store = |pa: usize, pb: usize, acc: &[[f64; PANEL]; PANEL]| {
+        for (lb, row) in acc.iter().enumerate() {
+            let j = pb * PANEL + lb;
+            if j >= m {
+                break;
+            }
+            for (la, &v) in row.iter().enumerate() {
+                let i = pa * PANEL + la;
+                if i >= m {
+                    break;
+                }
+                g[i * m + j] = v;
+                g[j * m + i] = v;
+            }
+        }
+    };
+    let mut pa = 0;
+    while pa + 2 <= np {
+        for pb in 0..=pa {
+            let [a0, a1] = gram_block([x.panel(pa), x.panel(pa + 1)], x.panel(pb));
+            store(pa, pb, &a0);
+            store(pa + 1, pb, &a1);
+        }
+        let [a1] = gram_block([x.panel(pa + 1)], x.panel(pa + 1));
+        store(pa + 1, pa + 1, &a1);
+        pa += 2;
+    }
+    if pa < np {
+        for pb in 0..=pa {
+            let [a0] = gram_block([x.panel(pa)], x.panel(pb));
+            store(pa, pb, &a0);
+        }
+    }
+}
+
+/// Full correlation matrix of the columns, row-major `m × m`, in double
+/// (data-spec/ld.md §matrix). The diagonal is computed, not forced to 1. Bit-identical to the
+/// naive formula with sequential dot products ([`gram`]).
+pub fn correlation_matrix(x: &Matrix) -> Vec<f64> {
+    let sums: Vec<f64> = (0..x.m).map(|i| x.col(i).iter().sum()).collect();
+    let mut r = Vec::new();
+    correlation_into(&Panels::from_matrix(x), &sums, &mut r);
+    r
+}
+
+/// [`correlation_matrix`] on panels, into `r`, given each column's sum over individuals (in
+/// order, as [`r_with_target_panels`] gives them).
+pub fn correlation_into(x: &Panels, sums: &[f64], r: &mut Vec<f64>) {
+    let n = x.n as f64;
+    let m = x.m;
+    gram_into(x, r);
+    let sd: Vec<f64> = (0..m)
+        .map(|i| (n * r[i * m + i] - sums[i] * sums[i]).sqrt())
+        .collect();
+    for i in 0..m {
+        for j in 0..=i {
+            let v = (n * r[i * m + j] - sums[i] * sums[j]) / (sd[i] * sd[j]);
+            r[i * m + j] = v;
+            r[j * m + i] = v;
+        }
+    }
+}
+
+/// The naive correlation matrix (one sequential dot product per pair): the specification
+/// [`correlation_matrix`] must reproduce bit for bit; kept for tests and benchmarks.
+pub fn correlation_matrix_naive(x: &Matrix) -> Vec<f64> {
+    let n = x.n as f64;
+    let m = x.m;
+    let sums: Vec<f64> = (0..m).map(|i| x.col(i).iter().sum()).collect();
+    let sd: Vec<f64> = (0..m)
+        .map(|i| (n * dot(x.col(i), x.col(i)) - sums[i] * sums[i]).sqrt())
+        .collect();
+    let mut r = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..=i {
+            let xtx = dot(x.col(i), x.col(j));
+            let v = (n * xtx - sums[i] * sums[j]) / (sd[i] * sd[j]);
+            r[i * m + j] = v;
+            r[j * m + i] = v;
+        }
+    }
+    r
+}

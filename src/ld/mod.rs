@@ -1,0 +1,17 @@
+//! Reference genotypes and LD (data-spec/ld.md): genotype decoding with mean imputation
+//! ([`genotypes`]), the r and correlation kernels ([`kernels`]), and the [`LdSource`] trait,
+//! which is all that [`crate::stats`] sees of the reference.
+
+pub mod genotypes;
+pub mod kernels;
+pub mod source;
+
+pub use genotypes::{AlleleCounts, Genotypes};
+pub use kernels::{
+    correlation_into, correlation_matrix, correlation_matrix_naive, gram, gram_into, r_with_target,
+    r_with_target_naive, r_with_target_panels, Matrix, Panels, PANEL,
+};
+pub use source::LdSource;
+
+#[cfg(test)]
+mod tests;
