@@ -12,10 +12,12 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod filters;
 pub mod harmonise;
 pub mod io;
 pub mod ld;
 pub mod log;
+pub mod lookup;
 pub mod output;
 pub mod pipeline;
 pub mod report;
