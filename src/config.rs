@@ -262,6 +262,22 @@ impl Config {
         let f = &cli.filters;
         let h = &cli.heidi;
         let o = &cli.output;
+        // The SMR analyses do not apply the range filters yet (src/filters is wired into the
+        // look-ups only): refuse them rather than ignore them.
+        let ranges = crate::filters::range_flags_given(&cli.ranges);
+        if !ranges.is_empty() {
+            return Err(Error::Config(format!(
+                "{} not yet applied by the SMR analysis (only by --query and --recode)",
+                ranges.join(", ")
+            )));
+        }
+        let Some(beqtl_summary) = cli.inputs.beqtl_summary.as_deref() else {
+            return Err(Error::Config(
+                "--beqtl-summary is required (the eQTL data: a BESD prefix, directory or tar \
+                 archive)"
+                    .into(),
+            ));
+        };
         if !(0.0..=0.5).contains(&f.maf) {
             return Err(Error::Config(format!(
                 "--maf must be in [0, 0.5], got {}",
@@ -408,7 +424,7 @@ impl Config {
             match_by_chrpos: cli.harmonise.match_by == "chrpos",
             traits,
             batch,
-            besd: BesdPaths::from_prefix(&cli.inputs.beqtl_summary),
+            besd: BesdPaths::from_prefix(beqtl_summary),
             out: o.out.clone(),
             maf: f.maf,
             peqtl_smr: h.peqtl_smr,

@@ -34,6 +34,17 @@ fn main() -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         command.join(" ")
     ));
+    if fastsmr::lookup::requested(&cli) {
+        // Look-ups and summaries of the eQTL data (src/lookup): no GWAS, no LD reference.
+        return match fastsmr::lookup::run(&cli, &mut log) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                let usage = matches!(e, fastsmr::error::Error::Config(_));
+                ExitCode::from(if usage { 2 } else { 1 })
+            }
+        };
+    }
     let cfg = match Config::from_cli(&cli) {
         Ok(c) => c,
         Err(e) => {

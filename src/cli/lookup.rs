@@ -1,0 +1,39 @@
+//! Flags of the look-up and summary modes (data-spec/query.md): `--query`,
+//! `--descriptive-cis`, `--descriptive-trans`, `--recode`. Parsing only;
+//! [`crate::lookup::LookupSettings::from_cli`] validates them.
+
+use clap::Args;
+
+/// Look-ups and summaries of the eQTL data (no GWAS, no LD reference).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Look-ups and summaries")]
+pub struct LookupArgs {
+    /// Write every stored (probe, SNP) with eQTL p at most P (default 5e-8) to <OUT>.txt,
+    /// after the probe and SNP filters.
+    #[arg(long, value_name = "P", num_args = 0..=1, default_missing_value = "5e-8")]
+    pub query: Option<f64>,
+    /// Write the top cis-eQTL of every probe (p <= --peqtl-cis) to <OUT>.cis.summary.txt.
+    #[arg(long)]
+    pub descriptive_cis: bool,
+    /// Write the top SNP of every trans region of every probe to <OUT>.trans.summary.txt
+    /// (cis window 5000 kb unless --cis-wind is given).
+    #[arg(long)]
+    pub descriptive_trans: bool,
+    /// Write every stored value (after the probe and SNP filters) to <OUT>.raw.
+    #[arg(long)]
+    pub recode: bool,
+    /// eQTL p threshold of --descriptive-cis.
+    #[arg(long, default_value_t = 5e-8, value_name = "P")]
+    pub peqtl_cis: f64,
+    /// eQTL p threshold that starts and extends a trans region.
+    #[arg(long, default_value_t = 5e-8, value_name = "P")]
+    pub peqtl_trans: f64,
+    /// Half-width of a trans region around its eQTLs, in kb.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "KB",
+        allow_negative_numbers = true
+    )]
+    pub trans_wind: i64,
+}

@@ -1,0 +1,22 @@
+//! Which probes and which SNPs of the eQTL data an analysis sees: the reference's chromosome
+//! filters, ID lists, range filters and SNP-probe pair lists (data-spec/ranges.md).
+//!
+//! Two steps: [`Filters::from_cli`] validates the flags (usage errors, before any file is
+//! read); [`Filters::resolve`] applies them to the `.esi`/`.epi` tables and returns a
+//! [`Selection`]: kept SNP rows, kept probe rows (both in file order), the SNP-probe pairs,
+//! and notes for the log. An analysis takes the selection (or its masks for
+//! [`crate::io::besd::stream::Keep`]) and never looks at the flags itself.
+
+mod pairs;
+mod resolve;
+mod spec;
+
+pub use pairs::{parse_pair_lines, read_pair_list, PairLine, PairList, SnpProbePair};
+pub use resolve::{gene_listed, window_bounds, Selection, Tables};
+pub use spec::{
+    range_flags_given, Filters, PairKind, PairListSpec, ProbeFilter, ProbeRange, SnpFilter,
+    SnpRange,
+};
+
+#[cfg(test)]
+mod tests;
