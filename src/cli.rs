@@ -5,6 +5,8 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod besd_tools;
+
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
 #[command(name = "fastsmr", version, about, long_about = None)]
@@ -24,6 +26,9 @@ pub struct Cli {
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Making and managing BESD files (src/besd_tools).
+    #[command(flatten)]
+    pub besd_tools: besd_tools::BesdToolsArgs,
 }
 
 /// Input files.
@@ -37,7 +42,7 @@ pub struct InputArgs {
     /// REGENIE, BOLT-LMM or SAIGE, recognised from the header (the log names the layout).
     /// May be given several times: the eQTL data and LD reference are then read once and each
     /// trait writes `<OUT>.<name>.smr`, `<name>` being the file name without `.gz`/`.ma`/`.txt`.
-    /// Required unless --gwas-flist or --make-besd.
+    /// Required unless --gwas-flist, --unpack-besd or a BESD tool (--make-besd, ...).
     #[arg(long, value_name = "FILE")]
     pub gwas_summary: Vec<PathBuf>,
     /// A list of traits, one `name path` per line, run like repeated --gwas-summary (each trait
@@ -53,7 +58,7 @@ pub struct InputArgs {
     /// holding one .besd/.esi/.epi (each optionally .gz), or a tar archive (plain or gzipped)
     /// such as eQTLGen's cis-eQTL-SMR_20191212.tar.gz, streamed without unpacking to disk.
     #[arg(long, value_name = "PREFIX|DIR|TARBALL")]
-    pub beqtl_summary: PathBuf,
+    pub beqtl_summary: Option<PathBuf>,
     /// eQTLGen allele-frequency file (SNP hg19_chr hg19_pos AlleleA AlleleB ... AlleleB_all).
     /// Alleles are matched to each eQTL's A1/A2 and the frequency oriented to A1; see
     /// --eqtlgen-freq-mode for where it is used. Mismatches go to <OUT>.harmonise.tsv.
@@ -183,12 +188,12 @@ pub struct OutputArgs {
     /// <OUT>.snp_failed_freq_ck.list.
     #[arg(long, default_value = "smr", value_name = "PREFIX")]
     pub out: PathBuf,
-    /// Convert --beqtl-summary (tarball, gzipped members, directory) into a plain BESD
+    /// Unpack --beqtl-summary (tarball, gzipped members, directory) into a plain BESD
     /// <OUT>.besd/.esi/.epi that later runs memory-map. A format conversion only: layout,
-    /// stored order and every value are kept (unlike the reference's --make-besd, which
-    /// selects cis/trans entries). --gwas-summary and --bfile are not needed.
+    /// stored order and every value are kept (unlike --make-besd, which re-selects
+    /// cis/trans/other entries). --gwas-summary and --bfile are not needed.
     #[arg(long)]
-    pub make_besd: bool,
+    pub unpack_besd: bool,
     /// Number of threads for the per-probe work (results do not depend on it).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub thread_num: usize,

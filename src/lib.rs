@@ -9,6 +9,7 @@
 //! 5. write the reference's `.smr` table in probe order ([`output`]).
 #![warn(missing_docs)]
 
+pub mod besd_tools;
 pub mod cli;
 pub mod config;
 pub mod error;

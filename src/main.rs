@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         command.join(" ")
     ));
+    if fastsmr::besd_tools::wants(&cli) {
+        return besd_tools_main(&cli, &mut log);
+    }
     let cfg = match Config::from_cli(&cli) {
         Ok(c) => c,
         Err(e) => {
@@ -40,8 +43,8 @@ fn main() -> ExitCode {
         log.info(line);
     }
     let result = fastsmr::output::atomic::check_output_dir(&cfg.out).and_then(|()| {
-        if cfg.make_besd {
-            fastsmr::pipeline::make_besd(&cfg, &mut log)
+        if cfg.unpack_besd {
+            fastsmr::pipeline::unpack_besd(&cfg, &mut log)
         } else {
             cfg.check_inputs_readable()
                 .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
@@ -61,6 +64,24 @@ fn main() -> ExitCode {
     }
     log.info(format!("finished in {:.2} s", log.elapsed_s()));
     if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The BESD tools (`--make-besd`, `--update-esi`, ...): their own settings and dispatch.
+fn besd_tools_main(cli: &Cli, log: &mut RunLog) -> ExitCode {
+    let out = cli.output.out.clone();
+    let result = fastsmr::output::atomic::check_output_dir(&out)
+        .and_then(|()| fastsmr::besd_tools::run(cli, log));
+    if let Err(e) = result {
+        eprintln!("Error: {e}");
+        let usage = matches!(e, fastsmr::error::Error::Config(_));
+        return ExitCode::from(if usage { 2 } else { 1 });
+    }
+    log.info(format!("finished in {:.2} s", log.elapsed_s()));
+    if let Err(e) = log.write(&out_path(&out, "log")) {
         eprintln!("Error: {e}");
         return ExitCode::from(1);
     }

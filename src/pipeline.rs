@@ -458,9 +458,9 @@ pub fn load_eqtl(cfg: &Config, snp_lists: &IdLists, log: &mut RunLog) -> Result<
     })
 }
 
-/// `--make-besd`: convert the eQTL input into a plain BESD at `<out>.{besd,esi,epi}`
+/// `--unpack-besd`: convert the eQTL input into a plain BESD at `<out>.{besd,esi,epi}`
 /// (data-spec/eqtlgen-tarball.md §4).
-pub fn make_besd(cfg: &Config, log: &mut RunLog) -> Result<()> {
+pub fn unpack_besd(cfg: &Config, log: &mut RunLog) -> Result<()> {
     log.info(format!(
         "Converting {} into a plain BESD {}.{{besd,esi,epi}}",
         cfg.besd.prefix.display(),
