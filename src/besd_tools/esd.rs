@@ -44,6 +44,14 @@ pub fn se_rule_a(
     Ok(beta.abs() / qchisq1_upper(p).sqrt())
 }
 
+/// A number or `NA` in any case (the reference upper-cases these fields before the NA test).
+pub fn opt_num(tok: &str, path: &Path, line: u64, column: &str) -> Result<Option<f64>> {
+    if tok.eq_ignore_ascii_case("NA") {
+        return Ok(None);
+    }
+    parse_opt_f64(tok, path, line, column)
+}
+
 /// One data row of a per-probe text file, as the assembly needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextRow {
@@ -253,9 +261,9 @@ pub fn text_row(path: &Path, line: u64, f: [&str; 9]) -> Result<TextRow> {
             ))
         }
     };
-    let beta = parse_opt_f64(&upper(f[6]), path, line, "Beta")?;
-    let se = parse_opt_f64(&upper(f[7]), path, line, "se")?;
-    let p = parse_opt_f64(&upper(f[8]), path, line, "p")?;
+    let beta = opt_num(f[6], path, line, "Beta")?;
+    let se = opt_num(f[7], path, line, "se")?;
+    let p = opt_num(f[8], path, line, "p")?;
     let value = match (beta, se, p) {
         (None, _, _) | (_, None, None) => None,
         (Some(b), se, p) => {

@@ -1,6 +1,6 @@
 //! `--qfile`: text in the `--query` output layout → BESD (data-spec/qfile.md).
 
-use crate::besd_tools::esd::se_rule_a;
+use crate::besd_tools::esd::{opt_num, se_rule_a};
 use crate::besd_tools::{Dataset, Probe, Snp, UNKNOWN};
 use crate::error::{Error, Result};
 use crate::io::besd::BesdEntry;
@@ -132,9 +132,9 @@ pub fn read_qfile(path: &Path, dense: bool, log: &mut RunLog) -> Result<Dataset>
                 ))
             }
         };
-        let beta = parse_opt_f64(&upper(t[11]), path, line, "b")?;
-        let se = parse_opt_f64(&upper(t[12]), path, line, "SE")?;
-        let p = parse_opt_f64(&upper(t[13]), path, line, "p")?;
+        let beta = opt_num(t[11], path, line, "b")?;
+        let se = opt_num(t[12], path, line, "SE")?;
+        let p = opt_num(t[13], path, line, "p")?;
         let Some(b) = beta else {
             dropped += 1;
             continue;
