@@ -5,6 +5,7 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod besd_tools;
 pub mod compat;
 pub mod lookup;
 pub mod ranges;
@@ -28,12 +29,18 @@ pub struct Cli {
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Trans regions (shared by trans-SMR, the look-ups and BESD selection).
+    #[command(flatten)]
+    pub trans: TransArgs,
     /// Probe and SNP ranges, SNP-probe pair lists.
     #[command(flatten)]
     pub ranges: ranges::RangeArgs,
     /// Look-ups and summaries of the eQTL data.
     #[command(flatten)]
     pub lookup: lookup::LookupArgs,
+    /// Making and managing BESD files (src/besd_tools).
+    #[command(flatten)]
+    pub besd_tools: besd_tools::BesdToolsArgs,
 }
 
 /// Input files.
@@ -47,7 +54,7 @@ pub struct InputArgs {
     /// REGENIE, BOLT-LMM or SAIGE, recognised from the header (the log names the layout).
     /// May be given several times: the eQTL data and LD reference are then read once and each
     /// trait writes `<OUT>.<name>.smr`, `<name>` being the file name without `.gz`/`.ma`/`.txt`.
-    /// Required unless --gwas-flist or --make-besd.
+    /// Required unless --gwas-flist, --unpack-besd or a BESD tool (--make-besd, ...).
     #[arg(long, value_name = "FILE")]
     pub gwas_summary: Vec<PathBuf>,
     /// A list of traits, one `name path` per line, run like repeated --gwas-summary (each trait
@@ -186,6 +193,24 @@ pub struct HeidiArgs {
     pub smr: bool,
 }
 
+/// Trans regions: what starts one and how wide it is (algorithm.md §9, §11). One group for
+/// every analysis that uses them, so each flag has one meaning and one default.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Trans regions")]
+pub struct TransArgs {
+    /// eQTL p threshold that starts and extends a trans region.
+    #[arg(long, default_value_t = 5e-8, value_name = "P")]
+    pub peqtl_trans: f64,
+    /// Half-width of a trans region around its eQTLs, in kb.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "KB",
+        allow_negative_numbers = true
+    )]
+    pub trans_wind: i64,
+}
+
 /// Output and execution.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
@@ -194,12 +219,12 @@ pub struct OutputArgs {
     /// <OUT>.snp_failed_freq_ck.list.
     #[arg(long, default_value = "smr", value_name = "PREFIX")]
     pub out: PathBuf,
-    /// Convert --beqtl-summary (tarball, gzipped members, directory) into a plain BESD
+    /// Unpack --beqtl-summary (tarball, gzipped members, directory) into a plain BESD
     /// <OUT>.besd/.esi/.epi that later runs memory-map. A format conversion only: layout,
-    /// stored order and every value are kept (unlike the reference's --make-besd, which
-    /// selects cis/trans entries). --gwas-summary and --bfile are not needed.
+    /// stored order and every value are kept (unlike --make-besd, which re-selects
+    /// cis/trans/other entries). --gwas-summary and --bfile are not needed.
     #[arg(long)]
-    pub make_besd: bool,
+    pub unpack_besd: bool,
     /// Number of threads for the per-probe work (results do not depend on it).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub thread_num: usize,

@@ -126,8 +126,8 @@ pub struct Config {
     pub bfile: Option<BfilePaths>,
     /// GWAS summary file (the first trait's when several are given; empty with `--make-besd`).
     pub gwas: PathBuf,
-    /// `--make-besd`: convert the eQTL input to a plain BESD and stop.
-    pub make_besd: bool,
+    /// `--unpack-besd`: convert the eQTL input to a plain BESD and stop.
+    pub unpack_besd: bool,
     /// `--gwas-columns`.
     pub gwas_columns: Option<ColumnOverride>,
     /// `--eqtlgen-freq`.
@@ -331,7 +331,7 @@ impl Config {
             return Err(Error::Config("--thread-num must be at least 1".into()));
         }
         let heidi = !h.heidi_off;
-        let make_besd = o.make_besd;
+        let make_besd = o.unpack_besd;
         if make_besd {
             let filters = [
                 (f.extract_snp.is_some(), "--extract-snp"),
@@ -345,8 +345,8 @@ impl Config {
             ];
             if let Some((_, name)) = filters.iter().find(|(on, _)| *on) {
                 return Err(Error::Config(format!(
-                    "{name} cannot be combined with --make-besd, which converts the whole input \
-                     unchanged"
+                    "{name} cannot be combined with --unpack-besd, which converts the whole input \
+                     unchanged (--make-besd filters and re-selects)"
                 )));
             }
         }
@@ -404,7 +404,7 @@ impl Config {
             (None, false) => {
                 return Err(Error::Config(
                     "--gwas-summary is required (or --gwas-flist; neither is needed with \
-                     --make-besd)"
+                     --unpack-besd)"
                         .into(),
                 ))
             }
@@ -416,7 +416,7 @@ impl Config {
         Ok(Config {
             bfile,
             gwas,
-            make_besd,
+            unpack_besd: make_besd,
             gwas_columns,
             eqtlgen_freq: cli.inputs.eqtlgen_freq.clone(),
             eqtlgen_freq_mode,
@@ -540,7 +540,7 @@ impl Config {
         opt("--keep", path(&self.keep));
         opt("--remove", path(&self.remove));
         opt("--target-snp", self.target_snp.clone());
-        opt("--make-besd", self.make_besd.then(String::new));
+        opt("--unpack-besd", self.unpack_besd.then(String::new));
         opt(
             "--gwas-columns",
             self.gwas_columns.as_ref().map(|c| format!("{c:?}")),

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod analyses;
+pub mod besd_tools;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -45,6 +45,9 @@ fn main() -> ExitCode {
             }
         };
     }
+    if fastsmr::besd_tools::wants(&cli) {
+        return besd_tools_main(&cli, &mut log);
+    }
     let cfg = match Config::from_cli(&cli) {
         Ok(c) => c,
         Err(e) => {
@@ -76,6 +79,24 @@ fn main() -> ExitCode {
     }
     log.info(format!("finished in {:.2} s", log.elapsed_s()));
     if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The BESD tools (`--make-besd`, `--update-esi`, ...): their own settings and dispatch.
+fn besd_tools_main(cli: &Cli, log: &mut RunLog) -> ExitCode {
+    let out = cli.output.out.clone();
+    let result = fastsmr::output::atomic::check_output_dir(&out)
+        .and_then(|()| fastsmr::besd_tools::run(cli, log));
+    if let Err(e) = result {
+        eprintln!("Error: {e}");
+        let usage = matches!(e, fastsmr::error::Error::Config(_));
+        return ExitCode::from(if usage { 2 } else { 1 });
+    }
+    log.info(format!("finished in {:.2} s", log.elapsed_s()));
+    if let Err(e) = log.write(&out_path(&out, "log")) {
         eprintln!("Error: {e}");
         return ExitCode::from(1);
     }

@@ -207,7 +207,7 @@ fn make_besd_round_trip_is_byte_identical_and_gives_the_same_results() {
     let o = run(&s(&[
         "--beqtl-summary",
         TARBALL,
-        "--make-besd",
+        "--unpack-besd",
         "--out",
         conv.to_str().unwrap(),
     ]));
@@ -229,7 +229,7 @@ fn make_besd_round_trip_is_byte_identical_and_gives_the_same_results() {
     let o = run(&s(&[
         "--beqtl-summary",
         TARBALL,
-        "--make-besd",
+        "--unpack-besd",
         "--extract-probe",
         "expected/probes.list",
         "--out",

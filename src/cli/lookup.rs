@@ -25,15 +25,4 @@ pub struct LookupArgs {
     /// eQTL p threshold of --descriptive-cis.
     #[arg(long, default_value_t = 5e-8, value_name = "P")]
     pub peqtl_cis: f64,
-    /// eQTL p threshold that starts and extends a trans region.
-    #[arg(long, default_value_t = 5e-8, value_name = "P")]
-    pub peqtl_trans: f64,
-    /// Half-width of a trans region around its eQTLs, in kb.
-    #[arg(
-        long,
-        default_value_t = 1000,
-        value_name = "KB",
-        allow_negative_numbers = true
-    )]
-    pub trans_wind: i64,
 }

@@ -1,8 +1,8 @@
 //! The command layer: one file per command. [`Mode`] is what the flags ask for, resolved from
 //! the reference's flat command line; [`run`] dispatches to the command's `run`.
 
-pub mod make_besd;
 pub mod smr;
+pub mod unpack_besd;
 
 use crate::config::Config;
 use crate::error::Result;
@@ -13,15 +13,15 @@ use crate::log::RunLog;
 pub enum Mode {
     /// SMR analyses (cis by default), one or several traits.
     Smr,
-    /// `--make-besd`: convert the eQTL input into a plain BESD.
-    MakeBesd,
+    /// `--unpack-besd`: convert the eQTL input into a plain BESD.
+    UnpackBesd,
 }
 
 impl Mode {
     /// The mode `cfg` asks for.
     pub fn of(cfg: &Config) -> Mode {
-        if cfg.make_besd {
-            Mode::MakeBesd
+        if cfg.unpack_besd {
+            Mode::UnpackBesd
         } else {
             Mode::Smr
         }
@@ -38,7 +38,7 @@ pub fn run(mode: Mode, cfg: &Config, log: &mut RunLog) -> Result<()> {
             crate::error::Error::Config(format!("cannot start {} threads: {e}", cfg.threads))
         })?;
     pool.install(|| match mode {
-        Mode::MakeBesd => make_besd::run(cfg, log),
+        Mode::UnpackBesd => unpack_besd::run(cfg, log),
         Mode::Smr => {
             cfg.check_inputs_readable()?;
             smr::run(cfg, log).map(|_| ())

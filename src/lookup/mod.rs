@@ -150,7 +150,7 @@ impl LookupSettings {
                 )));
             }
         };
-        if cli.output.make_besd {
+        if cli.besd_tools.make_besd || cli.besd_tools.make_besd_dense {
             return Err(Error::Config(format!(
                 "{} and --make-besd are separate analyses; give one per run",
                 mode.flag()
@@ -160,8 +160,8 @@ impl LookupSettings {
             check_p("--query", threshold)?;
         }
         check_p("--peqtl-cis", l.peqtl_cis)?;
-        check_p("--peqtl-trans", l.peqtl_trans)?;
-        check_wind("--trans-wind", l.trans_wind, 0)?;
+        check_p("--peqtl-trans", cli.trans.peqtl_trans)?;
+        check_wind("--trans-wind", cli.trans.trans_wind, 0)?;
         check_wind("--cis-wind", cli.heidi.cis_wind, 1)?;
         let cis_wind_kb = match (mode, cis_wind_given) {
             (Mode::DescriptiveTrans, false) => TRANS_DEFAULT_CIS_WIND_KB,
@@ -182,8 +182,8 @@ impl LookupSettings {
             cis_wind_kb,
             cis_wind_given,
             peqtl_cis: l.peqtl_cis,
-            peqtl_trans: l.peqtl_trans,
-            trans_wind_kb: l.trans_wind,
+            peqtl_trans: cli.trans.peqtl_trans,
+            trans_wind_kb: cli.trans.trans_wind,
         })
     }
 

@@ -94,39 +94,8 @@ pub fn write_sparse(
     probes: &[Vec<BesdEntry>],
     sample_size: Option<i32>,
 ) -> Result<()> {
-    let (s, p) = check_input(path, n_snps, probes)?;
-    let n_values: u64 = probes.iter().map(|e| 2 * e.len() as u64).sum();
-    write_atomic(path, |w| {
-        w.write_all(&extended_header(CODE_SPARSE, s, p, sample_size))?;
-        w.write_all(&n_values.to_le_bytes())?;
-        // cols[2P+1]: start of each probe's betas and ses, then the total.
-        let mut off = 0u64;
-        w.write_all(&off.to_le_bytes())?;
-        for e in probes {
-            let n = e.len() as u64;
-            w.write_all(&(off + n).to_le_bytes())?;
-            off += 2 * n;
-            w.write_all(&off.to_le_bytes())?;
-        }
-        // rowid[V]: each probe's row ids twice (beta half, se half).
-        for e in probes {
-            for _half in 0..2 {
-                for x in e {
-                    w.write_all(&x.snp.to_le_bytes())?;
-                }
-            }
-        }
-        // val[V]: each probe's betas then its ses.
-        for e in probes {
-            for x in e {
-                w.write_all(&x.beta.to_le_bytes())?;
-            }
-            for x in e {
-                w.write_all(&x.se.to_le_bytes())?;
-            }
-        }
-        Ok(())
-    })
+    check_input(path, n_snps, probes)?;
+    write_atomic(path, |w| sparse_to(w, n_snps, probes, sample_size))
 }
 
 /// Write a dense (format code 5) `.besd`; cells without an entry get beta = se = -9.
@@ -136,24 +105,89 @@ pub fn write_dense(
     probes: &[Vec<BesdEntry>],
     sample_size: Option<i32>,
 ) -> Result<()> {
-    let (s, p) = check_input(path, n_snps, probes)?;
-    write_atomic(path, |w| {
-        w.write_all(&extended_header(CODE_DENSE, s, p, sample_size))?;
-        let mut block = vec![DENSE_MISSING; 2 * n_snps];
-        let mut bytes = Vec::with_capacity(8 * n_snps);
-        for e in probes {
-            block.fill(DENSE_MISSING);
+    check_input(path, n_snps, probes)?;
+    write_atomic(path, |w| dense_to(w, n_snps, probes, sample_size))
+}
+
+/// Check what [`sparse_to`] / [`dense_to`] need: counts that fit the header and row ids below
+/// `n_snps`; `path` names the output in the error.
+pub fn check_entries(path: &Path, n_snps: usize, probes: &[Vec<BesdEntry>]) -> Result<()> {
+    check_input(path, n_snps, probes).map(|_| ())
+}
+
+/// The bytes of a sparse (format code 3) `.besd` written to `w`. The caller checked the input
+/// with [`check_entries`] (counts are truncated otherwise).
+pub fn sparse_to<W: Write>(
+    w: &mut W,
+    n_snps: usize,
+    probes: &[Vec<BesdEntry>],
+    sample_size: Option<i32>,
+) -> std::io::Result<()> {
+    let n_values: u64 = probes.iter().map(|e| 2 * e.len() as u64).sum();
+    w.write_all(&extended_header(
+        CODE_SPARSE,
+        n_snps as i32,
+        probes.len() as i32,
+        sample_size,
+    ))?;
+    w.write_all(&n_values.to_le_bytes())?;
+    // cols[2P+1]: start of each probe's betas and ses, then the total.
+    let mut off = 0u64;
+    w.write_all(&off.to_le_bytes())?;
+    for e in probes {
+        let n = e.len() as u64;
+        w.write_all(&(off + n).to_le_bytes())?;
+        off += 2 * n;
+        w.write_all(&off.to_le_bytes())?;
+    }
+    // rowid[V]: each probe's row ids twice (beta half, se half).
+    for e in probes {
+        for _half in 0..2 {
             for x in e {
-                let i = x.snp as usize;
-                block[i] = x.beta;
-                block[n_snps + i] = x.se;
+                w.write_all(&x.snp.to_le_bytes())?;
             }
-            bytes.clear();
-            for v in &block {
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
-            w.write_all(&bytes)?;
         }
-        Ok(())
-    })
+    }
+    // val[V]: each probe's betas then its ses.
+    for e in probes {
+        for x in e {
+            w.write_all(&x.beta.to_le_bytes())?;
+        }
+        for x in e {
+            w.write_all(&x.se.to_le_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of a dense (format code 5) `.besd` written to `w`; cells without an entry get
+/// beta = se = -9. The caller checked the input with [`check_entries`].
+pub fn dense_to<W: Write>(
+    w: &mut W,
+    n_snps: usize,
+    probes: &[Vec<BesdEntry>],
+    sample_size: Option<i32>,
+) -> std::io::Result<()> {
+    w.write_all(&extended_header(
+        CODE_DENSE,
+        n_snps as i32,
+        probes.len() as i32,
+        sample_size,
+    ))?;
+    let mut block = vec![DENSE_MISSING; 2 * n_snps];
+    let mut bytes = Vec::with_capacity(8 * n_snps);
+    for e in probes {
+        block.fill(DENSE_MISSING);
+        for x in e {
+            let i = x.snp as usize;
+            block[i] = x.beta;
+            block[n_snps + i] = x.se;
+        }
+        bytes.clear();
+        for v in &block {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        w.write_all(&bytes)?;
+    }
+    Ok(())
 }

@@ -1,11 +1,11 @@
-//! `--make-besd` (fastsmr's meaning): convert the eQTL input (tarball, gzipped members,
+//! `--unpack-besd`: convert the eQTL input (tarball, gzipped members,
 //! directory) into a plain BESD that later runs memory-map.
 
 use crate::config::{out_path, Config};
 use crate::error::Result;
 use crate::log::RunLog;
 
-/// `--make-besd`: convert the eQTL input into a plain BESD at `<out>.{besd,esi,epi}`
+/// `--unpack-besd`: convert the eQTL input into a plain BESD at `<out>.{besd,esi,epi}`
 /// (data-spec/eqtlgen-tarball.md §4).
 pub fn run(cfg: &Config, log: &mut RunLog) -> Result<()> {
     log.info(format!(
