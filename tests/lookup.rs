@@ -387,10 +387,18 @@ fn query_and_recode_do_not_depend_on_the_thread_count() {
         let args = format!("--beqtl-summary eqtl/eqtl {mode}");
         let one = run("small-seed1", &format!("{args} --thread-num 1"));
         let three = run("small-seed1", &format!("{args} --thread-num 3"));
-        let ext = if mode.starts_with("--query") { "txt" } else { "raw" };
+        let ext = if mode.starts_with("--query") {
+            "txt"
+        } else {
+            "raw"
+        };
         assert_eq!(one.code(), Some(0), "{}", one.stderr());
         let (a, b) = (one.text(ext), three.text(ext));
-        assert!(a.lines().count() > 1000, "{mode}: {} lines", a.lines().count());
+        assert!(
+            a.lines().count() > 1000,
+            "{mode}: {} lines",
+            a.lines().count()
+        );
         assert!(a == b, "{mode}: outputs differ between 1 and 3 threads");
     }
 }
