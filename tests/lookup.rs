@@ -73,6 +73,55 @@ fn query_and_recode_read_the_tarball() {
     );
     assert_eq!(r.code(), Some(0), "{}", r.stderr());
     assert_eq!(r.text("raw"), expected("tiny-seed1", "recode", "out.raw"));
+    // Filters are not applied by the summaries (as by the reference): same file with one.
+    let r = run(
+        "tiny-seed1",
+        "--beqtl-summary cis-eQTL-SMR_20191212.tar.gz --descriptive-cis --probe ENSG00040394426",
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    assert_eq!(
+        r.text("cis.summary.txt"),
+        expected("tiny-seed1", "descriptive_cis", "out.cis.summary.txt")
+    );
+    assert!(r.text("log").contains("filters given are not applied"));
+}
+
+#[test]
+fn descriptive_windows_follow_the_flags() {
+    // --descriptive-trans with --cis-wind 5000 given is the default run (5000 kb when absent);
+    // --descriptive-cis with --peqtl-cis 1 and a tiny window reports the probes with a SNP
+    // within 1 kb, each row's SNP inside its printed bounds.
+    let r = run(
+        "trans-seed1",
+        "--beqtl-summary eqtl/eqtl --descriptive-trans --cis-wind 5000",
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    assert_eq!(
+        r.text("trans.summary.txt"),
+        expected("trans-seed1", "descriptive_trans", "out.trans.summary.txt")
+    );
+    let r = run(
+        "tiny-seed1",
+        "--beqtl-summary eqtl/eqtl --descriptive-cis --cis-wind 1 --peqtl-cis 1",
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
+    let text = r.text("cis.summary.txt");
+    assert!(text.lines().count() > 1, "no probe has a SNP within 1 kb");
+    for l in text.lines().skip(1) {
+        let t: Vec<i64> = l
+            .split('\t')
+            .enumerate()
+            .filter(|(i, _)| [2, 6, 7, 10].contains(i))
+            .map(|(_, v)| v.parse().unwrap())
+            .collect();
+        let (probe_bp, left, right, bp) = (t[0], t[1], t[2], t[3]);
+        assert_eq!(
+            (left, right),
+            ((probe_bp - 1000).max(0), probe_bp + 1000),
+            "{l}"
+        );
+        assert!(left <= bp && bp <= right, "{l}");
+    }
 }
 
 #[test]
@@ -330,4 +379,26 @@ fn range_filters_keep_what_the_reference_kept() {
         }
     }
     assert!(compared >= 25, "only {compared} counts compared");
+}
+
+#[test]
+fn query_and_recode_do_not_depend_on_the_thread_count() {
+    for mode in ["--query 1e-3", "--recode --chr 4"] {
+        let args = format!("--beqtl-summary eqtl/eqtl {mode}");
+        let one = run("small-seed1", &format!("{args} --thread-num 1"));
+        let three = run("small-seed1", &format!("{args} --thread-num 3"));
+        let ext = if mode.starts_with("--query") {
+            "txt"
+        } else {
+            "raw"
+        };
+        assert_eq!(one.code(), Some(0), "{}", one.stderr());
+        let (a, b) = (one.text(ext), three.text(ext));
+        assert!(
+            a.lines().count() > 1000,
+            "{mode}: {} lines",
+            a.lines().count()
+        );
+        assert!(a == b, "{mode}: outputs differ between 1 and 3 threads");
+    }
 }

@@ -26,3 +26,27 @@ pub struct LookupArgs {
     #[arg(long, default_value_t = 5e-8, value_name = "P")]
     pub peqtl_cis: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::Cli;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn flags_are_well_formed_and_unique() {
+        // clap's own consistency checks (duplicate names, bad defaults), which otherwise run
+        // only in debug builds: two option groups defining the same flag fail here.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn query_value_is_optional() {
+        let c = Cli::try_parse_from(["fastsmr", "--query", "--probe", "p"]).unwrap();
+        assert_eq!(c.lookup.query, Some(5e-8));
+        assert_eq!(c.ranges.probe.as_deref(), Some("p"));
+        let c = Cli::try_parse_from(["fastsmr", "--query", "1e-3"]).unwrap();
+        assert_eq!(c.lookup.query, Some(1e-3));
+        let c = Cli::try_parse_from(["fastsmr", "--recode"]).unwrap();
+        assert_eq!((c.lookup.query, c.lookup.recode), (None, true));
+    }
+}

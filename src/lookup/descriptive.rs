@@ -10,7 +10,7 @@ use crate::io::besd::BesdEntry;
 use crate::io::epi::EpiRecord;
 use crate::io::esi::EsiTable;
 use crate::log::RunLog;
-use crate::output::format::push_g6;
+use crate::output::format::{fmt_g6, push_g6};
 use crate::stats::dist::chisq1_tail;
 use crate::types::{Bp, Chrom};
 use std::fmt::Write as _;
@@ -103,7 +103,8 @@ pub fn run_cis(s: &LookupSettings, log: &mut RunLog) -> Result<usize> {
     let (data, all) = open_all(s, log)?;
     log.info(format!(
         "  top cis-eQTL per probe: window {} kb, p <= {}",
-        s.cis_wind_kb, s.peqtl_cis
+        s.cis_wind_kb,
+        fmt_g6(s.peqtl_cis)
     ));
     let besd = data.open_besd(&all)?;
     let mut w = TableWriter::create(&s.output_path(), CIS_HEADER)?;
@@ -217,7 +218,9 @@ pub fn run_trans(s: &LookupSettings, log: &mut RunLog) -> Result<usize> {
     log.info(format!(
         "  trans regions per probe: outside the {} kb cis window, p <= {}, {} kb around each \
          trans-eQTL",
-        s.cis_wind_kb, s.peqtl_trans, s.trans_wind_kb
+        s.cis_wind_kb,
+        fmt_g6(s.peqtl_trans),
+        s.trans_wind_kb
     ));
     let besd = data.open_besd(&all)?;
     let mut w = TableWriter::create(&s.output_path(), TRANS_HEADER)?;

@@ -13,7 +13,7 @@ use crate::config::out_path;
 use crate::error::{Error, Result};
 use crate::filters::{Filters, Selection, Tables};
 use crate::io::besd::stream::Keep;
-use crate::io::besd::BesdFile;
+use crate::io::besd::{BesdEntry, BesdFile};
 use crate::io::epi::EpiRecord;
 use crate::io::eqtl_source::{EqtlSource, Part};
 use crate::io::esi::EsiTable;
@@ -84,6 +84,8 @@ pub struct LookupSettings {
     pub peqtl_trans: f64,
     /// `--trans-wind`, kb.
     pub trans_wind_kb: i64,
+    /// `--thread-num` (the output does not depend on it).
+    pub threads: usize,
 }
 
 /// True when the command line asks for a look-up or summary (these take precedence over the
@@ -163,6 +165,9 @@ impl LookupSettings {
         check_p("--peqtl-trans", cli.trans.peqtl_trans)?;
         check_wind("--trans-wind", cli.trans.trans_wind, 0)?;
         check_wind("--cis-wind", cli.heidi.cis_wind, 1)?;
+        if cli.output.thread_num == 0 {
+            return Err(Error::Config("--thread-num must be at least 1".into()));
+        }
         let cis_wind_kb = match (mode, cis_wind_given) {
             (Mode::DescriptiveTrans, false) => TRANS_DEFAULT_CIS_WIND_KB,
             _ => cli.heidi.cis_wind,
@@ -184,6 +189,7 @@ impl LookupSettings {
             peqtl_cis: l.peqtl_cis,
             peqtl_trans: cli.trans.peqtl_trans,
             trans_wind_kb: cli.trans.trans_wind,
+            threads: cli.output.thread_num,
         })
     }
 
@@ -287,6 +293,13 @@ impl TableWriter {
         Ok(())
     }
 
+    /// Append a block of `rows` complete rows.
+    pub fn push_block(&mut self, text: &str, rows: usize) -> Result<()> {
+        self.rows += rows;
+        self.buf.push_str(text);
+        self.maybe_flush()
+    }
+
     /// Write the rest and move the file into place; returns the number of rows.
     pub fn finish(mut self) -> Result<usize> {
         self.file.write_all(self.buf.as_bytes())?;
@@ -331,6 +344,53 @@ pub fn select(filters: &Filters, t: &Tables<'_>, log: &mut RunLog) -> Result<Sel
         sel.snps.len()
     ));
     Ok(sel)
+}
+
+/// Probes formatted per task by [`write_probes`].
+const PROBES_PER_TASK: usize = 16;
+
+/// Format the rows of `probes` with `rows_of(probe, scratch, out) -> rows appended`, on
+/// `threads` threads, and write them to `w` in `probes` order: the file does not depend on
+/// the thread count. At most `4 × threads` tasks of [`PROBES_PER_TASK`] probes are held at
+/// once.
+pub fn write_probes<F>(
+    w: &mut TableWriter,
+    probes: &[usize],
+    threads: usize,
+    rows_of: F,
+) -> Result<()>
+where
+    F: Fn(usize, &mut Vec<BesdEntry>, &mut String) -> Result<usize> + Sync,
+{
+    use rayon::prelude::*;
+    let task = |chunk: &[usize]| -> Result<(String, usize)> {
+        let (mut text, mut buf, mut n) = (String::new(), Vec::new(), 0);
+        for &p in chunk {
+            n += rows_of(p, &mut buf, &mut text)?;
+        }
+        Ok((text, n))
+    };
+    if threads <= 1 {
+        for chunk in probes.chunks(PROBES_PER_TASK) {
+            let (text, n) = task(chunk)?;
+            w.push_block(&text, n)?;
+        }
+        return Ok(());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+    let chunks: Vec<&[usize]> = probes.chunks(PROBES_PER_TASK).collect();
+    for wave in chunks.chunks(4 * threads) {
+        let done: Vec<Result<(String, usize)>> =
+            pool.install(|| wave.par_iter().map(|c| task(c)).collect());
+        for r in done {
+            let (text, n) = r?;
+            w.push_block(&text, n)?;
+        }
+    }
+    Ok(())
 }
 
 /// `p = χ²₁tail((b/se)²)` with the quotient in double from the stored float32 values.

@@ -1,10 +1,9 @@
 //! `--query P`: every stored (probe, SNP) value with eQTL p ≤ P, after the probe and SNP
 //! filters (data-spec/query.md §2) → `<out>.txt`.
 
-use super::{eqtl_p, select, EqtlTables, LookupSettings, TableWriter};
+use super::{eqtl_p, select, write_probes, EqtlTables, LookupSettings, TableWriter};
 use crate::error::Result;
 use crate::filters::{window_bounds, ProbeRange};
-use crate::io::besd::BesdEntry;
 use crate::log::RunLog;
 use crate::output::format::push_g6;
 use std::fmt::Write as _;
@@ -44,11 +43,11 @@ pub fn run(s: &LookupSettings, threshold: f64, log: &mut RunLog) -> Result<usize
     let besd = data.open_besd(&sel)?;
     let snp_mask = sel.snp_mask(data.esi.len());
     let mut w = TableWriter::create(&s.output_path(), HEADER)?;
-    let mut buf: Vec<BesdEntry> = Vec::new();
-    for &p in &sel.probes {
-        besd.read_probe(p, &mut buf)?;
+    write_probes(&mut w, &sel.probes, s.threads, |p, buf, out| {
+        besd.read_probe(p, buf)?;
         let pr = &data.epi[p];
-        for e in &buf {
+        let mut n = 0;
+        for e in buf.iter() {
             if !snp_mask[e.snp as usize] {
                 continue;
             }
@@ -57,8 +56,8 @@ pub fn run(s: &LookupSettings, threshold: f64, log: &mut RunLog) -> Result<usize
             if pv.is_nan() || pv > threshold {
                 continue;
             }
+            n += 1;
             let snp = data.esi.row(e.snp as usize);
-            let out = w.row();
             let _ = write!(
                 out,
                 "{}\t{}\t{}\t{}\t{}\t",
@@ -80,7 +79,7 @@ pub fn run(s: &LookupSettings, threshold: f64, log: &mut RunLog) -> Result<usize
             push_g6(out, pv);
             out.push('\n');
         }
-        w.maybe_flush()?;
-    }
+        Ok(n)
+    })?;
     w.finish()
 }

@@ -1,9 +1,8 @@
 //! `--recode`: every stored value of the kept probes and SNPs as text (data-spec/query.md
 //! §5) → `<out>.raw`.
 
-use super::{eqtl_p, select, EqtlTables, LookupSettings, TableWriter};
+use super::{eqtl_p, select, write_probes, EqtlTables, LookupSettings, TableWriter};
 use crate::error::Result;
-use crate::io::besd::BesdEntry;
 use crate::log::RunLog;
 use crate::output::format::push_g6;
 use std::fmt::Write as _;
@@ -18,13 +17,13 @@ pub fn run(s: &LookupSettings, log: &mut RunLog) -> Result<usize> {
     let besd = data.open_besd(&sel)?;
     let snp_mask = sel.snp_mask(data.esi.len());
     let mut w = TableWriter::create(&s.output_path(), HEADER)?;
-    let mut buf: Vec<BesdEntry> = Vec::new();
-    for &p in &sel.probes {
-        besd.read_probe(p, &mut buf)?;
+    write_probes(&mut w, &sel.probes, s.threads, |p, buf, out| {
+        besd.read_probe(p, buf)?;
         let probe = &data.epi[p].probe;
+        let mut n = 0;
         for e in buf.iter().filter(|e| snp_mask[e.snp as usize]) {
+            n += 1;
             let snp = data.esi.row(e.snp as usize);
-            let out = w.row();
             let _ = write!(
                 out,
                 "{probe}\t{}\t{}\t{}\t{}\t",
@@ -37,7 +36,7 @@ pub fn run(s: &LookupSettings, log: &mut RunLog) -> Result<usize> {
             push_g6(out, eqtl_p(e.beta, e.se));
             out.push('\n');
         }
-        w.maybe_flush()?;
-    }
+        Ok(n)
+    })?;
     w.finish()
 }
