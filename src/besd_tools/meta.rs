@@ -22,12 +22,12 @@ use std::path::{Path, PathBuf};
 const EIGEN_ZERO: f64 = 1e-6;
 
 /// Read the list: the first whitespace token of each line.
-fn read_list(path: &Path) -> Result<Vec<PathBuf>> {
+fn read_list(path: &Path) -> Result<Vec<(u64, PathBuf)>> {
     let mut lines = LineReader::new(open_text(path)?, path);
     let mut out = Vec::new();
-    while let Some((_, bytes)) = lines.next_line()? {
+    while let Some((line, bytes)) = lines.next_line()? {
         if let Some(t) = split_ws(&line_str(bytes)).next() {
-            out.push(crate::besd_tools::esd::resolve(path, t));
+            out.push((line, crate::besd_tools::esd::resolve(path, t)));
         }
     }
     Ok(out)
@@ -180,8 +180,9 @@ pub fn run(s: &Settings, list: &Path, mecs: bool, log: &mut RunLog) -> Result<()
         ));
     }
     let mut files: Vec<(PathBuf, Dataset, bool)> = Vec::new();
-    for p in prefixes {
-        let r = read_besd(&p, s, log)?;
+    for (line, p) in prefixes {
+        let r =
+            read_besd(&p, s, log).map_err(|e| crate::besd_tools::flist::in_list(list, line, e))?;
         let dense = !r.layout.is_sparse();
         files.push((p, r.data, dense));
     }
