@@ -467,3 +467,41 @@ fn meta_of_a_file_with_itself_halves_the_variance_and_mecs_sees_full_overlap() {
         }
     }
 }
+
+#[test]
+fn extract_cis_keeps_exactly_the_reference_cis_regions() {
+    // trans-seed1's subset B has trans regions; its reference .summary gives each probe's cis
+    // SNP count, which --extract-cis must store, and nothing outside the cis window.
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trans-seed1");
+    let dir = tempfile::tempdir().unwrap();
+    let b = fx.join("expected/make_besd_sub/out");
+    ok(&run(
+        dir.path(),
+        &[
+            "--beqtl-summary",
+            b.to_str().unwrap(),
+            "--make-besd",
+            "--extract-cis",
+            "--out",
+            "c",
+        ],
+    ));
+    let summary = std::fs::read_to_string(ext(&b, "summary")).unwrap();
+    let mut want: HashMap<String, usize> = HashMap::new();
+    for l in summary.lines().filter(|l| l.starts_with("{PR")) {
+        let id = l[1..l.find(',').unwrap()].to_string();
+        let cis = &l[l.find('[').unwrap() + 1..l.find(']').unwrap()];
+        want.insert(id, cis.rsplit(',').next().unwrap().parse().unwrap());
+    }
+    let got = entries(&dir.path().join("c"));
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for (p, _) in got.keys() {
+        *count.entry(p.clone()).or_default() += 1;
+    }
+    assert_eq!(count, want);
+    let all = entries(&b);
+    assert!(all.len() > got.len(), "B has trans entries");
+    for (k, v) in &got {
+        assert_eq!(all[k], *v);
+    }
+}
