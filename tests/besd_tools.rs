@@ -433,3 +433,75 @@ fn update_freq_orients_to_a1_and_lists_failures() {
         format!("{}\tfailedAlleleCheck\nnot_a_snp\tfailedSNPMatch\n", r2[1])
     );
 }
+
+#[test]
+fn meta_of_a_file_with_itself_halves_the_variance_and_mecs_sees_full_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("c2")).unwrap();
+    for ext in ["besd", "esi", "epi"] {
+        let src = fixture().join(format!("eqtl/eqtl.{ext}"));
+        std::fs::copy(&src, dir.path().join(format!("a.{ext}"))).unwrap();
+        std::fs::copy(&src, dir.path().join(format!("c2/a.{ext}"))).unwrap();
+    }
+    std::fs::write(dir.path().join("l.txt"), "a\nc2/a\n").unwrap();
+    let one = entries(&dir.path().join("a"));
+    for (flag, out) in [("--meta", "m"), ("--mecs", "mc")] {
+        ok(&run(
+            dir.path(),
+            &["--besd-flist", "l.txt", flag, "--out", out],
+        ));
+        let got = entries(&dir.path().join(out));
+        // Only cis entries (±2000 kb of the probe) enter: every fixture entry is cis except
+        // those beyond the window, so the count is the reference's 18095.
+        assert_eq!(got.len(), 18095);
+        for (k, (b, s)) in &got {
+            let (b0, s0) = one[k];
+            assert_eq!(*b, b0, "{k:?}");
+            let want = if flag == "--meta" {
+                (f64::from(s0) / 2f64.sqrt()) as f32
+            } else {
+                // Identical cohorts are perfectly correlated: no information is added.
+                s0
+            };
+            assert!(((s - want) / want).abs() < 1e-6, "{k:?}: {s} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn extract_cis_keeps_exactly_the_reference_cis_regions() {
+    // trans-seed1's subset B has trans regions; its reference .summary gives each probe's cis
+    // SNP count, which --extract-cis must store, and nothing outside the cis window.
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trans-seed1");
+    let dir = tempfile::tempdir().unwrap();
+    let b = fx.join("expected/make_besd_sub/out");
+    ok(&run(
+        dir.path(),
+        &[
+            "--beqtl-summary",
+            b.to_str().unwrap(),
+            "--make-besd",
+            "--extract-cis",
+            "--out",
+            "c",
+        ],
+    ));
+    let summary = std::fs::read_to_string(ext(&b, "summary")).unwrap();
+    let mut want: HashMap<String, usize> = HashMap::new();
+    for l in summary.lines().filter(|l| l.starts_with("{PR")) {
+        let id = l[1..l.find(',').unwrap()].to_string();
+        let cis = &l[l.find('[').unwrap() + 1..l.find(']').unwrap()];
+        want.insert(id, cis.rsplit(',').next().unwrap().parse().unwrap());
+    }
+    let got = entries(&dir.path().join("c"));
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for (p, _) in got.keys() {
+        *count.entry(p.clone()).or_default() += 1;
+    }
+    assert_eq!(count, want);
+    let all = entries(&b);
+    assert!(all.len() > got.len(), "B has trans entries");
+    for (k, v) in &got {
+        assert_eq!(all[k], *v);
+    }
+}

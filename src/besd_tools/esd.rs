@@ -429,9 +429,24 @@ pub fn read_flist(
         lines,
         key,
         align,
-        |l| match fmt {
-            FlistFormat::Esd => read_esd(&l.file),
-            other => crate::besd_tools::formats::read_flist_file(other, l),
+        |l| {
+            let r = match fmt {
+                FlistFormat::Esd => read_esd(&l.file),
+                other => crate::besd_tools::formats::read_flist_file(other, l),
+            };
+            // A file that cannot be opened is named with the flist line that lists it.
+            r.map_err(|e| match e {
+                Error::Open { source, .. } => Error::parse(
+                    path,
+                    l.line,
+                    format!(
+                        "cannot open {} (relative paths are tried from the working directory, \
+                         then from the flist's directory): {source}",
+                        l.file.display()
+                    ),
+                ),
+                other => other,
+            })
         },
         log,
     )

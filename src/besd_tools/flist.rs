@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// Read a `--besd-flist`: one prefix per line (T1 tokens); blank lines skipped; a line with
 /// several tokens or a repeated prefix is skipped with a log line. Relative prefixes are
 /// resolved as in [`crate::besd_tools::esd::resolve`].
-pub fn read_list(path: &Path, log: &mut RunLog) -> Result<Vec<PathBuf>> {
+pub fn read_list(path: &Path, log: &mut RunLog) -> Result<Vec<(u64, PathBuf)>> {
     let mut lines = LineReader::new(open_text(path)?, path);
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -25,7 +25,7 @@ pub fn read_list(path: &Path, log: &mut RunLog) -> Result<Vec<PathBuf>> {
             0 => {}
             1 => {
                 if seen.insert(t[0].to_string()) {
-                    out.push(resolve_prefix(path, t[0]));
+                    out.push((line, resolve_prefix(path, t[0])));
                 } else {
                     log.info(format!(
                         "  {}, line {line}: {} listed again, skipped",
@@ -41,6 +41,14 @@ pub fn read_list(path: &Path, log: &mut RunLog) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// An error reading the BESD listed on `line` of `list`, naming both.
+pub fn in_list(list: &Path, line: u64, e: Error) -> Error {
+    match e {
+        Error::Config(msg) => Error::parse(list, line, msg.replace("--beqtl-summary ", "")),
+        other => other,
+    }
 }
 
 /// A BESD prefix of a list: as given, else relative to the list's directory when that is
@@ -204,8 +212,8 @@ pub fn run(s: &Settings, list: &Path, log: &mut RunLog) -> Result<()> {
         return Err(Error::format(list, "no BESD prefix listed"));
     }
     let mut files = Vec::new();
-    for p in prefixes {
-        let r = read_besd(&p, s, log)?;
+    for (line, p) in prefixes {
+        let r = read_besd(&p, s, log).map_err(|e| in_list(list, line, e))?;
         let dense = !r.layout.is_sparse();
         files.push((p, r.data, dense));
     }

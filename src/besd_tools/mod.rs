@@ -93,6 +93,10 @@ pub fn wants(cli: &Cli) -> bool {
         || a.update_freq.is_some()
         || a.meta
         || a.mecs
+        || a.eqtl_flist.is_some()
+        || a.qfile.is_some()
+        || a.besd_flist.is_some()
+        || a.eqtl_summary.is_some()
 }
 
 /// Run the BESD tool the command line asks for (see [`wants`]).

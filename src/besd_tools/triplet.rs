@@ -24,6 +24,8 @@ pub struct TextStyle {
     pub xy_letters: bool,
     /// Orientation `N` prints `NA` (`--update-esi/epi` rewrites).
     pub orient_n_na: bool,
+    /// Orientation `*` prints `NA` (the `--meta` writer).
+    pub orient_star_na: bool,
 }
 
 impl TextStyle {
@@ -33,6 +35,7 @@ impl TextStyle {
         zero_pos_na: false,
         xy_letters: false,
         orient_n_na: false,
+        orient_star_na: false,
     };
     /// Text → BESD (`--eqtl-flist`) and `--besd-flist`: missing frequency `NA`.
     pub const TEXT: TextStyle = TextStyle {
@@ -52,6 +55,7 @@ impl TextStyle {
     /// `--meta` / `--mecs`.
     pub const META: TextStyle = TextStyle {
         xy_letters: true,
+        orient_star_na: true,
         ..TextStyle::TEXT
     };
 
@@ -111,7 +115,7 @@ impl TextStyle {
         out.push('\t');
         out.push_str(&p.gene);
         out.push('\t');
-        if self.orient_n_na && p.orient == "N" {
+        if (self.orient_n_na && p.orient == "N") || (self.orient_star_na && p.orient == "*") {
             out.push_str("NA");
         } else {
             out.push_str(&p.orient);
