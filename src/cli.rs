@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub mod besd_tools;
 pub mod compat;
 pub mod lookup;
+pub mod multi;
 pub mod ranges;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
@@ -41,6 +42,9 @@ pub struct Cli {
     /// Making and managing BESD files (src/besd_tools).
     #[command(flatten)]
     pub besd_tools: besd_tools::BesdToolsArgs,
+    /// Multi-SNP SMR.
+    #[command(flatten)]
+    pub multi: multi::MultiArgs,
 }
 
 /// Input files.

@@ -360,8 +360,15 @@ impl Config {
             "replace" => FreqMode::Replace,
             _ => FreqMode::Fill,
         };
-        let bfile = match (&cli.inputs.bfile, heidi && !make_besd) {
+        // Multi-SNP SMR needs the LD reference even with --heidi-off (algorithm §12).
+        let multi = cli.multi.smr_multi;
+        let bfile = match (&cli.inputs.bfile, (heidi || multi) && !make_besd) {
             (Some(p), true) => Some(BfilePaths::from_prefix(p)),
+            (None, true) if multi => {
+                return Err(Error::Config(
+                    "--smr-multi needs the LD reference --bfile (also with --heidi-off)".into(),
+                ))
+            }
             (None, true) => {
                 return Err(Error::Config(
                     "--bfile is required for HEIDI (or give --heidi-off)".into(),

@@ -62,9 +62,15 @@ fn main() -> ExitCode {
     for line in cfg.describe() {
         log.info(line);
     }
-    let mode = fastsmr::commands::Mode::of(&cfg);
+    let mode = match fastsmr::commands::Mode::resolve(&cli, &cfg) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = fastsmr::output::atomic::check_output_dir(&cfg.out)
-        .and_then(|()| fastsmr::commands::run(mode, &cfg, &mut log));
+        .and_then(|()| fastsmr::commands::run(&mode, &cfg, &mut log));
     if let Err(e) = &result {
         // Every variant's message already includes its cause (file, line, OS reason).
         let msg = format!("Error: {e}");

@@ -206,3 +206,103 @@ fn target_snp_equal_to_the_top_snp_reproduces_the_smr_columns() {
         assert_eq!(l.split('\t').nth(4), Some("rs925659175"));
     }
 }
+
+/// Run a multi-SNP case and compare the three tables the reference wrote.
+fn check_multi_case(case: &str) {
+    let run = run_case_with(case, &[]);
+    let stderr = String::from_utf8_lossy(&run.out.stderr);
+    assert!(
+        run.out.status.success(),
+        "{case}: fastsmr failed:\n{stderr}"
+    );
+    let exp = expected(case, "out.msmr").unwrap();
+    let ours = std::fs::read_to_string(run.file("msmr")).unwrap();
+    let diff = compare::compare_tables(&exp, &ours);
+    assert!(diff.ok(), "{case}: .msmr differs:\n{}", diff.report());
+    for list in ["snps4msmr.list", "prbregion4msmr.list"] {
+        let exp = expected(case, &format!("out.{list}")).unwrap();
+        let ours = std::fs::read_to_string(run.file(list)).unwrap();
+        assert_eq!(exp, ours, "{case}: .{list} differs");
+    }
+}
+
+#[test]
+fn multi_snp_smr() {
+    check_multi_case("multi");
+}
+
+#[test]
+fn multi_snp_smr_with_a_set_window_and_heidi_off() {
+    check_multi_case("multi_setwind");
+    check_multi_case("multi_heidioff");
+}
+
+#[test]
+fn multi_snp_smr_of_gene_regions_and_snp_sets() {
+    check_multi_case("genelist");
+    check_multi_case("setlist");
+}
+
+#[test]
+fn multi_snp_smr_needs_the_ld_reference_even_with_heidi_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args([
+            "--gwas-summary",
+            "gwas/trait.ma",
+            "--beqtl-summary",
+            "eqtl/eqtl",
+            "--smr-multi",
+            "--heidi-off",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .current_dir(fixture())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bfile"));
+}
+
+#[test]
+fn a_set_list_naming_no_probe_is_an_input_error_with_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let sets = dir.path().join("sets.txt");
+    std::fs::write(&sets, "NOT_A_PROBE rs1 rs2 END\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args([
+            "--bfile",
+            "ref/ref",
+            "--gwas-summary",
+            "gwas/trait.ma",
+            "--beqtl-summary",
+            "eqtl/eqtl",
+            "--smr-multi",
+            "--set-list",
+        ])
+        .arg(&sets)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .current_dir(fixture())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("sets.txt") && stderr.contains("names a probe"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out.msmr").exists());
+}
+
+#[test]
+fn multi_snp_smr_does_not_depend_on_the_thread_count() {
+    let one = run_case_with("multi", &["--thread-num", "1"]);
+    let two = run_case_with("multi", &["--thread-num", "3"]);
+    assert!(one.out.status.success() && two.out.status.success());
+    for f in ["msmr", "snps4msmr.list", "prbregion4msmr.list"] {
+        let a = std::fs::read(one.file(f)).unwrap();
+        assert!(!a.is_empty());
+        assert_eq!(a, std::fs::read(two.file(f)).unwrap(), "{f}");
+    }
+}

@@ -103,11 +103,7 @@ impl Analysis for Cis<'_> {
             Some(t) => (s.chr[t], s.bp[t]),
             None => (probe.epi.chr, probe.epi.bp),
         };
-        SnpSelection::Window {
-            chr,
-            centre_bp,
-            half_width_bp: self.cfg.cis_window_bp,
-        }
+        SnpSelection::around(chr, centre_bp, self.cfg.cis_window_bp)
     }
 
     fn test(

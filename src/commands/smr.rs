@@ -2,7 +2,9 @@
 //! each trait harmonised and its probes run through the engine with the analysis the flags
 //! choose; with several traits, `<out>.<name>.smr` per trait.
 
+use super::multi::{test_multi, LoadedMulti, MultiPlan};
 use crate::analyses::cis::Cis;
+use crate::cli::Cli;
 use crate::config::{out_path, Config};
 use crate::data::{EqtlData, IdLists, LdReference};
 use crate::engine::{self, Inputs, Plan, TableSink, Tally};
@@ -19,15 +21,24 @@ use std::path::Path;
 ///
 /// In a batch, a trait that fails (unreadable file, frequency-check stop, no common SNP) is
 /// reported and the others still run; the result is then an error naming the failed traits.
-pub fn run(cfg: &Config, log: &mut RunLog) -> Result<Tally> {
+pub fn run(cfg: &Config, analysis: &SmrAnalysis, log: &mut RunLog) -> Result<Tally> {
     // --extract-snp / --exclude-snp filter both sides: read them once.
     let snp_lists = IdLists::snps(cfg)?;
     let eqtl = EqtlData::load(cfg, &snp_lists, log)?;
     let reference = LdReference::load(cfg, &eqtl, &snp_lists, log)?;
+    let analysis = &analysis.load(log)?;
     if !cfg.batch {
-        return run_trait(cfg, &eqtl, reference.as_ref(), &cfg.gwas, &cfg.out, log);
+        return run_trait(
+            cfg,
+            analysis,
+            &eqtl,
+            reference.as_ref(),
+            &cfg.gwas,
+            &cfg.out,
+            log,
+        );
     }
-    let outcomes = run_batch(cfg, &eqtl, reference.as_ref(), log);
+    let outcomes = run_batch(cfg, analysis, &eqtl, reference.as_ref(), log);
     let mut total = Tally::default();
     let mut failed = Vec::new();
     for (name, o) in &outcomes {
@@ -63,6 +74,7 @@ pub fn trait_out(out: &Path, name: &str) -> std::path::PathBuf {
 /// run with `--out <out>.<name>` would. Returns each trait's outcome, in order.
 pub fn run_batch(
     cfg: &Config,
+    analysis: &Loaded,
     eqtl: &EqtlData,
     reference: Option<&LdReference>,
     log: &mut RunLog,
@@ -79,6 +91,7 @@ pub fn run_batch(
         let started = std::time::Instant::now();
         let r = run_trait(
             cfg,
+            analysis,
             eqtl,
             reference,
             &t.path,
@@ -117,6 +130,7 @@ fn release_free_heap() {
 /// writing them waits on the disk).
 pub fn run_trait(
     cfg: &Config,
+    analysis: &Loaded,
     eqtl: &EqtlData,
     reference: Option<&LdReference>,
     gwas_path: &Path,
@@ -137,7 +151,19 @@ pub fn run_trait(
             let snps = SnpTable::build(esi, gwas, &matched);
             drop(matched);
             let ld = geno.as_ref().map(|g| g as &dyn LdSource);
-            test_cis(cfg, eqtl, reference, gwas_path, out, log, &snps, ld)
+            let t = Trait {
+                cfg,
+                eqtl,
+                reference,
+                gwas_path,
+                out,
+                snps: &snps,
+                ld,
+            };
+            match analysis {
+                Loaded::Cis => test_cis(&t, log),
+                Loaded::Multi(m) => test_multi(&t, m, log),
+            }
         };
         let written = writer.join().unwrap_or_else(|_| {
             Err(Error::Analysis(
@@ -150,18 +176,39 @@ pub fn run_trait(
     })
 }
 
+/// One harmonised trait, ready for its analysis.
+pub(super) struct Trait<'a> {
+    pub(super) cfg: &'a Config,
+    pub(super) eqtl: &'a EqtlData,
+    pub(super) reference: Option<&'a LdReference>,
+    pub(super) gwas_path: &'a Path,
+    pub(super) out: &'a Path,
+    pub(super) snps: &'a SnpTable,
+    pub(super) ld: Option<&'a dyn LdSource>,
+}
+
+impl Trait<'_> {
+    pub(super) fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            snps: self.snps,
+            besd: &self.eqtl.besd,
+            epi: &self.eqtl.epi,
+            bed: self.reference.map(|r| &r.bed),
+        }
+    }
+}
+
 /// The cis analysis of one harmonised trait: every probe through the engine, `<out>.smr`.
-#[allow(clippy::too_many_arguments)]
-fn test_cis(
-    cfg: &Config,
-    eqtl: &EqtlData,
-    reference: Option<&LdReference>,
-    gwas_path: &Path,
-    out: &Path,
-    log: &mut RunLog,
-    snps: &SnpTable,
-    ld: Option<&dyn LdSource>,
-) -> Result<Tally> {
+fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
+    let Trait {
+        cfg,
+        eqtl,
+        gwas_path,
+        out,
+        snps,
+        ld,
+        ..
+    } = *t;
     let esi = &eqtl.esi;
     let target = match &cfg.target_snp {
         Some(rs) => match snps.find(esi, rs) {
@@ -187,15 +234,9 @@ fn test_cis(
         cfg.peqtl_smr,
         if cfg.heidi { "" } else { ", HEIDI off" }
     ));
-    let inputs = Inputs {
-        snps,
-        besd: &eqtl.besd,
-        epi: &eqtl.epi,
-        bed: reference.map(|r| &r.bed),
-    };
     let outcomes = engine::run(
         &analysis,
-        &inputs,
+        &t.inputs(),
         &plan,
         progress_label(cfg, gwas_path),
         log,
@@ -221,7 +262,7 @@ fn test_cis(
 }
 
 /// The progress bar's label: the trait's file name in a batch.
-fn progress_label(cfg: &Config, gwas_path: &Path) -> String {
+pub(super) fn progress_label(cfg: &Config, gwas_path: &Path) -> String {
     match gwas_path.file_name() {
         Some(n) if cfg.batch => format!("probes [{}]", n.to_string_lossy()),
         _ => "probes".to_string(),
@@ -229,11 +270,55 @@ fn progress_label(cfg: &Config, gwas_path: &Path) -> String {
 }
 
 /// Warn about stored eQTL values skipped as unusable (see [`engine::usable_entry`]).
-fn log_unusable(log: &mut RunLog, eqtl: &EqtlData, unusable: usize) {
+pub(super) fn log_unusable(log: &mut RunLog, eqtl: &EqtlData, unusable: usize) {
     if unusable > 0 {
         log.info(format!(
             "  warning: {}: {unusable} stored eQTL values skipped (se <= 0, or beta or se not finite)",
             eqtl.besd.path().display()
         ));
     }
+}
+
+/// Which SMR analysis a run does (resolved from the flags).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmrAnalysis {
+    /// Cis SMR + HEIDI (the default, `--smr`).
+    Cis,
+    /// Multi-SNP SMR (`--smr-multi`).
+    Multi(MultiPlan),
+}
+
+impl SmrAnalysis {
+    /// The analysis the flags ask for.
+    pub fn resolve(cli: &Cli, cfg: &Config) -> Result<Self> {
+        if cli.multi.smr_multi {
+            return Ok(SmrAnalysis::Multi(MultiPlan::resolve(cli, cfg)?));
+        }
+        for (given, flag) in [
+            (cli.multi.set_wind.is_some(), "--set-wind"),
+            (cli.multi.set_list.is_some(), "--set-list"),
+            (cli.multi.gene_list.is_some(), "--gene-list"),
+        ] {
+            if given {
+                return Err(Error::Config(format!("{flag} needs --smr-multi")));
+            }
+        }
+        Ok(SmrAnalysis::Cis)
+    }
+
+    /// Read what the analysis needs beyond the common inputs (set and gene lists).
+    pub fn load(&self, log: &mut RunLog) -> Result<Loaded> {
+        Ok(match self {
+            SmrAnalysis::Cis => Loaded::Cis,
+            SmrAnalysis::Multi(m) => Loaded::Multi(m.load(log)?),
+        })
+    }
+}
+
+/// A [`SmrAnalysis`] with its own inputs read.
+pub enum Loaded {
+    /// Cis SMR.
+    Cis,
+    /// Multi-SNP SMR.
+    Multi(LoadedMulti),
 }

@@ -5,6 +5,7 @@
 pub mod eqtl;
 pub mod lists;
 pub mod reference;
+pub mod sets;
 
 pub use eqtl::EqtlData;
 pub use lists::IdLists;

@@ -32,6 +32,8 @@ const RELEASE_EVERY: usize = 1024;
 /// The probe being tested.
 #[derive(Debug, Clone, Copy)]
 pub struct ProbeCtx<'a> {
+    /// Position in the plan (an analysis may keep per-slot data, e.g. a SNP set).
+    pub slot: usize,
     /// `.epi` row.
     pub index: usize,
     /// Its `.epi` record.
@@ -118,14 +120,16 @@ pub fn run<A: Analysis>(
     let outcomes: Result<Vec<(usize, Outcome<A::Row>)>> = plan
         .probes
         .par_iter()
+        .enumerate()
         .map_init(
             || Worker {
                 entries: Vec::new(),
                 snps: Vec::new(),
                 scratch: analysis.scratch(),
             },
-            |w, &p| {
+            |w, (slot, &p)| {
                 let ctx = ProbeCtx {
+                    slot,
                     index: p,
                     epi: &inputs.epi[p],
                     index_order: dense,

@@ -7,29 +7,39 @@ use crate::types::{Bp, Chrom};
 /// Where an analysis looks for a probe's SNPs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnpSelection {
-    /// SNPs on `chr` with `|bp - centre_bp| <= half_width_bp` (inclusive, no clamping at 0).
-    Window {
+    /// SNPs on `chr` with `start_bp <= bp <= end_bp`.
+    Range {
         /// Chromosome.
         chr: Chrom,
-        /// Centre of the window.
-        centre_bp: Bp,
-        /// Half-width in bp.
-        half_width_bp: Bp,
+        /// First position (inclusive).
+        start_bp: Bp,
+        /// Last position (inclusive).
+        end_bp: Bp,
     },
     /// Every SNP the probe has data for (the analysis splits cis and trans itself).
     All,
 }
 
 impl SnpSelection {
+    /// SNPs on `chr` with `|bp - centre_bp| <= half_width_bp` (inclusive, no clamping at 0:
+    /// the cis window of data-spec/algorithm.md §6).
+    pub fn around(chr: Chrom, centre_bp: Bp, half_width_bp: Bp) -> Self {
+        SnpSelection::Range {
+            chr,
+            start_bp: centre_bp - half_width_bp,
+            end_bp: centre_bp + half_width_bp,
+        }
+    }
+
     /// Does a SNP at (`chr`, `bp`) fall in the selection?
     #[inline]
     pub fn contains(&self, chr: Chrom, bp: Bp) -> bool {
         match *self {
-            SnpSelection::Window {
+            SnpSelection::Range {
                 chr: c,
-                centre_bp,
-                half_width_bp,
-            } => chr == c && (centre_bp - bp).abs() <= half_width_bp,
+                start_bp,
+                end_bp,
+            } => chr == c && start_bp <= bp && bp <= end_bp,
             SnpSelection::All => true,
         }
     }

@@ -60,57 +60,70 @@ pub struct SmrRow<'a> {
 }
 
 impl SmrRow<'_> {
-    /// Append the row, tab-separated and newline-terminated, to `buf`.
+    /// Append the row, tab-separated and newline-terminated, to `buf` (formats §6.2).
     pub fn write_to(&self, buf: &mut String) {
+        self.write_probe(buf);
+        self.write_snp_to_smr(buf);
+        write_heidi(buf, self.heidi, false);
+        buf.push('\n');
+    }
+
+    /// The probe's columns (probeID to Probe_bp), each followed by a tab.
+    pub fn write_probe(&self, buf: &mut String) {
         // Writing to a String cannot fail.
         let _ = write!(
             buf,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
-            self.probe,
-            self.probe_chr,
-            self.gene,
-            self.probe_bp,
-            self.snp,
-            self.snp_chr,
-            self.snp_bp,
-            self.a1,
-            self.a2
+            "{}\t{}\t{}\t{}\t",
+            self.probe, self.probe_chr, self.gene, self.probe_bp
         );
-        let g = |buf: &mut String, x: f64| {
+    }
+
+    /// The SNP's columns to p_SMR (topSNP to p_SMR), each followed by a tab.
+    pub fn write_snp_to_smr(&self, buf: &mut String) {
+        let _ = write!(
+            buf,
+            "{}\t{}\t{}\t{}\t{}\t",
+            self.snp, self.snp_chr, self.snp_bp, self.a1, self.a2
+        );
+        for x in [self.freq, self.b_gwas, self.se_gwas] {
             push_g6(buf, x);
             buf.push('\t');
-        };
-        let e = |buf: &mut String, x: f64| {
-            push_e6(buf, x);
-            buf.push('\t');
-        };
-        g(buf, self.freq);
-        g(buf, self.b_gwas);
-        g(buf, self.se_gwas);
-        e(buf, self.p_gwas);
-        g(buf, self.b_eqtl);
-        g(buf, self.se_eqtl);
-        e(buf, self.p_eqtl);
-        g(buf, self.smr.b);
-        g(buf, self.smr.se);
-        e(buf, self.smr.p);
-        match self.heidi {
-            Some(HeidiOutcome::Tested { p, nsnp }) => {
-                if p >= 0.0 {
-                    push_e6(buf, p);
-                } else {
-                    buf.push_str("NA");
-                }
-                buf.push('\t');
-                if nsnp > 0 {
-                    let _ = write!(buf, "{nsnp}");
-                } else {
-                    buf.push_str("NA");
-                }
-            }
-            _ => buf.push_str("NA\tNA"),
         }
-        buf.push('\n');
+        push_e6(buf, self.p_gwas);
+        buf.push('\t');
+        for x in [self.b_eqtl, self.se_eqtl] {
+            push_g6(buf, x);
+            buf.push('\t');
+        }
+        push_e6(buf, self.p_eqtl);
+        buf.push('\t');
+        push_g6(buf, self.smr.b);
+        buf.push('\t');
+        push_g6(buf, self.smr.se);
+        buf.push('\t');
+        push_e6(buf, self.smr.p);
+        buf.push('\t');
+    }
+}
+
+/// The p_HEIDI and nsnp_HEIDI columns (no newline): p printed when `>= 0` (`> 0` with
+/// `positive_only`, the trans and multi-SNP tables), nsnp when `> 0`, `NA` otherwise.
+pub fn write_heidi(buf: &mut String, heidi: Option<HeidiOutcome>, positive_only: bool) {
+    match heidi {
+        Some(HeidiOutcome::Tested { p, nsnp }) => {
+            if p > 0.0 || (p == 0.0 && !positive_only) {
+                push_e6(buf, p);
+            } else {
+                buf.push_str("NA");
+            }
+            buf.push('\t');
+            if nsnp > 0 {
+                let _ = write!(buf, "{nsnp}");
+            } else {
+                buf.push_str("NA");
+            }
+        }
+        _ => buf.push_str("NA\tNA"),
     }
 }
 

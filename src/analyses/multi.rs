@@ -1,0 +1,254 @@
+//! Multi-SNP SMR (the reference's algorithm §12): per probe, every SNP of its region whose
+//! eQTL passes `--peqtl-smr`, pruned for LD, enters one test of the combined evidence; the
+//! single-SNP SMR of the top SNP and HEIDI are reported beside it. The region is the cis
+//! window (optionally narrowed to `--set-wind` around the top SNP), or with `--set-list` /
+//! `--gene-list` a given range per named probe (data-spec/multi.md). One row per probe in `<out>.msmr`, its SNPs
+//! in `<out>.snps4msmr.list`, its region in `<out>.prbregion4msmr.list` (formats §6.4).
+
+use crate::analyses::cis::heidi_params;
+use crate::config::Config;
+use crate::engine::{Analysis, Outcome, ProbeCtx, ProbeSnp, SkipReason, SnpSelection};
+use crate::error::Result;
+use crate::harmonise::SnpTable;
+use crate::ld::{correlation_matrix, LdSource};
+use crate::stats::dist::{chisq1_tail, qchisq1_upper};
+use crate::stats::heidi::{heidi_new_with, HeidiOutcome, HeidiParams, HeidiScratch, HeidiSnp};
+use crate::stats::multi::{multi_snp_p, prune_greedy};
+use crate::stats::smr::{max_abs_id, smr_test, SmrTest};
+use crate::types::{Bp, Chrom};
+
+/// Settings of multi-SNP SMR (`--set-wind`, `--ld-multi-snp`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MultiSettings {
+    /// `--set-wind` in bp (`None`: the whole cis window).
+    pub set_window_bp: Option<Bp>,
+    /// `--ld-multi-snp` (r²).
+    pub ld_multi_r2: f64,
+}
+
+/// One tested probe of multi-SNP SMR.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiRow {
+    /// Compact index of the top SNP.
+    pub top: usize,
+    /// Reference frequency of A1 at the top SNP.
+    pub freq: f64,
+    /// eQTL effect of the top SNP (float32 promoted).
+    pub bx: f64,
+    /// eQTL SE.
+    pub sx: f64,
+    /// eQTL p-value.
+    pub p_eqtl: f64,
+    /// GWAS p-value recomputed from b/se (Q37).
+    pub p_gwas: f64,
+    /// Single-SNP SMR of the top SNP.
+    pub smr: SmrTest,
+    /// p_SMR_multi.
+    pub p_multi: f64,
+    /// HEIDI (None when not run).
+    pub heidi: Option<HeidiOutcome>,
+    /// Compact indexes of the SNPs in the multi-SNP test, in region order.
+    pub snps: Vec<u32>,
+    /// Chromosome, first and last position of the SNPs considered (cis mode only).
+    pub region: Option<(Chrom, Bp, Bp)>,
+}
+
+/// Where each planned probe's SNPs come from.
+pub enum Regions {
+    /// The cis window of every probe (top-SNP mode).
+    Cis,
+    /// A range per plan slot (`--gene-list`): the probe's SNPs there, in stored order.
+    Genes(Vec<(Chrom, Bp, Bp)>),
+    /// A SNP set per plan slot (`--set-list`): its span, and its matched SNPs (compact
+    /// indexes, unique, in the set's order) which are taken in that order.
+    Sets(Vec<((Chrom, Bp, Bp), Vec<u32>)>),
+}
+
+/// Multi-SNP SMR of one trait.
+pub struct Multi<'a> {
+    cfg: &'a Config,
+    settings: MultiSettings,
+    snps: &'a SnpTable,
+    ld: &'a dyn LdSource,
+    heidi: HeidiParams,
+    regions: Regions,
+    /// |z| an instrument must reach: sqrt(qchisq(--peqtl-smr)).
+    z_threshold: f64,
+}
+
+/// Per-worker buffers of [`Multi`].
+#[derive(Default)]
+pub struct MultiScratch {
+    heidi_snps: Vec<HeidiSnp>,
+    heidi: HeidiScratch,
+    codes: Vec<Option<u8>>,
+    ks: Vec<usize>,
+    region: Vec<ProbeSnp>,
+}
+
+impl<'a> Multi<'a> {
+    /// The analysis for `cfg` on a trait's SNP table with LD from `ld`.
+    pub fn new(
+        cfg: &'a Config,
+        settings: MultiSettings,
+        snps: &'a SnpTable,
+        ld: &'a dyn LdSource,
+        regions: Regions,
+    ) -> Self {
+        Multi {
+            cfg,
+            settings,
+            snps,
+            ld,
+            heidi: heidi_params(cfg),
+            regions,
+            z_threshold: qchisq1_upper(cfg.peqtl_smr).sqrt(),
+        }
+    }
+
+    fn cis_window_bp(&self) -> Bp {
+        match self.settings.set_window_bp {
+            Some(w) if w > self.cfg.cis_window_bp => w,
+            _ => self.cfg.cis_window_bp,
+        }
+    }
+}
+
+fn range((chr, start_bp, end_bp): (Chrom, Bp, Bp)) -> SnpSelection {
+    SnpSelection::Range {
+        chr,
+        start_bp,
+        end_bp,
+    }
+}
+
+impl Analysis for Multi<'_> {
+    type Row = MultiRow;
+    type Scratch = MultiScratch;
+
+    fn scratch(&self) -> MultiScratch {
+        MultiScratch::default()
+    }
+
+    fn selection(&self, probe: &ProbeCtx<'_>) -> SnpSelection {
+        match &self.regions {
+            Regions::Cis => SnpSelection::around(probe.epi.chr, probe.epi.bp, self.cis_window_bp()),
+            Regions::Genes(r) => range(r[probe.slot]),
+            Regions::Sets(r) => range(r[probe.slot].0),
+        }
+    }
+
+    fn test(
+        &self,
+        probe: &ProbeCtx<'_>,
+        region: &mut Vec<ProbeSnp>,
+        sc: &mut MultiScratch,
+    ) -> Result<Outcome<MultiRow>> {
+        let s = self.snps;
+        if region.is_empty() {
+            return Ok(Outcome::Skipped(SkipReason::NoSnpInWindow));
+        }
+        let cis_mode = matches!(self.regions, Regions::Cis);
+        if let Regions::Sets(sets) = &self.regions {
+            // A set's SNPs in the set's order, those the probe has data for.
+            region.sort_by_key(|x| x.k);
+            sc.region.clear();
+            for &k in &sets[probe.slot].1 {
+                if let Ok(i) = region.binary_search_by_key(&k, |x| x.k) {
+                    sc.region.push(region[i]);
+                }
+            }
+            std::mem::swap(region, &mut sc.region);
+            if region.is_empty() {
+                return Ok(Outcome::Skipped(SkipReason::NoSnpInWindow));
+            }
+        }
+        let top = max_abs_id(region.iter().map(|c| c.zd));
+        let c = region[top];
+        let p_eqtl = chisq1_tail(c.zd * c.zd);
+        if cis_mode && p_eqtl > self.cfg.peqtl_smr {
+            return Ok(Outcome::Skipped(SkipReason::NotSignificant));
+        }
+        let top_k = c.k;
+        if let (true, Some(w)) = (cis_mode, self.settings.set_window_bp) {
+            let bp_top = s.bp[c.k()];
+            let (lo, hi) = ((bp_top - w).max(0), bp_top + w);
+            region.retain(|x| (lo..=hi).contains(&s.bp[x.k()]));
+        }
+        // The instruments: |z| at the threshold or above, pruned for LD.
+        sc.ks.clear();
+        sc.ks.extend(
+            region
+                .iter()
+                .filter(|x| x.zd.abs() >= self.z_threshold)
+                .map(|x| x.k()),
+        );
+        if sc.ks.is_empty() {
+            return Ok(Outcome::Skipped(SkipReason::NoInstrument));
+        }
+        let zx: Vec<f64> = region
+            .iter()
+            .filter(|x| x.zd.abs() >= self.z_threshold)
+            .map(|x| x.zd)
+            .collect();
+        let x = self.ld.matrix(&sc.ks, &mut sc.codes);
+        let corr = correlation_matrix(&x);
+        let m = zx.len();
+        let cut = self.settings.ld_multi_r2.sqrt();
+        let kept: Vec<usize> = if cut < 1.0 {
+            prune_greedy(&corr, &zx, cut)
+        } else {
+            (0..m).collect()
+        };
+        let f = kept.len();
+        let mut ck = vec![0.0; f * f];
+        for (a, &i) in kept.iter().enumerate() {
+            for (b, &j) in kept.iter().enumerate() {
+                ck[a * f + b] = corr[i * m + j];
+            }
+        }
+        let kept_k: Vec<u32> = kept.iter().map(|&i| sc.ks[i] as u32).collect();
+        let zy: Vec<f64> = kept_k
+            .iter()
+            .map(|&k| s.gwas_b[k as usize] / s.gwas_se[k as usize])
+            .collect();
+        let zxk: Vec<f64> = kept.iter().map(|&i| zx[i]).collect();
+        let p_multi = multi_snp_p(&zy, &zxk, &ck);
+
+        let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
+        let smr = smr_test(by, sy, c.bx, c.sx);
+        let zg = by / sy;
+        let heidi = (self.cfg.heidi && smr.p <= self.cfg.psmr).then(|| {
+            // HEIDI method 1 on the region; the set/gene modes use the single-precision z.
+            let hs = &mut sc.heidi_snps;
+            hs.clear();
+            hs.extend(region.iter().map(|x| HeidiSnp {
+                k: x.k(),
+                by: s.gwas_b[x.k()],
+                sy: s.gwas_se[x.k()],
+                bx: x.bx,
+                z: if cis_mode { x.zd } else { x.zf() },
+            }));
+            heidi_new_with(hs, self.ld, &self.heidi, None, &mut sc.heidi)
+        });
+        let bps = region.iter().map(|x| s.bp[x.k()]);
+        let range = (bps.clone().min(), bps.max());
+        let region_out = match (cis_mode, range) {
+            (true, (Some(lo), Some(hi))) => Some((s.chr[top_k as usize], lo, hi)),
+            _ => None,
+        };
+        Ok(Outcome::One(MultiRow {
+            top: c.k(),
+            freq: self.ld.freq(c.k()),
+            bx: c.bx,
+            sx: c.sx,
+            p_eqtl,
+            p_gwas: chisq1_tail(zg * zg),
+            smr,
+            p_multi,
+            heidi,
+            snps: kept_k,
+            region: region_out,
+        }))
+    }
+}
