@@ -5,6 +5,8 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod scale;
+
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
 #[command(name = "fastsmr", version, about, long_about = None)]
@@ -24,6 +26,9 @@ pub struct Cli {
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Shards, resume and dry run (data-spec/shards.md).
+    #[command(flatten)]
+    pub scale: scale::ScaleArgs,
 }
 
 /// Input files.

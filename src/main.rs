@@ -17,6 +17,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
     }
+    // `fastsmr merge ...`: its own parser (data-spec/shards.md §3).
+    if std::env::args().nth(1).as_deref() == Some("merge") {
+        return fastsmr::merge::main(std::env::args().skip(1));
+    }
     let cli = Cli::parse();
     let mut log = RunLog::new(true);
     let command: Vec<String> = std::env::args().collect();
@@ -35,6 +39,25 @@ fn main() -> ExitCode {
             return ExitCode::from(if usage { 2 } else { 1 });
         }
     };
+    let scale = match fastsmr::shard::ScaleSettings::from_args(&cli.scale) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if scale.dry_run {
+        return match fastsmr::shard::dry_run(&cfg, &scale) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     log.info("Settings:");
     for line in cfg.describe() {
         log.info(line);
@@ -44,7 +67,7 @@ fn main() -> ExitCode {
             fastsmr::pipeline::make_besd(&cfg, &mut log)
         } else {
             cfg.check_inputs_readable()
-                .and_then(|()| fastsmr::pipeline::run(&cfg, &mut log).map(|_| ()))
+                .and_then(|()| fastsmr::shard::run(&cfg, &scale, &command, &mut log))
         }
     });
     if let Err(e) = &result {

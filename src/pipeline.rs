@@ -350,6 +350,10 @@ pub struct RunSummary {
     pub skipped: BTreeMap<&'static str, usize>,
     /// HEIDI not computed, by reason.
     pub heidi_na: BTreeMap<&'static str, usize>,
+    /// Probes considered (kept by the probe filters), for the run manifest.
+    pub probes: usize,
+    /// SNPs common to the inputs that entered the tests, for the run manifest.
+    pub snps_matched: usize,
 }
 
 /// The eQTL side, read once per run: SNP and probe tables (with the filters applied) and the
@@ -1076,7 +1080,11 @@ fn test_probes(
     }
 
     // Output.
-    let mut summary = RunSummary::default();
+    let mut summary = RunSummary {
+        probes: probes.len(),
+        snps_matched: snps.esi.len(),
+        ..RunSummary::default()
+    };
     let mut text = String::with_capacity(256 * (outcomes.len() + 1));
     text.push_str(if target.is_some() {
         SMR_HEADER_TARGET
