@@ -225,6 +225,50 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
     }
     let first = &shards[0];
     let name0 = Manifest::path(&first.prefix);
+    // Every shard finished every unit of its own.
+    for s in &shards {
+        let name = Manifest::path(&s.prefix);
+        for u in s.m.units.iter().filter(|u| u.shard == s.m.shard.k) {
+            if u.status != UnitStatus::Done {
+                return Err(refuse(format!(
+                    "{}: unit {} ({}) is {:?}{}: shard {}/{} did not finish (rerun it, e.g. \
+                     with --resume)",
+                    name.display(),
+                    u.index,
+                    u.trait_name,
+                    u.status,
+                    u.error
+                        .as_ref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default(),
+                    s.m.shard.k,
+                    s.m.shard.n
+                )));
+            }
+            for f in &u.outputs {
+                if !f.intact(&u.out_prefix) {
+                    return Err(refuse(format!(
+                        "{} is missing or changed since {} recorded it",
+                        out_path(&u.out_prefix, &f.suffix).display(),
+                        name.display()
+                    )));
+                }
+            }
+        }
+        if s.m.status != RunStatus::Finished {
+            return Err(refuse(format!(
+                "{}: the run is {:?}{}: shard {}/{} did not finish",
+                name.display(),
+                s.m.status,
+                s.m.error
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default(),
+                s.m.shard.k,
+                s.m.shard.n
+            )));
+        }
+    }
     // Same job: version, settings, inputs, units.
     for s in &shards[1..] {
         let name = Manifest::path(&s.prefix);
@@ -297,50 +341,6 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
                 "{} and {} list other work units (traits): not shards of one job",
                 name0.display(),
                 name.display()
-            )));
-        }
-    }
-    // Every shard finished every unit of its own.
-    for s in &shards {
-        let name = Manifest::path(&s.prefix);
-        for u in s.m.units.iter().filter(|u| u.shard == s.m.shard.k) {
-            if u.status != UnitStatus::Done {
-                return Err(refuse(format!(
-                    "{}: unit {} ({}) is {:?}{}: shard {}/{} did not finish (rerun it, e.g. \
-                     with --resume)",
-                    name.display(),
-                    u.index,
-                    u.trait_name,
-                    u.status,
-                    u.error
-                        .as_ref()
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default(),
-                    s.m.shard.k,
-                    s.m.shard.n
-                )));
-            }
-            for f in &u.outputs {
-                if !f.intact(&u.out_prefix) {
-                    return Err(refuse(format!(
-                        "{} is missing or changed since {} recorded it",
-                        out_path(&u.out_prefix, &f.suffix).display(),
-                        name.display()
-                    )));
-                }
-            }
-        }
-        if s.m.status != RunStatus::Finished {
-            return Err(refuse(format!(
-                "{}: the run is {:?}{}: shard {}/{} did not finish",
-                name.display(),
-                s.m.status,
-                s.m.error
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default(),
-                s.m.shard.k,
-                s.m.shard.n
             )));
         }
     }

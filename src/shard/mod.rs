@@ -500,6 +500,37 @@ pub fn run(
     }
 }
 
+/// A genome shard whose region holds no probe: every unit gets a header-only `.smr` (the
+/// merge adds no row for it) and is done (data-spec/shards.md §2).
+fn empty_region(cfg: &Config, m: &mut Manifest, todo: &[usize], log: &mut RunLog) -> Result<()> {
+    let header = if cfg.target_snp.is_some() {
+        crate::output::smr::SMR_HEADER_TARGET
+    } else {
+        crate::output::smr::SMR_HEADER
+    };
+    log.info(format!(
+        "no probe in the region ({}): header-only tables",
+        m.region
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    for &i in todo {
+        let u = &mut m.units[i];
+        crate::output::atomic::write_atomic(
+            &out_path(&u.out_prefix, "smr"),
+            format!("{header}\n").as_bytes(),
+        )?;
+        u.outputs = vec![OutputFile::of(&u.out_prefix, "smr")?];
+        u.probes = Some(0);
+        u.probes_tested = Some(0);
+        u.wall_s = Some(0.0);
+        u.status = UnitStatus::Done;
+    }
+    Ok(())
+}
+
 fn run_units(
     cfg: &Config,
     m: &mut Manifest,
@@ -517,6 +548,9 @@ fn run_units(
         let mut reference = pipeline::load_reference(cfg, &snp_lists, log)?;
         if let Some(r) = reference.as_mut() {
             pipeline::index_reference(&eqtl, r, log);
+        }
+        if eqtl.probes.is_empty() && !m.region.is_empty() {
+            return empty_region(cfg, m, todo, log);
         }
         for (n, &i) in todo.iter().enumerate() {
             let (name, gwas, prefix) = {
