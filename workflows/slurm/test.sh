@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test on a real (single-node) SLURM: installs slurm-wlm and munge from Debian's
 # packages if missing, starts munged, slurmctld and slurmd with a private configuration
-# (SLURM_CONF in a scratch directory; /etc/slurm is not touched), submits two array jobs over
+# (workflows/slurm/cluster.sh), submits two array jobs over
 # the example data with submit.sh, waits for the dependent merge jobs, compares the merged
 # tables with the unsharded runs, stops the daemons it started by their pids, and exits 0
 # only if every compared file is identical.
@@ -22,105 +22,15 @@ if [ -z "${FASTSMR:-}" ]; then
 fi
 [ "$(id -u)" = 0 ] || { echo "test.sh: needs root (apt-get, slurm daemons)" >&2; exit 2; }
 
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null \
-    || { apt-get update -qq && apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null; }
-fi
-
 work=$(mktemp -d /tmp/fastsmr-slurm.XXXXXX)
-chmod 755 "$work"
-mkdir -p "$work/run" "$work/log" "$work/state" "$work/spool"
-chown slurm:slurm "$work/run" "$work/log" "$work/state"
-started_munge="" ctld_pid="" slurmd_pid=""
-stop_pid() { # stop one daemon by pid, wait up to 10 s
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-}
-cleanup() {
-  [ -f "$work/run/slurmd.pid" ] && slurmd_pid=$(cat "$work/run/slurmd.pid")
-  [ -f "$work/run/slurmctld.pid" ] && ctld_pid=$(cat "$work/run/slurmctld.pid")
-  stop_pid "$slurmd_pid"
-  stop_pid "$ctld_pid"
-  [ -n "$started_munge" ] && stop_pid "$started_munge"
-  echo "daemons stopped; scratch directory $work"
-}
-trap cleanup EXIT
-
-# munge (reused if one already answers).
-if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
-  mkdir -p /run/munge /var/log/munge /var/lib/munge
-  chown munge:munge /run/munge /var/log/munge /var/lib/munge
-  su -s /bin/sh munge -c /usr/sbin/munged
-  for _ in $(seq 50); do [ -s /run/munge/munged.pid ] && break; sleep 0.1; done
-  started_munge=$(cat /run/munge/munged.pid)
-fi
-munge -n | unmunge | grep -q 'STATUS: *Success' || { echo "munge does not work" >&2; exit 1; }
-
-host=$(hostname)
-cpus=$(nproc)
-mem=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
-mem=$((mem * 9 / 10))
-export SLURM_CONF="$work/slurm.conf"
-cat > "$SLURM_CONF" <<CONF
-ClusterName=fastsmr-test
-SlurmctldHost=$host
-SlurmUser=slurm
-SlurmdUser=root
-AuthType=auth/munge
-StateSaveLocation=$work/state
-SlurmdSpoolDir=$work/spool
-SlurmctldPidFile=$work/run/slurmctld.pid
-SlurmdPidFile=$work/run/slurmd.pid
-SlurmctldLogFile=$work/log/slurmctld.log
-SlurmdLogFile=$work/log/slurmd.log
-SlurmctldPort=16817
-SlurmdPort=16818
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-ReturnToService=2
-MpiDefault=none
-MinJobAge=600
-NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
-CONF
-/usr/sbin/slurmctld -f "$SLURM_CONF"
-for _ in $(seq 50); do [ -s "$work/run/slurmctld.pid" ] && break; sleep 0.1; done
-ctld_pid=$(cat "$work/run/slurmctld.pid")
-/usr/sbin/slurmd -f "$SLURM_CONF"
-for _ in $(seq 50); do [ -s "$work/run/slurmd.pid" ] && break; sleep 0.1; done
-slurmd_pid=$(cat "$work/run/slurmd.pid")
-for i in $(seq 120); do
-  state=$(sinfo -h -o %T 2>/dev/null | head -1)
-  [ "$state" = idle ] && break
-  [ "$i" = 120 ] && { echo "node never became idle ($state)"; tail -20 "$work/log/"*.log; exit 1; }
-  sleep 0.5
-done
-echo "SLURM up: node $host idle ($cpus CPUs, ${mem} MB); slurmctld pid $ctld_pid, slurmd pid $slurmd_pid"
+. "$here/cluster.sh"
+trap cluster_stop EXIT
+cluster_start
 
 # Traits: the fixture's .ma and edits of it (a few percent of rows dropped, alleles swapped).
 data="$work/data"
 mkdir -p "$data"
-make_traits() { # SRC DEST_PREFIX N -> N trait files and DEST_PREFIX.list
-  local src=$1 dest=$2 n=$3
-  : > "$dest.list"
-  for t in $(seq 0 $((n - 1))); do
-    awk -v t="$t" 'NR == 1 { print; next }
-      t == 0 { print; next }
-      (NR % (7 + 6 * t)) == 3 { next }
-      t >= 2 && (NR % 13) == 0 { x = $2; $2 = $3; $3 = x; $4 = 1 - $4; $5 = -$5; print; next }
-      { print }' "$src" > "$dest.t$t.ma"
-    echo "t$t $dest.t$t.ma" >> "$dest.list"
-  done
-}
+. "$repo/workflows/example-traits.sh"
 tiny="$repo/tests/data/tiny-seed1"
 trans="$repo/tests/data/trans-seed1"
 make_traits "$tiny/gwas/trait.ma" "$data/tiny" 4
