@@ -385,9 +385,20 @@ fn resume_after_a_killed_run_gives_the_uninterrupted_result() {
     // The pipe is replaced by the real file; the resumed run keeps unit 1's outputs.
     std::fs::remove_file(&pipe).unwrap();
     std::fs::copy(&t[1], &pipe).unwrap();
+    let stages = |out: &Path| {
+        files_of(
+            &d.path()
+                .join(format!(".{}", out.file_name().unwrap().to_string_lossy())),
+        )
+        .into_iter()
+        .filter(|n| n.contains(".fastsmr-stage."))
+        .count()
+    };
+    assert_eq!(stages(&out), 1, "the killed unit's staging directory");
     let mut r = a.clone();
     r.push("--resume".into());
     ok(run(&r));
+    assert_eq!(stages(&out), 0);
     let m = manifest(&out);
     assert_eq!(m["status"], "finished");
     assert_eq!(m["units"][0]["resumed"], true);

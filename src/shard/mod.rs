@@ -340,6 +340,38 @@ fn stage_dir(prefix: &Path, index: usize) -> PathBuf {
     ))
 }
 
+/// Remove the staging directories that killed runs left for unit `index` of `prefix`
+/// (called with `--resume`, which says the earlier run is over).
+fn remove_stale_stages(prefix: &Path, index: usize, log: &mut RunLog) {
+    let dir = match prefix.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (head, tail) = (format!(".{base}.fastsmr-stage."), format!(".{index}"));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(&head)
+            .and_then(|r| r.strip_suffix(&tail))
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        if pid.is_some_and(|p| p != std::process::id().to_string())
+            && std::fs::remove_dir_all(e.path()).is_ok()
+        {
+            log.info(format!(
+                "--resume: removed {} (left by a killed run)",
+                e.path().display()
+            ));
+        }
+    }
+}
+
 /// Move every file the unit wrote under `stage/<base>` to `<prefix>.<suffix>`; returns the
 /// suffixes, sorted.
 fn publish(stage: &Path, prefix: &Path) -> Result<Vec<String>> {
@@ -460,7 +492,7 @@ pub fn run(
     if todo.is_empty() {
         return finish(&mut m, None);
     }
-    let outcome = run_units(cfg, &mut m, &todo, started, log);
+    let outcome = run_units(cfg, &mut m, &todo, started, scale.resume, log);
     match outcome {
         Ok(()) => {
             let failed: Vec<String> = m
@@ -469,7 +501,6 @@ pub fn run(
                 .filter(|u| u.status == UnitStatus::Failed)
                 .map(|u| format!("{} ({})", u.trait_name, u.error.clone().unwrap_or_default()))
                 .collect();
-            finish(&mut m, None)?;
             if cfg.batch {
                 log.info(format!(
                     "batch: {} of {} traits completed",
@@ -477,21 +508,23 @@ pub fn run(
                     todo.len()
                 ));
             }
-            if failed.is_empty() {
-                Ok(())
+            let err = if failed.is_empty() {
+                None
             } else if !cfg.batch {
                 // A single trait's error as the pipeline gives it.
-                Err(Error::Analysis(
+                Some(Error::Analysis(
                     m.units[todo[0]].error.clone().unwrap_or_default(),
                 ))
             } else {
-                Err(Error::Analysis(format!(
+                Some(Error::Analysis(format!(
                     "{} of {} traits failed: {}",
                     failed.len(),
                     todo.len(),
                     failed.join("; ")
                 )))
-            }
+            };
+            finish(&mut m, err.as_ref())?;
+            err.map_or(Ok(()), Err)
         }
         Err(e) => {
             finish(&mut m, Some(&e))?;
@@ -536,6 +569,7 @@ fn run_units(
     m: &mut Manifest,
     todo: &[usize],
     started: Instant,
+    resume: bool,
     log: &mut RunLog,
 ) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -569,6 +603,9 @@ fn run_units(
                 ));
             }
             let unit_started = Instant::now();
+            if resume {
+                remove_stale_stages(&prefix, i, log);
+            }
             let stage = stage_dir(&prefix, i);
             std::fs::create_dir_all(&stage).map_err(|source| Error::Write {
                 path: stage.clone(),
@@ -584,11 +621,13 @@ fn run_units(
                 log,
             );
             let suffixes = publish(&stage, &prefix)?;
-            log.info(format!(
-                "  unit {i} ({name}): outputs moved into place: {}.{{{}}}",
-                prefix.display(),
-                suffixes.join(",")
-            ));
+            if !suffixes.is_empty() {
+                log.info(format!(
+                    "  unit {i} ({name}): outputs moved into place: {}.{{{}}}",
+                    prefix.display(),
+                    suffixes.join(",")
+                ));
+            }
             let u = &mut m.units[i];
             u.outputs = suffixes
                 .iter()
