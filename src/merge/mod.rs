@@ -24,6 +24,7 @@ use std::time::Instant;
 #[derive(Debug, Parser)]
 #[command(
     name = "fastsmr merge",
+    bin_name = "fastsmr merge",
     version,
     about = "Merge the outputs of the shards of one fastsmr job (checked against their manifests)"
 )]
