@@ -314,6 +314,31 @@ fn merge_refuses_missing_duplicated_foreign_and_unfinished_shards() {
         &out,
         "missing or changed",
     );
+    // Chromosome shards: one missing, one twice (as --chr and as --probe-chr).
+    let chr = |name: &str, flags: &[&str]| {
+        let p = d.path().join(name);
+        ok(analysis(&gwas_args(&t[..1]), &p, flags));
+        p
+    };
+    let (c1, c2, c3) = (
+        chr("c1", &["--chr", "1"]),
+        chr("c2", &["--chr", "2"]),
+        chr("c3", &["--chr", "3"]),
+    );
+    let c1p = chr("c1p", &["--probe-chr", "1"]);
+    assert_refused(
+        merge(&out, &[c1.clone(), c2.clone()]),
+        &out,
+        "no shard covers chromosome(s) 3",
+    );
+    assert_refused(
+        merge(&out, &[c1.clone(), c1p, c2.clone(), c3.clone()]),
+        &out,
+        "chromosome 1 is covered by two regions",
+    );
+    ok(merge(&out, &[c1, c2, c3]));
+    std::fs::remove_file(with(&out, "smr")).unwrap();
+    std::fs::remove_file(with(&out, "manifest.json")).unwrap();
     // A shard's manifest missing.
     assert_refused(
         merge(&out, &[s1, d.path().join("nothing")]),

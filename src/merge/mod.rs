@@ -421,6 +421,11 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
                     }
                 }
             }
+            if let Some((c, _)) = covered.iter().find(|(_, &n)| n > 1) {
+                return Err(refuse(format!(
+                    "chromosome {c} is covered by two regions (duplicated work)"
+                )));
+            }
             let missing: Vec<String> = chrs
                 .iter()
                 .map(|c| c.to_string())
