@@ -10,6 +10,7 @@ pub mod compat;
 pub mod lookup;
 pub mod multi;
 pub mod ranges;
+pub mod scale;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
@@ -45,6 +46,9 @@ pub struct Cli {
     /// Multi-SNP SMR.
     #[command(flatten)]
     pub multi: multi::MultiArgs,
+    /// Shards, resume and dry run (data-spec/shards.md).
+    #[command(flatten)]
+    pub scale: scale::ScaleArgs,
 }
 
 /// Input files.

@@ -26,7 +26,10 @@ pub mod io;
 pub mod ld;
 pub mod log;
 pub mod lookup;
+pub mod manifest;
+pub mod merge;
 pub mod output;
+pub mod shard;
 pub mod stats;
 pub mod types;
 

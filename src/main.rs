@@ -17,6 +17,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
     }
+    // `fastsmr merge ...`: its own parser (data-spec/shards.md §3).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "merge") {
+        return fastsmr::merge::main(std::env::args().skip(1));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => match fastsmr::cli::compat::explain_unknown(&e) {
@@ -58,6 +62,25 @@ fn main() -> ExitCode {
             return ExitCode::from(if usage { 2 } else { 1 });
         }
     };
+    let scale = match fastsmr::shard::ScaleSettings::from_args(&cli.scale) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if scale.dry_run {
+        return match fastsmr::shard::dry_run(&cfg, &scale) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     log.info("Settings:");
     for line in cfg.describe() {
         log.info(line);
@@ -70,7 +93,7 @@ fn main() -> ExitCode {
         }
     };
     let result = fastsmr::output::atomic::check_output_dir(&cfg.out)
-        .and_then(|()| fastsmr::commands::run(&mode, &cfg, &mut log));
+        .and_then(|()| fastsmr::commands::run(&mode, &cfg, &scale, &command, &mut log));
     if let Err(e) = &result {
         // Every variant's message already includes its cause (file, line, OS reason).
         let msg = format!("Error: {e}");

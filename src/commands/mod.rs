@@ -9,6 +9,7 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log::RunLog;
+use crate::shard::ScaleSettings;
 use smr::SmrAnalysis;
 
 /// What a run does.
@@ -38,7 +39,16 @@ impl Mode {
 
 /// Run `mode` with the settings `cfg` on one thread pool of `--thread-num` threads, built
 /// here for the whole run.
-pub fn run(mode: &Mode, cfg: &Config, log: &mut RunLog) -> Result<()> {
+///
+/// SMR analyses run through [`crate::shard::run`]: this shard's work units (`--shard`,
+/// `--resume`), each recorded in `<out>.manifest.json`; `command` is the command line for it.
+pub fn run(
+    mode: &Mode,
+    cfg: &Config,
+    scale: &ScaleSettings,
+    command: &[String],
+    log: &mut RunLog,
+) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()
@@ -47,7 +57,7 @@ pub fn run(mode: &Mode, cfg: &Config, log: &mut RunLog) -> Result<()> {
         Mode::UnpackBesd => unpack_besd::run(cfg, log),
         Mode::Smr(analysis) => {
             cfg.check_inputs_readable()?;
-            smr::run(cfg, analysis, log).map(|_| ())
+            crate::shard::run(cfg, analysis, scale, command, log)
         }
     })
 }

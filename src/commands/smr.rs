@@ -147,8 +147,10 @@ pub fn run_trait(
     let job = prepare_report(&mut report, esi, reference, &gwas, &matched, out, log);
     std::thread::scope(|sc| {
         let writer = sc.spawn(|| job.write(esi));
+        let n_matched;
         let tested = {
             let snps = SnpTable::build(esi, gwas, &matched);
+            n_matched = snps.esi.len();
             drop(matched);
             let ld = geno.as_ref().map(|g| g as &dyn LdSource);
             let t = Trait {
@@ -170,8 +172,10 @@ pub fn run_trait(
                 "the harmonisation report writer stopped unexpectedly".into(),
             ))
         });
-        let summary = tested?;
+        let mut summary = tested?;
         written?;
+        summary.probes = eqtl.probes.len();
+        summary.snps_matched = n_matched;
         Ok(summary)
     })
 }

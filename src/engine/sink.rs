@@ -17,12 +17,18 @@ pub struct Tally {
     pub skipped: BTreeMap<&'static str, usize>,
     /// Rows with a note (e.g. why p_HEIDI is NA), by note.
     pub notes: BTreeMap<&'static str, usize>,
+    /// Probes considered (kept by the probe filters), for the run manifest.
+    pub probes: usize,
+    /// SNPs common to the inputs that entered the tests, for the run manifest.
+    pub snps_matched: usize,
 }
 
 impl Tally {
     /// Add `other`'s counts to these.
     pub fn add(&mut self, other: &Tally) {
         self.rows += other.rows;
+        self.probes += other.probes;
+        self.snps_matched += other.snps_matched;
         for (k, v) in &other.skipped {
             *self.skipped.entry(k).or_default() += v;
         }

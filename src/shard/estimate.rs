@@ -1,0 +1,91 @@
+//! The dry run's memory estimate (data-spec/shards.md §4): a linear model of the peak resident
+//! set in the sizes of the inputs, from the table layouts of data-spec/memory.md. Only file
+//! sizes are read. It is meant for `sbatch --mem`, so it rounds up and adds a margin.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Fixed part: the binary, thread stacks, buffers (MB).
+pub const BASE_MB: f64 = 64.0;
+/// Bytes held per byte of `.esi` text (≈ 36 bytes per ~30-byte row, plus its index).
+pub const ESI_FACTOR: f64 = 1.5;
+/// Bytes held per byte of `.bim` text (ID and alleles only, plus the SNP-ID index).
+pub const BIM_FACTOR: f64 = 1.0;
+/// Bytes held per byte of GWAS text at the peak of matching (columns + locate tables).
+pub const GWAS_FACTOR: f64 = 1.6;
+/// `.epi` rows as records.
+pub const EPI_FACTOR: f64 = 2.0;
+/// Resident share of the mapped `.besd` / `.bed` between releases.
+pub const MAPPED_FACTOR: f64 = 0.1;
+/// Text bytes per byte of a gzipped file.
+pub const GZ_RATIO: f64 = 4.0;
+/// Margin applied to the sum.
+pub const MARGIN: f64 = 1.25;
+
+fn size_of(path: &Path) -> Result<f64> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Ok(0.0);
+    }
+    let gz = {
+        use std::io::Read;
+        let mut magic = [0u8; 2];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && magic == [0x1f, 0x8b]
+    };
+    Ok(meta.len() as f64 * if gz { GZ_RATIO } else { 1.0 })
+}
+
+/// The shared (per-run) part of the estimate.
+#[derive(Debug, Clone, Copy)]
+pub struct Estimate {
+    /// Bytes held whatever the traits.
+    pub shared_bytes: f64,
+}
+
+impl Estimate {
+    /// Sizes of the eQTL data and the LD reference of `cfg`.
+    pub fn of(cfg: &Config) -> Result<Self> {
+        let mut b = 0.0;
+        for (role, p) in super::eqtl_files(&cfg.besd.prefix)? {
+            let s = size_of(&p)?;
+            b += match role.as_str() {
+                "esi" => ESI_FACTOR * s,
+                "epi" => EPI_FACTOR * s,
+                "besd" => MAPPED_FACTOR * s,
+                // An archive's members are decompressed whole before parsing (memory.md §2):
+                // count its text as the `.esi` would be, and its size once more.
+                _ => ESI_FACTOR * s * 0.25 + s / GZ_RATIO,
+            };
+        }
+        if let Some(bf) = &cfg.bfile {
+            b += BIM_FACTOR * size_of(&bf.bim)? + MAPPED_FACTOR * size_of(&bf.bed)?;
+        }
+        if let Some(f) = &cfg.eqtlgen_freq {
+            b += size_of(f)?;
+        }
+        Ok(Estimate { shared_bytes: b })
+    }
+
+    /// MB for a shard running the traits `gwas` one after the other (the largest counts);
+    /// rounded up to a multiple of 100 MB after the margin.
+    pub fn shard_mb(&self, gwas: &[&Path]) -> Result<u64> {
+        let mut largest: f64 = 0.0;
+        for p in gwas {
+            largest = largest.max(size_of(p)?);
+        }
+        let bytes = if gwas.is_empty() {
+            0.0
+        } else {
+            self.shared_bytes + GWAS_FACTOR * largest
+        };
+        let mb = (BASE_MB + bytes / 1e6) * MARGIN;
+        Ok(((mb / 100.0).ceil() * 100.0) as u64)
+    }
+}

@@ -1,0 +1,683 @@
+//! Work units, shards, resume and the dry run (data-spec/shards.md), and the run driver that
+//! writes the run manifest (data-spec/manifest.md) unit by unit.
+//!
+//! A work unit is one eQTL dataset × one trait, restricted to the run's genome region
+//! (`--chr`, probe ranges). `--shard K/N` deals the units round-robin; each unit's outputs are
+//! written in a staging directory and moved into place together once the unit ends, and the
+//! manifest is rewritten (atomically) after every unit, so that a killed run leaves a
+//! manifest saying exactly which units finished.
+
+pub mod estimate;
+
+use crate::cli::scale::ScaleArgs;
+use crate::commands::smr::{self, SmrAnalysis};
+use crate::config::{out_path, Config};
+use crate::data::{EqtlData, IdLists, LdReference};
+use crate::engine::Tally;
+use crate::error::{Error, Result};
+use crate::io::eqtl_source::{EqtlSource, Located};
+use crate::log::RunLog;
+use crate::manifest::{
+    now_unix, peak_rss_kib, settings_map, InputFile, Manifest, OutputFile, RunStatus, ShardSpec,
+    Unit, UnitStatus, FORMAT, FORMAT_VERSION, REGION_FLAGS,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Parse `--shard K/N` (1 ≤ K ≤ N).
+pub fn parse_shard(s: &str) -> Result<ShardSpec> {
+    let bad = || {
+        Error::Config(format!(
+            "--shard expects K/N with 1 <= K <= N (e.g. 3/10), got '{s}'"
+        ))
+    };
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok(ShardSpec { k, n })
+}
+
+/// The shard (1-based) of unit `index` among `n` shards: round-robin.
+pub fn shard_of(index: usize, n: usize) -> usize {
+    index % n + 1
+}
+
+/// The validated scale-out settings of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaleSettings {
+    /// `--shard` (1/1 without).
+    pub shard: ShardSpec,
+    /// `--resume`.
+    pub resume: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+}
+
+impl ScaleSettings {
+    /// From the parsed flags.
+    pub fn from_args(a: &ScaleArgs) -> Result<Self> {
+        Ok(ScaleSettings {
+            shard: match &a.shard {
+                Some(s) => parse_shard(s)?,
+                None => ShardSpec { k: 1, n: 1 },
+            },
+            resume: a.resume,
+            dry_run: a.dry_run,
+        })
+    }
+}
+
+/// Output prefix of the trait `name` of `cfg`: `<out>` for a single trait, `<out>.<name>` in
+/// a batch (as the pipeline names them).
+pub fn unit_prefix(cfg: &Config, name: &str) -> PathBuf {
+    if cfg.batch {
+        smr::trait_out(&cfg.out, name)
+    } else {
+        cfg.out.clone()
+    }
+}
+
+/// Every unit of the job described by `cfg` (all shards), all pending / in other shards.
+pub fn job_units(cfg: &Config, shard: ShardSpec) -> Vec<Unit> {
+    cfg.traits
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let s = shard_of(i, shard.n);
+            Unit {
+                index: i,
+                dataset: cfg.besd.prefix.clone(),
+                trait_name: t.name.clone(),
+                gwas: t.path.clone(),
+                shard: s,
+                status: if s == shard.k {
+                    UnitStatus::Pending
+                } else {
+                    UnitStatus::OtherShard
+                },
+                out_prefix: unit_prefix(cfg, &t.name),
+                outputs: Vec::new(),
+                probes: None,
+                probes_tested: None,
+                snps_matched: None,
+                probes_skipped: BTreeMap::new(),
+                heidi_na: BTreeMap::new(),
+                wall_s: None,
+                resumed: false,
+                error: None,
+            }
+        })
+        .collect()
+}
+
+/// The eQTL input files of `--beqtl-summary` (three files, or the archive).
+pub fn eqtl_files(prefix: &Path) -> Result<Vec<(String, PathBuf)>> {
+    Ok(match EqtlSource::locate(prefix)? {
+        Located::Files(EqtlSource::Files { besd, esi, epi }) => vec![
+            ("besd".to_string(), besd),
+            ("esi".to_string(), esi),
+            ("epi".to_string(), epi),
+        ],
+        Located::Files(EqtlSource::Tar { path, .. }) | Located::Archive(path) => {
+            vec![("beqtl-archive".to_string(), path)]
+        }
+    })
+}
+
+/// Every input file of the run with its role, the traits' GWAS files included.
+pub fn input_files(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
+    let mut v = eqtl_files(&cfg.besd.prefix)?;
+    if let Some(b) = &cfg.bfile {
+        v.push(("bed".into(), b.bed.clone()));
+        v.push(("bim".into(), b.bim.clone()));
+        v.push(("fam".into(), b.fam.clone()));
+    }
+    let opt = [
+        ("eqtlgen-freq", &cfg.eqtlgen_freq),
+        ("extract-snp", &cfg.extract_snp),
+        ("exclude-snp", &cfg.exclude_snp),
+        ("extract-probe", &cfg.extract_probe),
+        ("exclude-probe", &cfg.exclude_probe),
+        ("keep", &cfg.keep),
+        ("remove", &cfg.remove),
+    ];
+    for (role, p) in opt {
+        if let Some(p) = p {
+            v.push((role.into(), p.clone()));
+        }
+    }
+    for t in &cfg.traits {
+        v.push((format!("gwas:{}", t.name), t.path.clone()));
+    }
+    Ok(v)
+}
+
+/// A new manifest for this run (status running, every unit pending or in another shard).
+pub fn new_manifest(
+    cfg: &Config,
+    scale: &ScaleSettings,
+    command: &[String],
+    started_unix: f64,
+) -> Result<Manifest> {
+    let settings = settings_map(&cfg.describe());
+    let region = settings
+        .iter()
+        .filter(|(k, _)| REGION_FLAGS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let inputs = input_files(cfg)?
+        .into_iter()
+        .map(|(role, p)| InputFile::of(role, &p))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Manifest {
+        format: FORMAT.to_string(),
+        format_version: FORMAT_VERSION,
+        kind: "run".to_string(),
+        fastsmr_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: command.to_vec(),
+        status: RunStatus::Running,
+        error: None,
+        started_unix,
+        wall_s: 0.0,
+        peak_rss_kib: None,
+        out: cfg.out.clone(),
+        batch: cfg.batch,
+        settings,
+        region,
+        shard: scale.shard,
+        inputs,
+        units: job_units(cfg, scale.shard),
+        merged_from: Vec::new(),
+    })
+}
+
+/// The units of `old` (an earlier run's manifest at the same `--out`) that `--resume` may
+/// carry over into `new`: same version, settings (but the thread count), region, shard and
+/// shared inputs; per unit the same trait file, status done, and every output still intact.
+/// Returns the indexes carried over, or why none can be.
+pub fn resumable(old: &Manifest, new: &Manifest) -> std::result::Result<Vec<usize>, String> {
+    if old.kind != "run" {
+        return Err("the manifest there was written by a merge".into());
+    }
+    if old.fastsmr_version != new.fastsmr_version {
+        return Err(format!(
+            "it was written by fastsmr {} (this is {})",
+            old.fastsmr_version, new.fastsmr_version
+        ));
+    }
+    let strip = |m: &Manifest| {
+        let mut s = m.settings.clone();
+        s.remove("--thread-num");
+        s.remove("--gwas-summary");
+        s
+    };
+    if strip(old) != strip(new) || old.region != new.region || old.batch != new.batch {
+        return Err("its settings differ".into());
+    }
+    if old.shard != new.shard {
+        return Err(format!(
+            "it ran shard {}/{} (this is {}/{})",
+            old.shard.k, old.shard.n, new.shard.k, new.shard.n
+        ));
+    }
+    let shared = |m: &Manifest| -> Vec<InputFile> {
+        m.inputs
+            .iter()
+            .filter(|i| !i.role.starts_with("gwas:"))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (shared(old), shared(new));
+    if a.len() != b.len()
+        || a.iter()
+            .zip(&b)
+            .any(|(x, y)| x.role != y.role || !x.same_content(y))
+    {
+        return Err("its eQTL data, LD reference or list files differ".into());
+    }
+    let input = |m: &Manifest, name: &str| {
+        m.inputs
+            .iter()
+            .find(|i| i.role == format!("gwas:{name}"))
+            .cloned()
+    };
+    let mut carried = Vec::new();
+    for u in &new.units {
+        if u.status != UnitStatus::Pending {
+            continue;
+        }
+        let Some(o) = old.units.iter().find(|o| {
+            o.index == u.index
+                && o.trait_name == u.trait_name
+                && o.gwas == u.gwas
+                && o.out_prefix == u.out_prefix
+                && o.status == UnitStatus::Done
+        }) else {
+            continue;
+        };
+        let same_input = match (input(old, &u.trait_name), input(new, &u.trait_name)) {
+            (Some(x), Some(y)) => x.same_content(&y),
+            _ => false,
+        };
+        if same_input && !o.outputs.is_empty() && o.outputs.iter().all(|f| f.intact(&o.out_prefix))
+        {
+            carried.push(u.index);
+        }
+    }
+    Ok(carried)
+}
+
+/// Print the dry run of `cfg`: the units of every shard and a memory estimate per shard.
+pub fn dry_run(cfg: &Config, scale: &ScaleSettings) -> Result<String> {
+    let units = job_units(cfg, scale.shard);
+    let est = estimate::Estimate::of(cfg)?;
+    let settings = settings_map(&cfg.describe());
+    let region: Vec<String> = settings
+        .iter()
+        .filter(|(k, _)| REGION_FLAGS.contains(&k.as_str()))
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let mut s = format!(
+        "fastsmr dry run: {} work unit(s) (eQTL dataset x trait), {} shard(s); region: {}\n",
+        units.len(),
+        scale.shard.n,
+        if region.is_empty() {
+            "whole genome".to_string()
+        } else {
+            region.join(" ")
+        }
+    );
+    let mut max_mb = 0u64;
+    for k in 1..=scale.shard.n {
+        let mine: Vec<&Unit> = units.iter().filter(|u| u.shard == k).collect();
+        let gwas: Vec<&Path> = mine.iter().map(|u| u.gwas.as_path()).collect();
+        let mb = est.shard_mb(&gwas)?;
+        max_mb = max_mb.max(mb);
+        s.push_str(&format!(
+            "shard {k}/{}: {} unit(s), memory estimate {mb} MB{}\n",
+            scale.shard.n,
+            mine.len(),
+            if k == scale.shard.k && scale.shard.n > 1 {
+                " (this shard)"
+            } else {
+                ""
+            }
+        ));
+        for u in mine {
+            s.push_str(&format!(
+                "  unit {}: {} x {} -> {}.smr\n",
+                u.index,
+                u.dataset.display(),
+                u.trait_name,
+                u.out_prefix.display()
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "summary: shards={} units={} max_mem_mb={max_mb} cpus={}\n",
+        scale.shard.n,
+        units.len(),
+        cfg.threads
+    ));
+    Ok(s)
+}
+
+/// The staging directory of one unit, beside its outputs.
+fn stage_dir(prefix: &Path, index: usize) -> PathBuf {
+    let dir = match prefix.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(
+        ".{base}.fastsmr-stage.{}.{index}",
+        std::process::id()
+    ))
+}
+
+/// Remove the staging directories that killed runs left for unit `index` of `prefix`
+/// (called with `--resume`, which says the earlier run is over).
+fn remove_stale_stages(prefix: &Path, index: usize, log: &mut RunLog) {
+    let dir = match prefix.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (head, tail) = (format!(".{base}.fastsmr-stage."), format!(".{index}"));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(&head)
+            .and_then(|r| r.strip_suffix(&tail))
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        if pid.is_some_and(|p| p != std::process::id().to_string())
+            && std::fs::remove_dir_all(e.path()).is_ok()
+        {
+            log.info(format!(
+                "--resume: removed {} (left by a killed run)",
+                e.path().display()
+            ));
+        }
+    }
+}
+
+/// Move every file the unit wrote under `stage/<base>` to `<prefix>.<suffix>`; returns the
+/// suffixes, sorted.
+fn publish(stage: &Path, prefix: &Path) -> Result<Vec<String>> {
+    let base = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let wrap = |source| Error::Write {
+        path: stage.to_path_buf(),
+        source,
+    };
+    let mut suffixes = Vec::new();
+    for e in std::fs::read_dir(stage).map_err(wrap)? {
+        let e = e.map_err(wrap)?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(suffix) = name.strip_prefix(&format!("{base}.")) {
+            if suffix.contains(".tmp.") {
+                continue;
+            }
+            suffixes.push(suffix.to_string());
+        }
+    }
+    suffixes.sort();
+    for s in &suffixes {
+        let to = out_path(prefix, s);
+        std::fs::rename(stage.join(format!("{base}.{s}")), &to)
+            .map_err(|source| Error::Write { path: to, source })?;
+    }
+    let _ = std::fs::remove_dir_all(stage);
+    Ok(suffixes)
+}
+
+fn record_summary(u: &mut Unit, s: &Tally) {
+    u.probes = Some(s.probes);
+    u.probes_tested = Some(s.rows);
+    u.snps_matched = Some(s.snps_matched);
+    u.probes_skipped = s.skipped.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    u.heidi_na = s.notes.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+}
+
+/// Return free heap to the OS between units (as the pipeline's batch does).
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only returns free heap pages to the OS.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Run the analysis of `cfg` with the scale-out settings: select this shard's units, carry
+/// over finished ones with `--resume`, run the rest against data loaded once, and keep
+/// `<out>.manifest.json` up to date. Errors like [`smr::run`].
+pub fn run(
+    cfg: &Config,
+    analysis: &SmrAnalysis,
+    scale: &ScaleSettings,
+    command: &[String],
+    log: &mut RunLog,
+) -> Result<()> {
+    let started = Instant::now();
+    let mut m = new_manifest(cfg, scale, command, now_unix())?;
+    if scale.resume {
+        match Manifest::read(&cfg.out) {
+            Ok(old) => match resumable(&old, &m) {
+                Ok(carried) => {
+                    for u in m.units.iter_mut().filter(|u| carried.contains(&u.index)) {
+                        let o = old
+                            .units
+                            .iter()
+                            .find(|o| o.index == u.index)
+                            .expect("found");
+                        *u = o.clone();
+                        u.resumed = true;
+                    }
+                    log.info(format!(
+                        "--resume: {} unit(s) finished by an earlier run are kept",
+                        carried.len()
+                    ));
+                }
+                Err(why) => log.info(format!(
+                    "--resume: {} cannot be resumed ({why}); every unit runs",
+                    Manifest::path(&cfg.out).display()
+                )),
+            },
+            Err(e) => log.info(format!("--resume: no earlier run to resume ({e})")),
+        }
+    }
+    let todo: Vec<usize> = m
+        .units
+        .iter()
+        .filter(|u| u.status == UnitStatus::Pending)
+        .map(|u| u.index)
+        .collect();
+    let mine = m.units.iter().filter(|u| u.shard == scale.shard.k).count();
+    log.info(format!(
+        "work units: {} in the job, {mine} in shard {}/{}, {} to run",
+        m.units.len(),
+        scale.shard.k,
+        scale.shard.n,
+        todo.len()
+    ));
+    let finish = |m: &mut Manifest, err: Option<&Error>| -> Result<()> {
+        m.wall_s = started.elapsed().as_secs_f64();
+        m.peak_rss_kib = peak_rss_kib();
+        let failed = m.units.iter().any(|u| u.status == UnitStatus::Failed);
+        m.status = if err.is_some() || failed {
+            RunStatus::Failed
+        } else {
+            RunStatus::Finished
+        };
+        m.error = err.map(|e| e.to_string());
+        m.write(&cfg.out)
+    };
+    m.write(&cfg.out)?;
+    if todo.is_empty() {
+        return finish(&mut m, None);
+    }
+    let outcome = run_units(cfg, analysis, &mut m, &todo, started, scale.resume, log);
+    match outcome {
+        Ok(()) => {
+            let failed: Vec<String> = m
+                .units
+                .iter()
+                .filter(|u| u.status == UnitStatus::Failed)
+                .map(|u| format!("{} ({})", u.trait_name, u.error.clone().unwrap_or_default()))
+                .collect();
+            if cfg.batch {
+                log.info(format!(
+                    "batch: {} of {} traits completed",
+                    todo.len() - failed.len(),
+                    todo.len()
+                ));
+            }
+            let err = if failed.is_empty() {
+                None
+            } else if !cfg.batch {
+                // A single trait's error as the pipeline gives it.
+                Some(Error::Analysis(
+                    m.units[todo[0]].error.clone().unwrap_or_default(),
+                ))
+            } else {
+                Some(Error::Analysis(format!(
+                    "{} of {} traits failed: {}",
+                    failed.len(),
+                    todo.len(),
+                    failed.join("; ")
+                )))
+            };
+            finish(&mut m, err.as_ref())?;
+            err.map_or(Ok(()), Err)
+        }
+        Err(e) => {
+            finish(&mut m, Some(&e))?;
+            Err(e)
+        }
+    }
+}
+
+/// A genome shard whose region holds no probe: every unit gets a header-only `.smr` (the
+/// merge adds no row for it) and is done (data-spec/shards.md §2).
+fn empty_region(cfg: &Config, m: &mut Manifest, todo: &[usize], log: &mut RunLog) -> Result<()> {
+    let header = if cfg.target_snp.is_some() {
+        crate::output::smr::SMR_HEADER_TARGET
+    } else {
+        crate::output::smr::SMR_HEADER
+    };
+    log.info(format!(
+        "no probe in the region ({}): header-only tables",
+        m.region
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    for &i in todo {
+        let u = &mut m.units[i];
+        crate::output::atomic::write_atomic(
+            &out_path(&u.out_prefix, "smr"),
+            format!("{header}\n").as_bytes(),
+        )?;
+        u.outputs = vec![OutputFile::of(&u.out_prefix, "smr")?];
+        u.probes = Some(0);
+        u.probes_tested = Some(0);
+        u.wall_s = Some(0.0);
+        u.status = UnitStatus::Done;
+    }
+    Ok(())
+}
+
+fn run_units(
+    cfg: &Config,
+    analysis: &SmrAnalysis,
+    m: &mut Manifest,
+    todo: &[usize],
+    started: Instant,
+    resume: bool,
+    log: &mut RunLog,
+) -> Result<()> {
+    // On the run's one thread pool (commands::run).
+    {
+        let snp_lists = IdLists::snps(cfg)?;
+        let eqtl = EqtlData::load(cfg, &snp_lists, log)?;
+        let reference = LdReference::load(cfg, &eqtl, &snp_lists, log)?;
+        let analysis = &analysis.load(log)?;
+        if eqtl.probes.is_empty() && !m.region.is_empty() {
+            return empty_region(cfg, m, todo, log);
+        }
+        for (n, &i) in todo.iter().enumerate() {
+            let (name, gwas, prefix) = {
+                let u = &mut m.units[i];
+                u.status = UnitStatus::Running;
+                (u.trait_name.clone(), u.gwas.clone(), u.out_prefix.clone())
+            };
+            m.wall_s = started.elapsed().as_secs_f64();
+            m.write(&cfg.out)?;
+            if cfg.batch {
+                log.info(format!(
+                    "==== trait {name} ({}/{}): {} ====",
+                    n + 1,
+                    todo.len(),
+                    gwas.display()
+                ));
+            }
+            let unit_started = Instant::now();
+            if resume {
+                remove_stale_stages(&prefix, i, log);
+            }
+            let stage = stage_dir(&prefix, i);
+            std::fs::create_dir_all(&stage).map_err(|source| Error::Write {
+                path: stage.clone(),
+                source,
+            })?;
+            let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
+            let r = smr::run_trait(
+                cfg,
+                analysis,
+                &eqtl,
+                reference.as_ref(),
+                &gwas,
+                &stage.join(base),
+                log,
+            );
+            let suffixes = publish(&stage, &prefix)?;
+            if !suffixes.is_empty() {
+                log.info(format!(
+                    "  unit {i} ({name}): outputs moved into place: {}.{{{}}}",
+                    prefix.display(),
+                    suffixes.join(",")
+                ));
+            }
+            let u = &mut m.units[i];
+            u.outputs = suffixes
+                .iter()
+                .map(|s| OutputFile::of(&prefix, s))
+                .collect::<Result<Vec<_>>>()?;
+            u.wall_s = Some(unit_started.elapsed().as_secs_f64());
+            match r {
+                Ok(s) => {
+                    record_summary(u, &s);
+                    u.status = UnitStatus::Done;
+                    if cfg.batch {
+                        log.info(format!(
+                            "trait {name} done in {:.2} s",
+                            u.wall_s.unwrap_or(0.0)
+                        ));
+                    }
+                }
+                Err(e) => {
+                    u.status = UnitStatus::Failed;
+                    u.error = Some(e.to_string());
+                    if cfg.batch {
+                        log.info(format!("trait {name} FAILED: {e}"));
+                    }
+                }
+            }
+            m.wall_s = started.elapsed().as_secs_f64();
+            m.peak_rss_kib = peak_rss_kib();
+            m.write(&cfg.out)?;
+            release_free_heap();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_spec_parses_and_rejects() {
+        assert_eq!(parse_shard("2/5").unwrap(), ShardSpec { k: 2, n: 5 });
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/2"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn round_robin_covers_each_unit_once() {
+        let n = 4;
+        for i in 0..17 {
+            let owners: Vec<usize> = (1..=n).filter(|&k| shard_of(i, n) == k).collect();
+            assert_eq!(owners.len(), 1);
+        }
+        assert_eq!(shard_of(0, 4), 1);
+        assert_eq!(shard_of(5, 4), 2);
+    }
+}
