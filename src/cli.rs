@@ -6,6 +6,7 @@ use clap::{Args, Parser};
 use std::path::PathBuf;
 
 pub mod multi;
+pub mod trans;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
@@ -29,6 +30,9 @@ pub struct Cli {
     /// Multi-SNP SMR.
     #[command(flatten)]
     pub multi: multi::MultiArgs,
+    /// Trans-SMR.
+    #[command(flatten)]
+    pub trans: trans::TransArgs,
 }
 
 /// Input files.

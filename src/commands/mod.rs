@@ -4,6 +4,7 @@
 pub mod make_besd;
 pub mod multi;
 pub mod smr;
+pub mod trans;
 
 use crate::cli::Cli;
 use crate::config::Config;
@@ -23,7 +24,8 @@ pub enum Mode {
 impl Mode {
     /// The mode the flags ask for (`cfg` is their validated common part); a bad
     /// combination is a usage error ([`Error::Config`]).
-    pub fn resolve(cli: &Cli, cfg: &Config) -> Result<Mode> {
+    /// `args` is the raw command line (program name first).
+    pub fn resolve(cli: &Cli, cfg: &Config, args: &[String]) -> Result<Mode> {
         if cfg.make_besd {
             if cli.multi.smr_multi {
                 return Err(Error::Config(
@@ -32,7 +34,7 @@ impl Mode {
             }
             return Ok(Mode::MakeBesd);
         }
-        Ok(Mode::Smr(SmrAnalysis::resolve(cli, cfg)?))
+        Ok(Mode::Smr(SmrAnalysis::resolve(cli, cfg, args)?))
     }
 }
 

@@ -3,7 +3,9 @@
 //! choose; with several traits, `<out>.<name>.smr` per trait.
 
 use super::multi::{test_multi, LoadedMulti, MultiPlan};
+use super::trans::test_trans;
 use crate::analyses::cis::Cis;
+use crate::analyses::trans::TransSettings;
 use crate::cli::Cli;
 use crate::config::{out_path, Config};
 use crate::data::{EqtlData, IdLists, LdReference};
@@ -163,6 +165,7 @@ pub fn run_trait(
             match analysis {
                 Loaded::Cis => test_cis(&t, log),
                 Loaded::Multi(m) => test_multi(&t, m, log),
+                Loaded::Trans(s) => test_trans(&t, s, log),
             }
         };
         let written = writer.join().unwrap_or_else(|_| {
@@ -286,13 +289,19 @@ pub enum SmrAnalysis {
     Cis,
     /// Multi-SNP SMR (`--smr-multi`).
     Multi(MultiPlan),
+    /// Trans-SMR (`--trans`).
+    Trans(TransSettings),
 }
 
 impl SmrAnalysis {
-    /// The analysis the flags ask for.
-    pub fn resolve(cli: &Cli, cfg: &Config) -> Result<Self> {
+    /// The analysis the flags ask for (`args`: the raw command line, whose order matters
+    /// for `--trans`). As in the reference, `--smr-multi` wins over `--trans`.
+    pub fn resolve(cli: &Cli, cfg: &Config, args: &[String]) -> Result<Self> {
         if cli.multi.smr_multi {
             return Ok(SmrAnalysis::Multi(MultiPlan::resolve(cli, cfg)?));
+        }
+        if cli.trans.trans {
+            return Ok(SmrAnalysis::Trans(super::trans::resolve(cli, cfg, args)?));
         }
         for (given, flag) in [
             (cli.multi.set_wind.is_some(), "--set-wind"),
@@ -311,6 +320,7 @@ impl SmrAnalysis {
         Ok(match self {
             SmrAnalysis::Cis => Loaded::Cis,
             SmrAnalysis::Multi(m) => Loaded::Multi(m.load(log)?),
+            SmrAnalysis::Trans(s) => Loaded::Trans(*s),
         })
     }
 }
@@ -321,4 +331,6 @@ pub enum Loaded {
     Cis,
     /// Multi-SNP SMR.
     Multi(LoadedMulti),
+    /// Trans-SMR.
+    Trans(TransSettings),
 }
