@@ -4,7 +4,7 @@
 
 use super::multi::{test_multi, LoadedMulti, MultiPlan};
 use super::trans::test_trans;
-use crate::analyses::cis::Cis;
+use crate::analyses::cis::{Cis, Target};
 use crate::analyses::trans::TransSettings;
 use crate::cli::Cli;
 use crate::config::{out_path, Config};
@@ -215,14 +215,14 @@ fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
     let esi = &eqtl.esi;
     let target = match &cfg.target_snp {
         Some(rs) => match snps.find(esi, rs) {
-            Some(k) => Some(k),
+            Some(k) => Target::Every(k),
             None => {
                 return Err(Error::Analysis(format!(
                     "--target-snp {rs} is not among the SNPs common to all inputs"
                 )))
             }
         },
-        None => None,
+        None => Target::None,
     };
     let analysis = Cis::new(cfg, snps, esi, ld, target);
     let plan = Plan {
