@@ -11,6 +11,7 @@ pub mod lookup;
 pub mod multi;
 pub mod ranges;
 pub mod scale;
+pub mod trans;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
@@ -31,9 +32,9 @@ pub struct Cli {
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Trans regions (shared by trans-SMR, the look-ups and BESD selection).
+    /// Trans-SMR and trans regions (shared by trans-SMR, the look-ups and BESD selection).
     #[command(flatten)]
-    pub trans: TransArgs,
+    pub trans: trans::TransArgs,
     /// Probe and SNP ranges, SNP-probe pair lists.
     #[command(flatten)]
     pub ranges: ranges::RangeArgs,
@@ -199,24 +200,6 @@ pub struct HeidiArgs {
     /// Accepted for compatibility: SMR is the default analysis.
     #[arg(long, hide = true)]
     pub smr: bool,
-}
-
-/// Trans regions: what starts one and how wide it is (algorithm.md §9, §11). One group for
-/// every analysis that uses them, so each flag has one meaning and one default.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Trans regions")]
-pub struct TransArgs {
-    /// eQTL p threshold that starts and extends a trans region.
-    #[arg(long, default_value_t = 5e-8, value_name = "P")]
-    pub peqtl_trans: f64,
-    /// Half-width of a trans region around its eQTLs, in kb.
-    #[arg(
-        long,
-        default_value_t = 1000,
-        value_name = "KB",
-        allow_negative_numbers = true
-    )]
-    pub trans_wind: i64,
 }
 
 /// Output and execution.

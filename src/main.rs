@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     for line in cfg.describe() {
         log.info(line);
     }
-    let mode = match fastsmr::commands::Mode::resolve(&cli, &cfg) {
+    let mode = match fastsmr::commands::Mode::resolve(&cli, &cfg, &command) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("Error: {e}");

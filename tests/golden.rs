@@ -306,3 +306,59 @@ fn multi_snp_smr_does_not_depend_on_the_thread_count() {
         assert_eq!(a, std::fs::read(two.file(f)).unwrap(), "{f}");
     }
 }
+
+/// Run fastsmr on the trans fixture with `args` (`--out` appended) and compare its `.smr` with
+/// the reference's `expected/<case>/out.smr`.
+fn check_trans(case: &str, args: &[&str]) {
+    let fix = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trans-seed1");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args([
+            "--bfile",
+            "ref/ref",
+            "--gwas-summary",
+            "gwas/trait.ma",
+            "--beqtl-summary",
+            "eqtl/eqtl",
+        ])
+        .args(args)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .current_dir(&fix)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exp = std::fs::read_to_string(fix.join("expected").join(case).join("out.smr")).unwrap();
+    let ours = std::fs::read_to_string(dir.path().join("out.smr")).unwrap();
+    assert!(exp.lines().count() > 1);
+    let diff = compare::compare_tables(&exp, &ours);
+    assert!(
+        diff.ok(),
+        "{case} {args:?}: .smr differs:\n{}",
+        diff.report()
+    );
+}
+
+#[test]
+fn trans_smr_one_row_per_region() {
+    check_trans("trans", &["--trans"]);
+    check_trans(
+        "trans_wind",
+        &["--trans", "--trans-wind", "500", "--peqtl-trans", "1e-6"],
+    );
+}
+
+/// oracle-notes Q14: `--smr-wind` before `--trans` is lost to the 5000 kb cis reset, and after
+/// it sets the trans window.
+#[test]
+fn trans_reads_smr_wind_in_command_line_order() {
+    check_trans("trans", &["--smr-wind", "500", "--trans"]);
+    check_trans(
+        "trans_wind",
+        &["--trans", "--smr-wind", "500", "--peqtl-trans", "1e-6"],
+    );
+}

@@ -40,8 +40,32 @@ pub struct Cis<'a> {
     esi: &'a EsiTable,
     ld: Option<&'a dyn LdSource>,
     heidi: HeidiParams,
-    /// Compact index of `--target-snp`, when given.
-    target: Option<usize>,
+    /// The instrument imposed per probe, if any.
+    target: Target,
+}
+
+/// Which SNP is the instrument, when it is imposed rather than the top cis-eQTL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The top cis-eQTL of each probe.
+    None,
+    /// `--target-snp`: this compact SNP index for every probe.
+    Every(usize),
+    /// One per plan slot (the hook for `--extract-target-snp-probe`): the compact index of
+    /// the slot's target SNP.
+    PerSlot(Vec<usize>),
+}
+
+impl Target {
+    /// The target of plan slot `slot`.
+    #[inline]
+    fn at(&self, slot: usize) -> Option<usize> {
+        match self {
+            Target::None => None,
+            Target::Every(k) => Some(*k),
+            Target::PerSlot(v) => Some(v[slot]),
+        }
+    }
 }
 
 /// Per-worker buffers of [`Cis`].
@@ -65,13 +89,13 @@ pub fn heidi_params(cfg: &Config) -> HeidiParams {
 
 impl<'a> Cis<'a> {
     /// The analysis for `cfg` on a trait's SNP table, with LD from `ld` (None: HEIDI off)
-    /// and `target` the compact index of `--target-snp` (found by the caller).
+    /// and `target` the imposed instrument (see [`Target`]).
     pub fn new(
         cfg: &'a Config,
         snps: &'a SnpTable,
         esi: &'a EsiTable,
         ld: Option<&'a dyn LdSource>,
-        target: Option<usize>,
+        target: Target,
     ) -> Self {
         Cis {
             cfg,
@@ -85,7 +109,7 @@ impl<'a> Cis<'a> {
 
     /// True with `--target-snp` (the table's columns 5-7 are then named `targetSNP*`).
     pub fn has_target(&self) -> bool {
-        self.target.is_some()
+        self.target != Target::None
     }
 }
 
@@ -99,7 +123,7 @@ impl Analysis for Cis<'_> {
 
     fn selection(&self, probe: &ProbeCtx<'_>) -> SnpSelection {
         let s = self.snps;
-        let (chr, centre_bp) = match self.target {
+        let (chr, centre_bp) = match self.target.at(probe.slot) {
             Some(t) => (s.chr[t], s.bp[t]),
             None => (probe.epi.chr, probe.epi.bp),
         };
@@ -113,7 +137,8 @@ impl Analysis for Cis<'_> {
         sc: &mut CisScratch,
     ) -> Result<Outcome<CisRow>> {
         let s = self.snps;
-        if let Some(t) = self.target {
+        let target = self.target.at(probe.slot);
+        if let Some(t) = target {
             if probe.index_order {
                 // Dense with a target: scanned from the target downwards, then upwards.
                 let t = t as u32;
@@ -125,12 +150,12 @@ impl Analysis for Cis<'_> {
             }
         }
         if cis.is_empty() {
-            return Ok(Outcome::Skipped(match self.target {
+            return Ok(Outcome::Skipped(match target {
                 Some(_) => SkipReason::TargetAbsent,
                 None => SkipReason::NoSnpInWindow,
             }));
         }
-        let top = match self.target {
+        let top = match target {
             // The probe must carry the target itself; the instrument is then the last SNP
             // whose ID is the target or whose position equals the target's.
             Some(t) if cis.iter().any(|c| c.k() == t) => cis
@@ -142,13 +167,15 @@ impl Analysis for Cis<'_> {
         };
         let c = cis[top];
         let p_eqtl = chisq1_tail(c.zd * c.zd);
-        if self.target.is_none() && p_eqtl > self.cfg.peqtl_smr {
+        if target.is_none() && p_eqtl > self.cfg.peqtl_smr {
             return Ok(Outcome::Skipped(SkipReason::NotSignificant));
         }
         let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
         let smr = smr_test(by, sy, c.bx, c.sx);
         let heidi = match self.ld {
-            Some(ld) if smr.p <= self.cfg.psmr => Some(self.heidi(cis, top, ld, sc)),
+            Some(ld) if smr.p <= self.cfg.psmr => {
+                Some(self.heidi(cis, top, target.is_some(), ld, sc))
+            }
             _ => None,
         };
         let freq = match self.ld {
@@ -173,6 +200,7 @@ impl Cis<'_> {
         &self,
         cis: &[ProbeSnp],
         top: usize,
+        targeted: bool,
         ld: &dyn LdSource,
         sc: &mut CisScratch,
     ) -> HeidiOutcome {
@@ -184,7 +212,7 @@ impl Cis<'_> {
             bx: x.bx,
             z,
         };
-        let z = |x: &ProbeSnp| if self.target.is_some() { x.zf() } else { x.zd };
+        let z = |x: &ProbeSnp| if targeted { x.zf() } else { x.zd };
         match self.cfg.heidi_method {
             HeidiMethod::New => {
                 // Method 1 looks only at the SNPs passing the threshold (and the target):
@@ -195,7 +223,7 @@ impl Cis<'_> {
                 let mut target = None;
                 for (i, x) in cis.iter().enumerate() {
                     let zi = z(x);
-                    let is_target = self.target.is_some() && i == top;
+                    let is_target = targeted && i == top;
                     if zi * zi - self.heidi.threshold > 1e-6 || is_target {
                         if is_target {
                             target = Some(hs.len());

@@ -3,6 +3,7 @@
 
 pub mod multi;
 pub mod smr;
+pub mod trans;
 pub mod unpack_besd;
 
 use crate::cli::Cli;
@@ -24,7 +25,8 @@ pub enum Mode {
 impl Mode {
     /// The mode the flags ask for (`cfg` is their validated common part); a bad
     /// combination is a usage error ([`Error::Config`]).
-    pub fn resolve(cli: &Cli, cfg: &Config) -> Result<Mode> {
+    /// `args` is the raw command line (program name first).
+    pub fn resolve(cli: &Cli, cfg: &Config, args: &[String]) -> Result<Mode> {
         if cfg.unpack_besd {
             if cli.multi.smr_multi {
                 return Err(Error::Config(
@@ -33,7 +35,7 @@ impl Mode {
             }
             return Ok(Mode::UnpackBesd);
         }
-        Ok(Mode::Smr(SmrAnalysis::resolve(cli, cfg)?))
+        Ok(Mode::Smr(SmrAnalysis::resolve(cli, cfg, args)?))
     }
 }
 

@@ -3,7 +3,9 @@
 //! choose; with several traits, `<out>.<name>.smr` per trait.
 
 use super::multi::{test_multi, LoadedMulti, MultiPlan};
-use crate::analyses::cis::Cis;
+use super::trans::test_trans;
+use crate::analyses::cis::{Cis, Target};
+use crate::analyses::trans::TransSettings;
 use crate::cli::Cli;
 use crate::config::{out_path, Config};
 use crate::data::{EqtlData, IdLists, LdReference};
@@ -165,6 +167,7 @@ pub fn run_trait(
             match analysis {
                 Loaded::Cis => test_cis(&t, log),
                 Loaded::Multi(m) => test_multi(&t, m, log),
+                Loaded::Trans(s) => test_trans(&t, s, log),
             }
         };
         let written = writer.join().unwrap_or_else(|_| {
@@ -216,14 +219,14 @@ fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
     let esi = &eqtl.esi;
     let target = match &cfg.target_snp {
         Some(rs) => match snps.find(esi, rs) {
-            Some(k) => Some(k),
+            Some(k) => Target::Every(k),
             None => {
                 return Err(Error::Analysis(format!(
                     "--target-snp {rs} is not among the SNPs common to all inputs"
                 )))
             }
         },
-        None => None,
+        None => Target::None,
     };
     let analysis = Cis::new(cfg, snps, esi, ld, target);
     let plan = Plan {
@@ -290,13 +293,19 @@ pub enum SmrAnalysis {
     Cis,
     /// Multi-SNP SMR (`--smr-multi`).
     Multi(MultiPlan),
+    /// Trans-SMR (`--trans`).
+    Trans(TransSettings),
 }
 
 impl SmrAnalysis {
-    /// The analysis the flags ask for.
-    pub fn resolve(cli: &Cli, cfg: &Config) -> Result<Self> {
+    /// The analysis the flags ask for (`args`: the raw command line, whose order matters
+    /// for `--trans`). As in the reference, `--smr-multi` wins over `--trans`.
+    pub fn resolve(cli: &Cli, cfg: &Config, args: &[String]) -> Result<Self> {
         if cli.multi.smr_multi {
             return Ok(SmrAnalysis::Multi(MultiPlan::resolve(cli, cfg)?));
+        }
+        if cli.trans.trans {
+            return Ok(SmrAnalysis::Trans(super::trans::resolve(cli, cfg, args)?));
         }
         for (given, flag) in [
             (cli.multi.set_wind.is_some(), "--set-wind"),
@@ -315,6 +324,7 @@ impl SmrAnalysis {
         Ok(match self {
             SmrAnalysis::Cis => Loaded::Cis,
             SmrAnalysis::Multi(m) => Loaded::Multi(m.load(log)?),
+            SmrAnalysis::Trans(s) => Loaded::Trans(*s),
         })
     }
 }
@@ -325,4 +335,6 @@ pub enum Loaded {
     Cis,
     /// Multi-SNP SMR.
     Multi(LoadedMulti),
+    /// Trans-SMR.
+    Trans(TransSettings),
 }

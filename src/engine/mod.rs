@@ -5,8 +5,18 @@
 //! [`SkipReason`] ([`Outcome`]). The outcomes come back in probe order and go to a [`Sink`]
 //! (table writers, or a capture for later use); rows are formatted only there.
 //!
-//! A new analysis is a type implementing [`Analysis`] (see `crate::analyses::cis`) and a
-//! [`sink::TableWriter`] per output table.
+//! A new analysis plugs in with three pieces:
+//! 1. a type implementing [`Analysis`] in `src/analyses/<name>.rs`: its `Row` (typed values,
+//!    indexes into the SNP table; no text), its per-worker `Scratch`, the [`SnpSelection`] of
+//!    each probe, and `test`, which returns [`Outcome::One`], [`Outcome::Many`] or
+//!    [`Outcome::Skipped`] with a [`SkipReason`];
+//! 2. one [`TableWriter`] per output table in `src/output/` (header, one row's text, an
+//!    optional note counted in the log), wrapped in a [`TableSink`] (tuples of sinks feed
+//!    several tables from one row; a `Vec<(probe, row)>` captures rows instead);
+//! 3. a command function (`src/commands/`) that builds the analysis for one harmonised trait,
+//!    the [`Plan`] (the probes, in output order, and an optional [`SnpFilter`]: the hook for
+//!    range filters and per-probe SNP lists), then calls [`run`], [`drain`] and
+//!    [`TableSink::finish`].
 
 pub mod outcome;
 pub mod selection;

@@ -90,3 +90,38 @@ pub struct Plan<'a> {
     /// Extra (probe, SNP) restriction; `None` keeps every pair.
     pub snp_filter: Option<&'a dyn SnpFilter>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_is_inclusive_unclamped_and_on_one_chromosome() {
+        let w = SnpSelection::around(2, 1_000, 500);
+        for (chr, bp, inside) in [
+            (2, 500, true),
+            (2, 1_500, true),
+            (2, 499, false),
+            (2, 1_501, false),
+            (1, 1_000, false),
+        ] {
+            assert_eq!(w.contains(chr, bp), inside, "{chr}:{bp}");
+        }
+        // No clamping at 0: a window reaching below 0 still ends at centre + half-width.
+        let w = SnpSelection::around(1, 100, 500);
+        assert!(w.contains(1, 0) && w.contains(1, 600) && !w.contains(1, 601));
+        assert!(SnpSelection::All.contains(7, -5));
+    }
+
+    #[test]
+    fn the_single_precision_z_is_the_quotient_of_the_stored_floats() {
+        let s = ProbeSnp {
+            k: 0,
+            bx: f64::from(0.1f32),
+            sx: f64::from(0.3f32),
+            zd: f64::from(0.1f32) / f64::from(0.3f32),
+        };
+        assert_eq!(s.zf(), f64::from(0.1f32 / 0.3f32));
+        assert_ne!(s.zf(), s.zd);
+    }
+}

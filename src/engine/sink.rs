@@ -132,3 +132,52 @@ impl<R: Clone> Sink<R> for Vec<(usize, R)> {
         self.push((probe, row.clone()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{drain, Outcome, Outcomes, SkipReason};
+
+    struct Lines;
+
+    impl TableWriter<u32> for Lines {
+        fn header(&self) -> Option<&str> {
+            Some("h")
+        }
+        fn write_row(&self, probe: usize, row: &u32, out: &mut String) {
+            out.push_str(&format!("{probe}:{row}\n"));
+        }
+        fn note(&self, row: &u32) -> Option<&'static str> {
+            (row % 2 == 1).then_some("odd")
+        }
+    }
+
+    #[test]
+    fn rows_reach_every_sink_in_probe_order_and_skips_are_counted() {
+        let outcomes = Outcomes {
+            probes: vec![
+                (4, Outcome::Many(vec![1, 2])),
+                (7, Outcome::Skipped(SkipReason::NotSignificant)),
+                (9, Outcome::One(3)),
+                (11, Outcome::Many(vec![])),
+                (12, Outcome::Skipped(SkipReason::NotSignificant)),
+            ],
+            unusable_entries: 0,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut sinks = (
+            TableSink::new(Lines, dir.path().join("t.txt"), 4),
+            Vec::<(usize, u32)>::new(),
+        );
+        let tally = drain(&outcomes, &mut sinks);
+        assert_eq!(tally.rows, 3);
+        assert_eq!(
+            tally.skipped.get(SkipReason::NotSignificant.label()),
+            Some(&2)
+        );
+        assert_eq!(tally.notes.get("odd"), Some(&2));
+        assert_eq!(sinks.1, [(4, 1), (4, 2), (9, 3)]);
+        let path = sinks.0.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "h\n4:1\n4:2\n9:3\n");
+    }
+}

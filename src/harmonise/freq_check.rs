@@ -1,5 +1,5 @@
 //! The allele-frequency consistency check (data-spec/harmonise.md §freq): the rule for one
-//! SNP ([`FreqTriple`]) and the check over a trait's matched SNPs ([`freq_check`]).
+//! SNP ([`FreqTriple`]) and the check over a trait's matched SNPs (`freq_check`).
 
 use super::matching::{DropReason, MatchResult};
 use super::snp_table::GwasAfterMatch;

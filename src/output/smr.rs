@@ -2,6 +2,7 @@
 //! (data-spec/smr-output.md).
 
 use crate::analyses::cis::CisRow;
+use crate::analyses::trans::TransRow;
 use crate::engine::TableWriter;
 use crate::harmonise::SnpTable;
 use crate::io::epi::EpiRecord;
@@ -178,6 +179,65 @@ impl TableWriter<CisRow> for CisTable<'_> {
     }
 
     fn note(&self, r: &CisRow) -> Option<&'static str> {
+        match r.heidi {
+            None if self.heidi => Some("p_SMR above --psmr"),
+            None => Some("HEIDI off"),
+            Some(h) => h.reason(),
+        }
+    }
+}
+
+/// Header of the trans `.smr` (formats §6.3).
+pub const SMR_HEADER_TRANS: &str = "probeID\tProbeChr\tGene\tProbe_bp\ttrans_chr\ttrans_leftBound\ttrans_rightBound\ttopSNP\ttopSNP_chr\ttopSNP_bp\tA1\tA2\tFreq\tb_GWAS\tse_GWAS\tp_GWAS\tb_eQTL\tse_eQTL\tp_eQTL\tb_SMR\tse_SMR\tp_SMR\tp_HEIDI\tnsnp_HEIDI";
+
+/// The trans `.smr` table (formats §6.3): one [`TransRow`] per trans region.
+pub struct TransTable<'a> {
+    /// `.epi` rows.
+    pub epi: &'a [EpiRecord],
+    /// `.esi` rows.
+    pub esi: &'a EsiTable,
+    /// The trait's SNP table.
+    pub snps: &'a SnpTable,
+    /// HEIDI on (for the log's count of rows without p_HEIDI).
+    pub heidi: bool,
+}
+
+impl TableWriter<TransRow> for TransTable<'_> {
+    fn header(&self) -> Option<&str> {
+        Some(SMR_HEADER_TRANS)
+    }
+
+    fn write_row(&self, p: usize, r: &TransRow, out: &mut String) {
+        let (epi, s) = (&self.epi[p], self.snps);
+        let e = self.esi.row(s.esi[r.top] as usize);
+        let row = SmrRow {
+            probe: &epi.probe,
+            probe_chr: epi.chr,
+            gene: &epi.gene,
+            probe_bp: epi.bp,
+            snp: e.snp,
+            snp_chr: e.chr,
+            snp_bp: e.bp,
+            a1: e.a1,
+            a2: e.a2,
+            freq: r.freq,
+            b_gwas: s.gwas_b[r.top],
+            se_gwas: s.gwas_se[r.top],
+            p_gwas: s.gwas_p[r.top],
+            b_eqtl: r.bx,
+            se_eqtl: r.sx,
+            p_eqtl: r.p_eqtl,
+            smr: r.smr,
+            heidi: r.heidi,
+        };
+        row.write_probe(out);
+        let _ = write!(out, "{}\t{}\t{}\t", r.chr, r.left_bp, r.right_bp);
+        row.write_snp_to_smr(out);
+        write_heidi(out, r.heidi, true);
+        out.push('\n');
+    }
+
+    fn note(&self, r: &TransRow) -> Option<&'static str> {
         match r.heidi {
             None if self.heidi => Some("p_SMR above --psmr"),
             None => Some("HEIDI off"),
