@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
 use crate::io::source::{open_input, Bytes, TextInput};
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_chunks_par, parse_chunks_read, parse_opt_f64,
-    split_t1, RowLines,
+    collect_fields, find_duplicates, is_na, parse_chunks_par_named, parse_chunks_read,
+    parse_opt_f64, split_t1, RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
@@ -341,13 +341,22 @@ pub fn read_ma(path: &Path) -> Result<GwasData> {
         // Gzipped: decompressed block by block while parsing, never whole in memory.
         TextInput::Stream(mut reader) => {
             let mut header = Vec::new();
-            reader
-                .read_until(b'\n', &mut header)
-                .map_err(|e| Error::read(path, e))?;
-            check_ma_header(&header, path)?;
-            parse_ma_body(Body::Stream(&mut *reader), path)
+            if crate::io::text::read_line_capped(&mut reader, &mut header, path, 1)? {
+                header.push(b'\n');
+            }
+            parse_ma_after_header(&header, &mut *reader, path)
         }
     }
+}
+
+/// Parse a `.ma` stream whose header line (`header`, with its line end) was already read.
+pub fn parse_ma_after_header(
+    header: &[u8],
+    rest: &mut (dyn std::io::Read + Send),
+    path: &Path,
+) -> Result<GwasData> {
+    check_ma_header(header, path)?;
+    parse_ma_body(Body::Stream(rest), path)
 }
 
 /// Parse `.ma` text from a reader; `path` names the source in errors.
@@ -417,7 +426,7 @@ fn parse_ma_body(body: Body<'_>, path: &Path) -> Result<GwasData> {
     };
     match body {
         Body::Mapped(bytes, start) => {
-            parse_chunks_par(bytes, start, 2, MaChunk::default, parse, sink)?
+            parse_chunks_par_named(bytes, path, start, 2, MaChunk::default, parse, sink)?
         }
         Body::Stream(reader) => parse_chunks_read(reader, path, 2, MaChunk::default, parse, sink)?,
     }
