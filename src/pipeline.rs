@@ -20,7 +20,7 @@ use crate::io::lists::{read_id_list, read_individual_list};
 use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimTable};
 use crate::ld::{AlleleCounts, Genotypes};
 use crate::log::{Progress, RunLog};
-use crate::output::atomic::write_atomic;
+use crate::output::atomic::{write_atomic, write_atomic_kept, OutputSet};
 use crate::output::format::push_g6;
 use crate::output::smr::{SmrRow, SMR_HEADER, SMR_HEADER_TARGET};
 use crate::report::HarmoniseReport;
@@ -656,6 +656,8 @@ pub fn run_batch(
             t.path.display()
         ));
         let started = std::time::Instant::now();
+        // Each trait's outputs are one set: a failed trait leaves only what explains it.
+        let set = OutputSet::begin();
         let r = run_trait(
             cfg,
             eqtl,
@@ -664,6 +666,13 @@ pub fn run_batch(
             &trait_out(&cfg.out, &t.name),
             log,
         );
+        let r = match r {
+            Ok(s) => set.commit().map(|()| s),
+            Err(e) => {
+                let _ = set.commit_kept();
+                Err(e)
+            }
+        };
         match &r {
             Ok(_) => log.info(format!(
                 "trait {} done in {:.2} s",
@@ -1262,7 +1271,8 @@ fn freq_check_inner(
             ),
         });
     }
-    write_atomic(&out_path(out, "snp_failed_freq_ck.list"), text.as_bytes())?;
+    // Kept when the run then stops: it is what explains the stop.
+    write_atomic_kept(&out_path(out, "snp_failed_freq_ck.list"), text.as_bytes())?;
     let n = matched.snps.len();
     let failed = worst.len();
     let prop = failed as f64 / n as f64;

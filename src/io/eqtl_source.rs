@@ -558,69 +558,67 @@ pub struct Converted {
 /// for byte, so layout, stored order and values are unchanged. The three files are written
 /// under temporary names, checked against each other (counts, sizes, offsets), then renamed.
 pub fn convert_to_plain(given: &Path, out: &Path) -> Result<Converted> {
-    let tmp = |part: Part| with_suffix(out, &format!(".{}.tmp{}", part.ext(), std::process::id()));
+    use crate::output::atomic::{AtomicFile, OutputSet};
     let fin = |part: Part| with_suffix(out, &format!(".{}", part.ext()));
-    let remove_tmps = || {
-        for part in Part::ALL {
-            let _ = std::fs::remove_file(tmp(part));
-        }
-    };
-    let copy = |part: Part, _label: &Path, r: &mut dyn BufRead| -> Result<()> {
-        let dest = tmp(part);
+    // The three files are one set: published together once checked, removed on any error.
+    let set = OutputSet::begin();
+    let mut tmps: Vec<(Part, PathBuf)> = Vec::new();
+    let mut copy = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {
+        let mut f = AtomicFile::create(&fin(part))?;
         let werr = |source| Error::Write {
             path: fin(part),
             source,
         };
-        let mut w =
-            std::io::BufWriter::with_capacity(STREAM_BUFFER, File::create(&dest).map_err(werr)?);
-        std::io::copy(r, &mut w).map_err(|e| {
+        std::io::copy(r, f.writer()).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput
                 || e.kind() == std::io::ErrorKind::InvalidData
                 || e.kind() == std::io::ErrorKind::UnexpectedEof
             {
-                Error::read(_label, e)
+                Error::read(label, e)
             } else {
                 werr(e)
             }
         })?;
-        let f = w.into_inner().map_err(|e| werr(e.into_error()))?;
-        f.sync_all().map_err(werr)?;
-        Ok(())
+        tmps.push((part, f.temp_path().to_path_buf()));
+        f.commit()
     };
-    let result = (|| -> Result<Converted> {
-        let source = match EqtlSource::locate(given)? {
-            Located::Files(src) => {
-                src.for_each_part(&Part::ALL, |part, r| copy(part, &src.label(part), r))?;
-                src
-            }
-            Located::Archive(path) => scan_archive(&path, copy)?,
-        };
-        let n_snps = crate::io::esi::read_esi(&tmp(Part::Esi))?.len();
-        let n_probes = crate::io::epi::read_epi(&tmp(Part::Epi))?.len();
-        let besd = BesdFile::open(&tmp(Part::Besd), n_snps, n_probes)?;
-        let layout = besd.layout();
-        drop(besd);
-        let besd_bytes = std::fs::metadata(tmp(Part::Besd))
-            .map_err(|e| Error::read(tmp(Part::Besd), e))?
-            .len();
-        for part in Part::ALL {
-            std::fs::rename(tmp(part), fin(part)).map_err(|source| Error::Write {
-                path: fin(part),
-                source,
-            })?;
+    let source = match EqtlSource::locate(given)? {
+        Located::Files(src) => {
+            src.for_each_part(&Part::ALL, |part, r| copy(part, &src.label(part), r))?;
+            src
         }
-        Ok(Converted {
-            source,
-            n_snps,
-            n_probes,
-            layout,
-            besd_bytes,
+        Located::Archive(path) => scan_archive(&path, &mut copy)?,
+    };
+    // Read back what was written (errors name the final files, never the temporaries).
+    let tmp = |part: Part| -> Result<crate::io::source::Bytes> {
+        let t = tmps
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| Error::format(given, format!("no .{} was written", part.ext())))?;
+        crate::io::source::read_bytes(&t).map_err(|e| match e {
+            Error::Open { source, .. } | Error::Read { source, .. } => {
+                Error::read(fin(part), source)
+            }
+            other => other,
         })
-    })();
-    if result.is_err() {
-        remove_tmps();
-    }
-    result
+    };
+    let n_snps = crate::io::esi::parse_esi_source(&tmp(Part::Esi)?, &fin(Part::Esi))?
+        .0
+        .len();
+    let n_probes = crate::io::epi::parse_epi(&tmp(Part::Epi)?[..], &fin(Part::Epi))?.len();
+    let besd = BesdFile::from_bytes(tmp(Part::Besd)?, &fin(Part::Besd), n_snps, n_probes)?;
+    let layout = besd.layout();
+    let besd_bytes = besd.byte_len() as u64;
+    drop(besd);
+    set.commit()?;
+    Ok(Converted {
+        source,
+        n_snps,
+        n_probes,
+        layout,
+        besd_bytes,
+    })
 }
 
 #[cfg(test)]

@@ -567,11 +567,7 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
         let n = map.n.and_then(|c| num(c, "n"));
         let chr = map.chr.and_then(|c| decode_chrom(t[c]));
         let bp = map.bp.and_then(|c| t[c].parse::<i64>().ok());
-        if let Some(f) = freq {
-            if !(0.0..=1.0).contains(&f) {
-                why.push("freq outside [0,1]".into());
-            }
-        }
+        // (A frequency outside [0, 1] is one of `unusable_reason`'s reasons.)
         let rec = GwasRecord {
             snp: id.into(),
             a1: a1.into(),

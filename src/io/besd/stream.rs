@@ -347,11 +347,13 @@ fn decode_sparse_arrays<R: Read>(
                 ));
             }
         }
+        crate::io::besd::reader::check_distinct_rows(bh.chunks_exact(4).map(le_u32), p, s.path)?;
         rows.extend(bh.chunks_exact(4).map(le_u32));
         kept_counts.push(n);
     }
     // Pass over val[]: betas then ses of each probe.
     let mut next_row = 0usize;
+    #[allow(clippy::needless_range_loop)] // `p` also names the probe in messages
     for p in 0..n_probes {
         let (n, n_bytes) = probe_len(cols, p, s.path)?;
         if !keep.probes[p] {
