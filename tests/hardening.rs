@@ -277,15 +277,15 @@ fn the_reference_counts_on_stdout_are_the_counts_in_our_log() {
             );
             let log = std::fs::read_to_string(out_dir.path().join("out.log")).unwrap();
             cases += 1;
-            for k in 0..COUNTS.len() {
+            for (k, pair) in COUNTS.iter().enumerate() {
                 if let Some(want) = reference_count(&stdout, k) {
                     let got = our_count(&log, k);
                     assert_eq!(
                         got,
                         Some(want),
                         "{fixture} {case}: reference {:?} = {want}, our log {:?}\n{log}",
-                        COUNTS[k].0,
-                        COUNTS[k].1
+                        pair.0,
+                        pair.1
                     );
                     compared += 1;
                 }
