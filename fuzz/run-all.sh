@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
 SECS=${1:-600}
 shift || true
-TARGETS=${*:-besd ma bed}
+TARGETS=${*:-besd besd_stream ma bed}
 mkdir -p logs
 for t in $TARGETS; do
   mkdir -p corpus/$t

@@ -119,6 +119,11 @@ fn check_trait_names(traits: &[TraitInput]) -> Result<()> {
     Ok(())
 }
 
+/// The most `--thread-num` accepts: far beyond any machine's useful parallelism, small enough
+/// that a typo (`--thread-num 100000`) is a usage error at once rather than a minute spent
+/// starting threads.
+pub const MAX_THREADS: usize = 1024;
+
 /// Every setting of a run, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -330,6 +335,14 @@ impl Config {
         if o.thread_num == 0 {
             return Err(Error::Config("--thread-num must be at least 1".into()));
         }
+        if o.thread_num > MAX_THREADS {
+            return Err(Error::Config(format!(
+                "--thread-num {} is more than the {MAX_THREADS} threads fastsmr allows (this \
+                 machine has {} cores)",
+                o.thread_num,
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            )));
+        }
         let heidi = !h.heidi_off;
         let make_besd = o.unpack_besd;
         if make_besd {
@@ -399,10 +412,7 @@ impl Config {
             })
             .collect();
         if let Some(list) = &cli.inputs.gwas_flist {
-            let text = std::fs::read_to_string(list).map_err(|source| Error::Open {
-                path: list.clone(),
-                source,
-            })?;
+            let text = crate::io::lists::read_text(list)?;
             traits.extend(parse_gwas_flist(&text, list)?);
         }
         let gwas = match (traits.first(), make_besd) {
@@ -465,6 +475,38 @@ impl Config {
     /// the large inputs are read. A trait whose file opens but cannot be parsed fails on its
     /// own, and the other traits of a batch still run.
     pub fn check_inputs_readable(&self) -> Result<()> {
+        for f in self.input_files() {
+            // A pipe or FIFO is not opened twice (a FIFO's writer would see its reader go).
+            if std::fs::metadata(&f).is_ok_and(|m| !m.is_file()) {
+                continue;
+            }
+            std::fs::File::open(&f).map_err(|source| Error::Open { path: f, source })?;
+        }
+        Ok(())
+    }
+
+    /// Every input file named by the settings (GWAS files, frequency file, PLINK fileset,
+    /// ID lists), and the eQTL files that exist under `--beqtl-summary` (each part plain or
+    /// `.gz`, or the archive itself): what no output may overwrite.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = Vec::new();
+        for p in [&self.besd.besd, &self.besd.esi, &self.besd.epi] {
+            let mut gz = p.as_os_str().to_owned();
+            gz.push(".gz");
+            v.extend(
+                [p.clone(), PathBuf::from(gz)]
+                    .into_iter()
+                    .filter(|p| p.exists()),
+            );
+        }
+        if self.besd.prefix.is_file() {
+            v.push(self.besd.prefix.clone());
+        }
+        v.extend(self.check_list().into_iter().map(Path::to_path_buf));
+        v
+    }
+
+    fn check_list(&self) -> Vec<&Path> {
         // Every trait's GWAS file (the first one is `gwas`).
         let mut files: Vec<&Path> = vec![&self.gwas];
         files.extend(self.traits.iter().skip(1).map(|t| t.path.as_path()));
@@ -487,13 +529,8 @@ impl Config {
         {
             files.push(p);
         }
-        for f in files {
-            std::fs::File::open(f).map_err(|source| Error::Open {
-                path: f.to_path_buf(),
-                source,
-            })?;
-        }
-        Ok(())
+        files.retain(|f| !f.as_os_str().is_empty());
+        files
     }
 
     /// The resolved settings, one `--flag value` per line, for the log.
@@ -508,7 +545,16 @@ impl Config {
             "--bfile",
             self.bfile.as_ref().map(|b| b.prefix.display().to_string()),
         );
-        opt("--gwas-summary", Some(self.gwas.display().to_string()));
+        if self.traits.len() > 1 {
+            for t in &self.traits {
+                opt(
+                    "--gwas-summary",
+                    Some(format!("{} (trait {})", t.path.display(), t.name)),
+                );
+            }
+        } else {
+            opt("--gwas-summary", Some(self.gwas.display().to_string()));
+        }
         opt(
             "--beqtl-summary",
             Some(self.besd.prefix.display().to_string()),

@@ -2,7 +2,7 @@
 //! (data-spec/log.md), plus progress over long loops ([`Progress`]).
 
 use crate::error::Result;
-use crate::output::atomic::write_atomic;
+use crate::output::atomic::write_atomic_kept;
 use crate::types::SkippedRow;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -99,12 +99,64 @@ impl RunLog {
         self.echo
     }
 
-    /// Write the log to `path` atomically.
+    /// Record one message in the log only (not echoed: the caller printed it already).
+    pub fn record(&mut self, msg: impl Into<String>) {
+        let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg.into());
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(msg);
+    }
+
+    /// Write the log to `path` atomically; it is published even when the run fails (it says
+    /// why), see [`crate::output::atomic::AtomicFile::create_kept`].
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut text = self.lines().join("\n");
         text.push('\n');
-        write_atomic(path, text.as_bytes())
+        write_atomic_kept(path, text.as_bytes())
     }
+}
+
+/// "started <date> <time> UTC on host <name>": when and where the run happened, for the log.
+pub fn started_line() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("started {} UTC on host {}", utc_datetime(secs), hostname())
+}
+
+/// `YYYY-MM-DD hh:mm:ss` of a Unix time (proleptic Gregorian calendar, UTC).
+pub fn utc_datetime(secs: u64) -> String {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm, shifted to 0000-03-01).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The machine's host name ("unknown" if the OS does not say).
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for `buf.len()` bytes; gethostname writes at most that many
+    // and we read only up to the first NUL (or the whole buffer).
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return "unknown".into();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 /// Progress over `total` items processed from several threads: a progress bar when stderr is
@@ -174,6 +226,15 @@ impl<'a> Progress<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_dates_match_known_instants() {
+        // Known instants (independent: `date -u -d @N`).
+        assert_eq!(utc_datetime(0), "1970-01-01 00:00:00");
+        assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(utc_datetime(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(utc_datetime(4_102_444_799), "2099-12-31 23:59:59");
+    }
 
     #[test]
     fn flagged_rows_are_grouped_by_reason_with_examples() {

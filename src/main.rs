@@ -1,11 +1,29 @@
 //! The `fastsmr` binary: parse arguments, run, report errors (file, line, cause), and exit
-//! with an honest status (0 success, 1 failure, 2 usage error).
+//! with an honest status (0 success, 1 failure, 2 usage error, 130/143 stopped by
+//! SIGINT/SIGTERM).
 
 use clap::Parser;
 use fastsmr::cli::Cli;
+use fastsmr::commands::Mode;
 use fastsmr::config::{out_path, Config};
 use fastsmr::log::RunLog;
+use fastsmr::output::atomic::{self, OutputSet};
 use std::process::ExitCode;
+
+/// Printed for `fastsmr` without arguments.
+const SHORT_USAGE: &str = "\
+fastsmr: SMR and HEIDI tests (Summary-data-based Mendelian Randomization), as SMR 1.3.1.
+
+Usage:
+  fastsmr --bfile REF --gwas-summary TRAIT.ma --beqtl-summary EQTL --out OUT
+  fastsmr --beqtl-summary EQTL --make-besd --out OUT
+
+  --bfile          PLINK .bed/.bim/.fam prefix (LD reference; not needed with --heidi-off)
+  --gwas-summary   GWAS summary statistics (.ma or another layout, plain or gzipped)
+  --beqtl-summary  eQTL BESD prefix (.besd/.esi/.epi), a directory or a tar archive
+  --out            output prefix: writes OUT.smr and OUT.log
+
+Every option: fastsmr --help";
 
 fn main() -> ExitCode {
     // Blocks of 256 KiB and more get their own mappings, returned to the OS when freed: the
@@ -17,11 +35,22 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
     }
-    // `fastsmr merge ...`: its own parser (data-spec/shards.md §3).
-    if std::env::args_os().nth(1).is_some_and(|a| a == "merge") {
-        return fastsmr::merge::main(std::env::args().skip(1));
+    // Arguments as the OS gave them: a path need not be UTF-8 (shown lossily in the log).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() <= 1 {
+        eprintln!("{SHORT_USAGE}");
+        return ExitCode::from(2);
     }
-    let cli = match Cli::try_parse() {
+    let command: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    // Subcommands for what SMR lacks, each with its own parser.
+    if command[1] == "merge" {
+        // data-spec/shards.md §3
+        return fastsmr::merge::main(command.iter().skip(1).cloned());
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => match fastsmr::cli::compat::explain_unknown(&e) {
             Some(msg) => {
@@ -32,12 +61,12 @@ fn main() -> ExitCode {
         },
     };
     let mut log = RunLog::new(true);
-    let command: Vec<String> = std::env::args().collect();
     log.info(format!(
         "fastsmr {} | command: {}",
         env!("CARGO_PKG_VERSION"),
         command.join(" ")
     ));
+    log.info(fastsmr::log::started_line());
     if fastsmr::lookup::requested(&cli) {
         // Look-ups and summaries of the eQTL data (src/lookup): no GWAS, no LD reference.
         return match fastsmr::lookup::run(&cli, &mut log) {
@@ -52,16 +81,17 @@ fn main() -> ExitCode {
     if fastsmr::besd_tools::wants(&cli) {
         return besd_tools_main(&cli, &mut log);
     }
-    let cfg = match Config::from_cli(&cli) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            // Invalid options are usage errors (2); a list file that cannot be read or parsed
-            // (--gwas-flist) is an input error like any other (1).
-            let usage = matches!(e, fastsmr::error::Error::Config(_));
-            return ExitCode::from(if usage { 2 } else { 1 });
-        }
-    };
+    let cfg =
+        match Config::from_cli(&cli).and_then(|c| atomic::check_out_prefix(&c.out).map(|()| c)) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                // Invalid options are usage errors (2); a list file that cannot be read or parsed
+                // (--gwas-flist) is an input error like any other (1).
+                let usage = matches!(e, fastsmr::error::Error::Config(_));
+                return ExitCode::from(if usage { 2 } else { 1 });
+            }
+        };
     let scale = match fastsmr::shard::ScaleSettings::from_args(&cli.scale) {
         Ok(s) => s,
         Err(e) => {
@@ -81,37 +111,86 @@ fn main() -> ExitCode {
             }
         };
     }
-    log.info("Settings:");
-    for line in cfg.describe() {
-        log.info(line);
-    }
-    let mode = match fastsmr::commands::Mode::resolve(&cli, &cfg, &command) {
+    let mode = match Mode::resolve(&cli, &cfg, &command) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("Error: {e}");
             return ExitCode::from(2);
         }
     };
-    let result = fastsmr::output::atomic::check_output_dir(&cfg.out)
+    // No output may replace an input (also checked for each file as it is created).
+    let mut inputs = cfg.input_files();
+    inputs.extend(cli.inputs.gwas_flist.iter().cloned());
+    atomic::register_inputs(inputs.iter().map(|p| p.as_path()));
+    if let Err(e) = atomic::refuse_inputs(expected_outputs(&cfg).iter().map(|p| p.as_path())) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(2);
+    }
+    if let Err(e) = atomic::install_signal_cleanup() {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    log.info("Settings:");
+    for line in cfg.describe() {
+        log.info(line);
+    }
+    let log_path = out_path(&cfg.out, "log");
+    // The SMR analyses publish each work unit (trait) as it completes, through the shard
+    // driver's staging directories (data-spec/shards.md §5); every other mode publishes its
+    // outputs together at the end.
+    let outputs = (!matches!(mode, Mode::Smr(_))).then(OutputSet::begin);
+    let result = atomic::check_output_dir(&cfg.out)
         .and_then(|()| fastsmr::commands::run(&mode, &cfg, &scale, &command, &mut log));
     if let Err(e) = &result {
         // Every variant's message already includes its cause (file, line, OS reason).
         let msg = format!("Error: {e}");
         if cfg.batch {
-            // A batch keeps its log: it says which traits succeeded.
             log.info(msg);
-            let _ = log.write(&out_path(&cfg.out, "log"));
         } else {
             eprintln!("{msg}");
+            log.record(msg);
+        }
+        // The log says why the run failed; a batch also keeps the traits that completed.
+        let written = log.write(&log_path).and_then(|()| match outputs {
+            Some(o) if cfg.batch => o.commit(),
+            Some(o) => o.commit_kept(),
+            None => Ok(()),
+        });
+        if let Err(w) = written {
+            eprintln!("Error: {w}");
         }
         return ExitCode::from(1);
     }
     log.info(format!("finished in {:.2} s", log.elapsed_s()));
-    if let Err(e) = log.write(&out_path(&cfg.out, "log")) {
+    let written = log
+        .write(&log_path)
+        .and_then(|()| outputs.map_or(Ok(()), OutputSet::commit));
+    if let Err(e) = written {
         eprintln!("Error: {e}");
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// The outputs a run is known to write, checked against the inputs before any work.
+fn expected_outputs(cfg: &Config) -> Vec<std::path::PathBuf> {
+    let exts = [
+        "smr",
+        "log",
+        "snp_failed_freq_ck.list",
+        "harmonise.tsv",
+        "besd",
+        "esi",
+        "epi",
+    ];
+    let mut prefixes = vec![cfg.out.clone()];
+    if cfg.batch {
+        prefixes.extend(cfg.traits.iter().map(|t| out_path(&cfg.out, &t.name)));
+    }
+    prefixes
+        .iter()
+        .flat_map(|p| exts.iter().map(move |e| out_path(p, e)))
+        .collect()
 }
 
 /// The BESD tools (`--make-besd`, `--update-esi`, ...): their own settings and dispatch.

@@ -113,6 +113,14 @@ fn check(case: &Case, good_smr: &str) -> Vec<String> {
         if !smr.exists() {
             bad.push("no out.smr".into());
         }
+        // Never a non-finite number in a result (issue 10).
+        let text = std::fs::read_to_string(&smr).unwrap_or_default();
+        if let Some(tok) = text
+            .split(['\t', '\n'])
+            .find(|t| t.parse::<f64>().is_ok_and(|v| !v.is_finite()))
+        {
+            bad.push(format!("out.smr holds the non-finite value {tok:?}"));
+        }
         if case.kind == "ok-same" && std::fs::read_to_string(&smr).ok().as_deref() != Some(good_smr)
         {
             bad.push("out.smr differs from the run on the good files".into());

@@ -193,6 +193,19 @@ fn genotype_matrix() -> impl Strategy<Value = (usize, usize, Vec<f64>)> {
     })
 }
 
+/// Pearson correlation, two-pass: means first, then centred sums.
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
 fn polymorphic(x: &Matrix) -> bool {
     (0..x.m).all(|j| x.col(j).iter().any(|&v| v != x.col(j)[0]))
 }
@@ -207,7 +220,10 @@ proptest! {
         for i in 0..m {
             prop_assert!((r[i * m + i] - 1.0).abs() < 1e-12, "r[{},{}] = {}", i, i, r[i * m + i]);
             for j in 0..m {
-                prop_assert_eq!(r[i * m + j], r[j * m + i]);
+                // Against the textbook two-pass Pearson correlation of the two columns (an
+                // independent computation; both triangles are checked, not compared).
+                let want = pearson(x.col(i), x.col(j));
+                prop_assert!((r[i * m + j] - want).abs() < 1e-9, "r[{},{}] = {} vs {}", i, j, r[i * m + j], want);
                 prop_assert!(r[i * m + j].abs() <= 1.0 + 1e-12);
             }
         }

@@ -148,7 +148,12 @@ fn freq_check_inner(
     list.write(&out_path(out, "snp_failed_freq_ck.list"))?;
     let n = matched.snps.len();
     let failed = worst.len();
-    let prop = failed as f64 / n as f64;
+    // No SNP to check (e.g. --maf 0.5 removed them all): 0%, not NaN.
+    let prop = if n == 0 {
+        0.0
+    } else {
+        failed as f64 / n as f64
+    };
     log.info(format!(
         "  {failed} SNPs ({:.2}% of {n}) with allele frequency differences > {:.2} between data \
          sets; listed in {}",
@@ -156,6 +161,12 @@ fn freq_check_inner(
         cfg.diff_freq,
         out_path(out, "snp_failed_freq_ck.list").display()
     ));
+    if n == 0 {
+        return Err(Error::Analysis(
+            "no SNP is left to test: the filters above (e.g. --maf) removed every matched SNP"
+                .into(),
+        ));
+    }
     if failed == n {
         return Err(Error::Analysis(
             "no SNP passed the allele frequency check".into(),

@@ -139,11 +139,12 @@ pub fn parse_table<T: RowTable>(
     parse_line: impl Fn(&[u8], u64) -> Result<Option<T::Record>> + Sync,
     rename: impl Fn(&str, usize, u64) -> String,
 ) -> Result<(T, Vec<crate::types::SkippedRow>)> {
-    use crate::io::text::{find_duplicates, parse_chunks_par, RowLines};
+    use crate::io::text::{find_duplicates, parse_chunks_par_named, RowLines};
     let mut t = T::default();
     let mut lines_of = RowLines::default();
-    parse_chunks_par(
+    parse_chunks_par_named(
         data,
+        path,
         0,
         1,
         <(T, RowLines)>::default,

@@ -16,7 +16,7 @@ use crate::types::SkippedRow;
 
 /// Rows renamed for a duplicate ID, per table file.
 pub type Renamed = Vec<(PathBuf, Vec<SkippedRow>)>;
-use crate::io::source::GZIP_MAGIC;
+use crate::io::source::{is_input_file, GZIP_MAGIC};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -90,12 +90,16 @@ fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Does the file start with the gzip magic?
-fn is_gzip(path: &Path) -> Result<bool> {
+/// Can the file be memory-mapped: a regular file that does not start with the gzip magic?
+/// (A pipe or FIFO is not even peeked at: its bytes are read once, by the stream decoder.)
+fn is_mappable(path: &Path) -> Result<bool> {
     let mut f = File::open(path).map_err(|source| Error::Open {
         path: path.to_path_buf(),
         source,
     })?;
+    if !f.metadata().map_err(|e| Error::read(path, e))?.is_file() {
+        return Ok(false);
+    }
     let mut magic = [0u8; 2];
     let mut got = 0;
     while got < 2 {
@@ -106,7 +110,32 @@ fn is_gzip(path: &Path) -> Result<bool> {
             Err(e) => return Err(Error::read(path, e)),
         }
     }
-    Ok(got == 2 && magic == GZIP_MAGIC)
+    Ok(!(got == 2 && magic == GZIP_MAGIC))
+}
+
+/// The BESD prefix of a path that names one part (`x.besd`, `x.esi.gz`, ...), if it does.
+fn strip_part_suffix(given: &Path) -> Option<PathBuf> {
+    let s = given.to_str()?;
+    let base = s.strip_suffix(".gz").unwrap_or(s);
+    Part::ALL.iter().find_map(|p| {
+        base.strip_suffix(&format!(".{}", p.ext()))
+            .filter(|b| !b.is_empty() && !b.ends_with('/'))
+            .map(PathBuf::from)
+    })
+}
+
+/// A tar member name as messages show it: control characters (which could rewrite the
+/// terminal) escaped, e.g. `\u{1b}`; every other character as it is.
+pub fn escape_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Wrap a reader, gunzipping it when it starts with the gzip magic.
@@ -200,10 +229,15 @@ pub fn scan_archive(
     let mut seen = [false; 3];
     for entry in ar.entries().map_err(|e| tar_error(path, e))? {
         let entry = entry.map_err(|e| tar_error(path, e))?;
-        if !entry.header().entry_type().is_file() {
+        let name = entry_name(&entry, path)?;
+        let kind = entry.header().entry_type();
+        if !kind.is_file() {
+            // Listed (so that "it holds: ..." is the whole truth) but never read as a part.
+            if let Some(what) = member_kind(kind) {
+                names.push(format!("{name} ({what})"));
+            }
             continue;
         }
-        let name = entry_name(&entry, path)?;
         names.push(name.clone());
         let Some(part) = Part::of_name(&name) else {
             continue;
@@ -244,7 +278,22 @@ fn tar_error(path: &Path, e: std::io::Error) -> Error {
 
 fn entry_name<R: Read>(entry: &tar::Entry<'_, R>, archive: &Path) -> Result<String> {
     let p = entry.path().map_err(|e| tar_error(archive, e))?;
-    Ok(p.to_string_lossy().into_owned())
+    Ok(escape_name(&p.to_string_lossy()))
+}
+
+/// What a member that is not a regular file is, for the archive's listing; `None` for the
+/// entries that are not members (directories, extended headers).
+fn member_kind(kind: tar::EntryType) -> Option<&'static str> {
+    use tar::EntryType as T;
+    match kind {
+        T::Symlink => Some("symbolic link"),
+        T::Link => Some("hard link"),
+        T::Fifo => Some("FIFO"),
+        T::Char => Some("character device"),
+        T::Block => Some("block device"),
+        T::Directory | T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => None,
+        _ => Some("not a regular file"),
+    }
 }
 
 impl EqtlSource {
@@ -258,7 +307,7 @@ impl EqtlSource {
                     source,
                 })?
                 .filter_map(|e| e.ok())
-                .filter(|e| e.path().is_file())
+                .filter(|e| is_input_file(&e.path()))
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect();
             names.sort();
@@ -273,7 +322,7 @@ impl EqtlSource {
         for part in Part::ALL {
             let plain = with_suffix(given, &format!(".{}", part.ext()));
             let gz = with_suffix(given, &format!(".{}.gz", part.ext()));
-            parts.push(match (plain.is_file(), gz.is_file()) {
+            parts.push(match (is_input_file(&plain), is_input_file(&gz)) {
                 (true, true) => {
                     return Err(Error::Config(format!(
                         "both {} and {} exist; remove one so the eQTL input is unambiguous",
@@ -307,7 +356,16 @@ impl EqtlSource {
             let (besd, esi, epi) = (next()?, next()?, next()?);
             return Ok(Located::Files(EqtlSource::Files { besd, esi, epi }));
         }
-        if given.is_file() {
+        // `--beqtl-summary x.besd` (or .esi/.epi, optionally .gz) for the prefix `x`.
+        if let Some(prefix) = strip_part_suffix(given) {
+            if Part::ALL.iter().all(|p| {
+                is_input_file(&with_suffix(&prefix, &format!(".{}", p.ext())))
+                    || is_input_file(&with_suffix(&prefix, &format!(".{}.gz", p.ext())))
+            }) {
+                return Self::locate(&prefix);
+            }
+        }
+        if is_input_file(given) {
             return Ok(Located::Archive(given.to_path_buf()));
         }
         Err(Error::Config(format!(
@@ -458,7 +516,7 @@ impl EqtlSource {
     /// The `.besd` is a plain file that can be memory-mapped.
     pub fn besd_is_mappable(&self) -> Result<bool> {
         match self {
-            EqtlSource::Files { besd, .. } => Ok(!is_gzip(besd)?),
+            EqtlSource::Files { besd, .. } => is_mappable(besd),
             EqtlSource::Tar { .. } => Ok(false),
         }
     }
@@ -467,7 +525,7 @@ impl EqtlSource {
     /// probes and SNPs (data-spec/eqtlgen-tarball.md §3).
     pub fn open_besd(&self, n_snps: usize, n_probes: usize, keep: Keep<'_>) -> Result<BesdFile> {
         if let EqtlSource::Files { besd, .. } = self {
-            if !is_gzip(besd)? {
+            if is_mappable(besd)? {
                 return BesdFile::open(besd, n_snps, n_probes);
             }
         }
@@ -500,69 +558,67 @@ pub struct Converted {
 /// for byte, so layout, stored order and values are unchanged. The three files are written
 /// under temporary names, checked against each other (counts, sizes, offsets), then renamed.
 pub fn convert_to_plain(given: &Path, out: &Path) -> Result<Converted> {
-    let tmp = |part: Part| with_suffix(out, &format!(".{}.tmp{}", part.ext(), std::process::id()));
+    use crate::output::atomic::{AtomicFile, OutputSet};
     let fin = |part: Part| with_suffix(out, &format!(".{}", part.ext()));
-    let remove_tmps = || {
-        for part in Part::ALL {
-            let _ = std::fs::remove_file(tmp(part));
-        }
-    };
-    let copy = |part: Part, _label: &Path, r: &mut dyn BufRead| -> Result<()> {
-        let dest = tmp(part);
+    // The three files are one set: published together once checked, removed on any error.
+    let set = OutputSet::begin();
+    let mut tmps: Vec<(Part, PathBuf)> = Vec::new();
+    let mut copy = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {
+        let mut f = AtomicFile::create(&fin(part))?;
         let werr = |source| Error::Write {
             path: fin(part),
             source,
         };
-        let mut w =
-            std::io::BufWriter::with_capacity(STREAM_BUFFER, File::create(&dest).map_err(werr)?);
-        std::io::copy(r, &mut w).map_err(|e| {
+        std::io::copy(r, f.writer()).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput
                 || e.kind() == std::io::ErrorKind::InvalidData
                 || e.kind() == std::io::ErrorKind::UnexpectedEof
             {
-                Error::read(_label, e)
+                Error::read(label, e)
             } else {
                 werr(e)
             }
         })?;
-        let f = w.into_inner().map_err(|e| werr(e.into_error()))?;
-        f.sync_all().map_err(werr)?;
-        Ok(())
+        tmps.push((part, f.temp_path().to_path_buf()));
+        f.commit()
     };
-    let result = (|| -> Result<Converted> {
-        let source = match EqtlSource::locate(given)? {
-            Located::Files(src) => {
-                src.for_each_part(&Part::ALL, |part, r| copy(part, &src.label(part), r))?;
-                src
-            }
-            Located::Archive(path) => scan_archive(&path, copy)?,
-        };
-        let n_snps = crate::io::esi::read_esi(&tmp(Part::Esi))?.len();
-        let n_probes = crate::io::epi::read_epi(&tmp(Part::Epi))?.len();
-        let besd = BesdFile::open(&tmp(Part::Besd), n_snps, n_probes)?;
-        let layout = besd.layout();
-        drop(besd);
-        let besd_bytes = std::fs::metadata(tmp(Part::Besd))
-            .map_err(|e| Error::read(tmp(Part::Besd), e))?
-            .len();
-        for part in Part::ALL {
-            std::fs::rename(tmp(part), fin(part)).map_err(|source| Error::Write {
-                path: fin(part),
-                source,
-            })?;
+    let source = match EqtlSource::locate(given)? {
+        Located::Files(src) => {
+            src.for_each_part(&Part::ALL, |part, r| copy(part, &src.label(part), r))?;
+            src
         }
-        Ok(Converted {
-            source,
-            n_snps,
-            n_probes,
-            layout,
-            besd_bytes,
+        Located::Archive(path) => scan_archive(&path, &mut copy)?,
+    };
+    // Read back what was written (errors name the final files, never the temporaries).
+    let tmp = |part: Part| -> Result<crate::io::source::Bytes> {
+        let t = tmps
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| Error::format(given, format!("no .{} was written", part.ext())))?;
+        crate::io::source::read_bytes(&t).map_err(|e| match e {
+            Error::Open { source, .. } | Error::Read { source, .. } => {
+                Error::read(fin(part), source)
+            }
+            other => other,
         })
-    })();
-    if result.is_err() {
-        remove_tmps();
-    }
-    result
+    };
+    let n_snps = crate::io::esi::parse_esi_source(&tmp(Part::Esi)?, &fin(Part::Esi))?
+        .0
+        .len();
+    let n_probes = crate::io::epi::parse_epi(&tmp(Part::Epi)?[..], &fin(Part::Epi))?.len();
+    let besd = BesdFile::from_bytes(tmp(Part::Besd)?, &fin(Part::Besd), n_snps, n_probes)?;
+    let layout = besd.layout();
+    let besd_bytes = besd.byte_len() as u64;
+    drop(besd);
+    set.commit()?;
+    Ok(Converted {
+        source,
+        n_snps,
+        n_probes,
+        layout,
+        besd_bytes,
+    })
 }
 
 #[cfg(test)]

@@ -276,8 +276,21 @@ fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecor
     let bp = parse_bp(toks[3], path, line)?;
     let freq = if n_toks == 7 {
         match parse_opt_f64(toks[6], path, line, "freq")? {
-            Some(f) if f != -9.0 => Some(f as f32),
-            _ => None,
+            Some(-9.0) => None,
+            Some(f) if (0.0..=1.0).contains(&f) => Some(f as f32),
+            Some(_) => {
+                // Printed in the .smr and used in the frequency check: never out of range.
+                return Err(Error::parse(
+                    path,
+                    line,
+                    format!(
+                        "column freq: expected a frequency from 0 to 1 (or NA, or -9 for \
+                         missing), found '{}'",
+                        toks[6]
+                    ),
+                ));
+            }
+            None => None,
         }
     } else {
         None

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
 use crate::io::source::{open_input, Bytes, TextInput};
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_chunks_par, parse_chunks_read, parse_opt_f64,
-    split_t1, RowLines,
+    collect_fields, find_duplicates, is_na, parse_chunks_par_named, parse_chunks_read,
+    parse_opt_f64, split_t1, RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
@@ -96,12 +96,20 @@ pub struct GwasRow<'a> {
     pub bp: Option<crate::types::Bp>,
 }
 
+/// The largest |b|, se and |b/se| a GWAS row may have: squares and products of such values
+/// stay finite in the SMR and HEIDI arithmetic, so no result is `inf` or `NaN`
+/// (data-spec/ma.md §flagged). Real summary statistics are many orders of magnitude below.
+pub const MAX_GWAS_MAGNITUDE: f64 = 1e150;
+
 impl GwasRow<'_> {
-    /// True when b is finite, se is finite and > 0, p is in [0, 1] and both alleles are one of
-    /// A, C, G, T: the row can be tested.
+    /// True when the row can be tested: b finite, se finite and > 0, both at most
+    /// [`MAX_GWAS_MAGNITUDE`] as is |b/se|, p in [0, 1], the frequency (when given) in
+    /// [0, 1], and both alleles A/C/G/T strings.
     pub fn usable(&self) -> bool {
         matches!((self.b, self.se, self.p), (Some(b), Some(se), Some(p))
-            if b.is_finite() && se.is_finite() && se > 0.0 && (0.0..=1.0).contains(&p))
+            if b.is_finite() && se.is_finite() && se > 0.0 && (0.0..=1.0).contains(&p)
+                && in_range(b, se))
+            && self.freq.is_none_or(|f| (0.0..=1.0).contains(&f))
             && is_acgt(self.a1)
             && is_acgt(self.a2)
     }
@@ -121,10 +129,18 @@ impl GwasRow<'_> {
             Some(se) if se <= 0.0 => why.push("se <= 0"),
             _ => {}
         }
+        if let (Some(b), Some(se)) = (self.b, self.se) {
+            if b.is_finite() && se.is_finite() && se > 0.0 && !in_range(b, se) {
+                why.push("b, se or b/se beyond 1e150 (the test would overflow)");
+            }
+        }
         match self.p {
             None => why.push("p is NA"),
             Some(p) if !(0.0..=1.0).contains(&p) => why.push("p outside [0,1]"),
             _ => {}
+        }
+        if self.freq.is_some_and(|f| !(0.0..=1.0).contains(&f)) {
+            why.push("freq outside [0,1]");
         }
         if !(is_acgt(self.a1) && is_acgt(self.a2)) {
             why.push("allele not A/C/G/T");
@@ -135,6 +151,14 @@ impl GwasRow<'_> {
             Some(why.join("; "))
         }
     }
+}
+
+/// |b|, se and |b/se| all at most [`MAX_GWAS_MAGNITUDE`] (b, se finite, se > 0).
+#[inline]
+fn in_range(b: f64, se: f64) -> bool {
+    b.abs() <= MAX_GWAS_MAGNITUDE
+        && se <= MAX_GWAS_MAGNITUDE
+        && (b / se).abs() <= MAX_GWAS_MAGNITUDE
 }
 
 /// The value columns of a [`GwasTable`] (from [`GwasTable::into_values`]), each packed with
@@ -341,13 +365,22 @@ pub fn read_ma(path: &Path) -> Result<GwasData> {
         // Gzipped: decompressed block by block while parsing, never whole in memory.
         TextInput::Stream(mut reader) => {
             let mut header = Vec::new();
-            reader
-                .read_until(b'\n', &mut header)
-                .map_err(|e| Error::read(path, e))?;
-            check_ma_header(&header, path)?;
-            parse_ma_body(Body::Stream(&mut *reader), path)
+            if crate::io::text::read_line_capped(&mut reader, &mut header, path, 1)? {
+                header.push(b'\n');
+            }
+            parse_ma_after_header(&header, &mut *reader, path)
         }
     }
+}
+
+/// Parse a `.ma` stream whose header line (`header`, with its line end) was already read.
+pub fn parse_ma_after_header(
+    header: &[u8],
+    rest: &mut (dyn std::io::Read + Send),
+    path: &Path,
+) -> Result<GwasData> {
+    check_ma_header(header, path)?;
+    parse_ma_body(Body::Stream(rest), path)
 }
 
 /// Parse `.ma` text from a reader; `path` names the source in errors.
@@ -417,7 +450,7 @@ fn parse_ma_body(body: Body<'_>, path: &Path) -> Result<GwasData> {
     };
     match body {
         Body::Mapped(bytes, start) => {
-            parse_chunks_par(bytes, start, 2, MaChunk::default, parse, sink)?
+            parse_chunks_par_named(bytes, path, start, 2, MaChunk::default, parse, sink)?
         }
         Body::Stream(reader) => parse_chunks_read(reader, path, 2, MaChunk::default, parse, sink)?,
     }

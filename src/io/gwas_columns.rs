@@ -7,11 +7,12 @@
 //! value is left out of the table and listed in [`GwasData::skipped`].
 
 use crate::error::{Error, Result};
-use crate::io::gwas::{is_acgt, read_ma, GwasData, GwasRecord};
-use crate::io::source::open_text;
-use crate::io::text::{decode_chrom, line_str, LineReader};
+use crate::io::gwas::{is_acgt, parse_ma_after_header, parse_ma_source, GwasData, GwasRecord};
+use crate::io::source::{open_input, Bytes, TextInput};
+use crate::io::text::{decode_chrom, line_str, read_line_capped, LineReader};
 use crate::types::SkippedRow;
 use std::collections::HashSet;
+use std::io::BufRead;
 use std::path::Path;
 
 /// A recognised layout.
@@ -310,39 +311,151 @@ pub struct GwasRead {
     pub has_chrpos: bool,
 }
 
-/// Split a line into fields: on tabs when the header has tabs, else on runs of whitespace.
-fn fields(text: &str, tabs: bool) -> Vec<&str> {
-    if tabs {
-        text.trim_end_matches('\r').split('\t').collect()
-    } else {
-        text.split_whitespace().collect()
+/// How the fields of a GWAS file are separated, decided once from its header
+/// (data-spec/gwas-layouts.md §1): tabs (empty fields kept, spaces around a field ignored),
+/// commas (CSV, likewise), or runs of whitespace. A header whose tab- or comma-separated names
+/// still hold spaces (tabs and spaces mixed) is split on whitespace instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    Tab,
+    Comma,
+    Space,
+}
+
+impl Sep {
+    fn of_header(header: &str) -> Sep {
+        let candidate = if header.contains('\t') {
+            Sep::Tab
+        } else if header.contains(',') {
+            Sep::Comma
+        } else {
+            return Sep::Space;
+        };
+        let inner_space = fields(header, candidate)
+            .iter()
+            .any(|f| f.contains(char::is_whitespace));
+        if inner_space {
+            Sep::Space
+        } else {
+            candidate
+        }
     }
+}
+
+/// Split a line into fields by `sep`.
+fn fields(text: &str, sep: Sep) -> Vec<&str> {
+    fn trim(f: &str) -> &str {
+        f.trim_matches(|c: char| c == ' ' || c == '\r')
+    }
+    match sep {
+        Sep::Tab => text.split('\t').map(trim).collect(),
+        Sep::Comma => text.split(',').map(trim).collect(),
+        Sep::Space => text.split_whitespace().collect(),
+    }
+}
+
+/// The header line as text: a UTF-8 byte-order mark and surrounding blanks removed.
+fn header_text(line: &[u8]) -> String {
+    let h = line_str(line);
+    h.trim_start_matches('\u{feff}').trim().to_string()
 }
 
 fn is_missing(tok: &str) -> bool {
     matches!(tok, "" | "NA" | "na" | "NaN" | "nan" | "." | "-")
 }
 
+/// The header's separator and names.
+fn fields_of(header_line: &[u8]) -> (Sep, Vec<String>) {
+    let h = header_text(header_line);
+    let sep = Sep::of_header(&h);
+    let names = fields(&h, sep).into_iter().map(str::to_string).collect();
+    (sep, names)
+}
+
+/// True when the header is a `.ma` header (read by [`crate::io::gwas`]).
+fn is_ma_header(header_line: &[u8]) -> bool {
+    let (_, names) = fields_of(header_line);
+    let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    detect_layout(&names) == Some(GwasLayout::Ma)
+}
+
+/// A `.ma` file read by [`crate::io::gwas`], as a [`GwasRead`].
+fn ma_read(data: GwasData) -> GwasRead {
+    GwasRead {
+        layout: GwasLayout::Ma,
+        data,
+        has_freq: true,
+        has_chrpos: false,
+    }
+}
+
+/// The data lines after the header: the rest of a mapped file, or of a stream.
+enum GwasBody {
+    Mapped(Bytes, usize),
+    Stream(Box<dyn BufRead + Send>),
+}
+
+impl std::io::Read for GwasBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for GwasBody {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        match self {
+            GwasBody::Mapped(b, at) => Ok(&b[*at..]),
+            GwasBody::Stream(r) => r.fill_buf(),
+        }
+    }
+    fn consume(&mut self, n: usize) {
+        match self {
+            GwasBody::Mapped(_, at) => *at += n,
+            GwasBody::Stream(r) => r.consume(n),
+        }
+    }
+}
+
 /// Read a GWAS file in any supported layout (data-spec/gwas-layouts.md).
 pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead> {
-    let mut lines = LineReader::new(open_text(path)?, path);
-    let header = match lines.next_line()? {
-        Some((_, h)) => line_str(h).into_owned(),
-        None => return Err(Error::format(path, "empty file, expected a header line")),
+    // Opened once: a pipe (`<(zcat ...)`) cannot be read twice.
+    let input = open_input(path)?;
+    let mut header_line = Vec::new();
+    let (has_header, mut lines) = match input {
+        TextInput::Mapped(bytes) => {
+            let end = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |i| i + 1);
+            let mut head = &bytes[..end];
+            let has = read_line_capped(&mut head, &mut header_line, path, 1)?;
+            if has && over.is_none() && is_ma_header(&header_line) {
+                return Ok(ma_read(parse_ma_source(&bytes, path)?));
+            }
+            let body = GwasBody::Mapped(bytes, end);
+            (has, LineReader::new(body, path).starting_after(1))
+        }
+        TextInput::Stream(mut reader) => {
+            let has = read_line_capped(&mut reader, &mut header_line, path, 1)?;
+            if has && over.is_none() && is_ma_header(&header_line) {
+                let mut h = header_line.clone();
+                h.push(b'\n');
+                return Ok(ma_read(parse_ma_after_header(&h, &mut *reader, path)?));
+            }
+            (
+                has,
+                LineReader::new(GwasBody::Stream(reader), path).starting_after(1),
+            )
+        }
     };
-    let tabs = header.contains('\t');
-    let names = fields(&header, tabs);
-    let layout = detect_layout(&names);
-    if layout == Some(GwasLayout::Ma) && over.is_none() {
-        drop(lines);
-        let data = read_ma(path)?;
-        return Ok(GwasRead {
-            layout: GwasLayout::Ma,
-            data,
-            has_freq: true,
-            has_chrpos: false,
-        });
+    if !has_header {
+        return Err(Error::format(path, "empty file, expected a header line"));
     }
+    let (sep, names_owned) = fields_of(&header_line);
+    let header = header_text(&header_line);
+    let names: Vec<&str> = names_owned.iter().map(|s| s.as_str()).collect();
+    let layout = detect_layout(&names);
     if layout.is_none() && over.is_none() {
         return Err(Error::parse(
             path,
@@ -374,7 +487,7 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
             continue;
         }
         let text = line_str(bytes);
-        let t = fields(&text, tabs);
+        let t = fields(&text, sep);
         let skip = |data: &mut GwasData, id: &str, reason: String| {
             data.skipped.push(SkippedRow {
                 line,
@@ -454,11 +567,7 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
         let n = map.n.and_then(|c| num(c, "n"));
         let chr = map.chr.and_then(|c| decode_chrom(t[c]));
         let bp = map.bp.and_then(|c| t[c].parse::<i64>().ok());
-        if let Some(f) = freq {
-            if !(0.0..=1.0).contains(&f) {
-                why.push("freq outside [0,1]".into());
-            }
-        }
+        // (A frequency outside [0, 1] is one of `unusable_reason`'s reasons.)
         let rec = GwasRecord {
             snp: id.into(),
             a1: a1.into(),

@@ -19,6 +19,26 @@ pub fn read_individual_list(path: &Path) -> Result<Vec<String>> {
     parse_individual_list(open_text(path)?, path)
 }
 
+/// A whole small text file (plain or gzipped, a pipe too) as UTF-8, read line by line under
+/// the line-length cap; lines joined with `\n`. For list files parsed by their own rules
+/// (`--gwas-flist`).
+pub fn read_text(path: &Path) -> Result<String> {
+    let mut lines = LineReader::new(open_text(path)?, path);
+    let mut out = String::new();
+    while let Some((line, bytes)) = lines.next_line()? {
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            Error::parse(
+                path,
+                line,
+                "not valid UTF-8 text (a path or name must be UTF-8)",
+            )
+        })?;
+        out.push_str(text);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 /// [`read_id_list`] on a reader; `path` names the source in errors.
 pub fn parse_id_list<R: BufRead>(reader: R, path: &Path) -> Result<Vec<String>> {
     let mut lines = LineReader::new(reader, path);

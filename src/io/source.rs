@@ -53,69 +53,117 @@ impl Bytes {
     }
 }
 
-/// Open `path` and say whether it starts with the gzip magic; the file is left at offset 0.
-fn open_and_sniff(path: &Path) -> Result<(File, bool)> {
-    let mut file = File::open(path).map_err(|e| Error::Open {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+/// An opened input: a regular file (seekable, can be memory-mapped) or anything else (a pipe,
+/// a FIFO, process substitution `<(zcat ...)`, a character device), which is only ever read
+/// front to back: no seek, no map (data-spec/text.md "Compressed inputs").
+enum Opened {
+    /// A regular file at offset 0, and whether it starts with the gzip magic.
+    Regular(File, bool),
+    /// A stream with its first bytes already read (put back in front), and whether they are
+    /// the gzip magic.
+    Stream(Box<dyn Read + Send>, bool),
+}
+
+/// True when `path` is something to read (a regular file, a FIFO, a device, ...), not a
+/// directory: what "the file exists" means for an input given by name.
+pub fn is_input_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_dir())
+}
+
+/// Read up to 2 bytes (fewer only at end of input).
+fn read_magic(r: &mut impl Read, path: &Path) -> Result<([u8; 2], usize)> {
     let mut magic = [0u8; 2];
     let mut got = 0;
     while got < 2 {
-        match file.read(&mut magic[got..]) {
+        match r.read(&mut magic[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::read(path, e)),
         }
     }
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| Error::read(path, e))?;
-    Ok((file, got == 2 && magic == GZIP_MAGIC))
+    Ok((magic, got))
 }
 
-/// Open a text file for line reading; gzip (magic `1f 8b`) is decompressed on the fly.
-pub fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let (file, gz) = open_and_sniff(path)?;
-    if gz {
-        Ok(Box::new(BufReader::with_capacity(
-            TEXT_BUFFER,
-            MultiGzDecoder::new(BufReader::new(file)),
-        )))
+/// Open `path` and say whether it starts with the gzip magic.
+fn open_sniffed(path: &Path) -> Result<Opened> {
+    let mut file = File::open(path).map_err(|e| Error::Open {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let regular = file.metadata().map_err(|e| Error::read(path, e))?.is_file();
+    let (magic, got) = read_magic(&mut file, path)?;
+    let gz = got == 2 && magic == GZIP_MAGIC;
+    if regular {
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::read(path, e))?;
+        Ok(Opened::Regular(file, gz))
     } else {
-        Ok(Box::new(BufReader::with_capacity(TEXT_BUFFER, file)))
+        let head = std::io::Cursor::new(magic[..got].to_vec());
+        Ok(Opened::Stream(Box::new(head.chain(file)), gz))
     }
+}
+
+/// A reader of the (decompressed) text of an opened input.
+fn text_reader(r: Box<dyn Read + Send>, gz: bool) -> Box<dyn BufRead + Send> {
+    if gz {
+        Box::new(BufReader::with_capacity(
+            TEXT_BUFFER,
+            MultiGzDecoder::new(BufReader::new(r)),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(TEXT_BUFFER, r))
+    }
+}
+
+/// Open a text file for line reading; gzip (magic `1f 8b`) is decompressed on the fly. Pipes
+/// and FIFOs are read as streams.
+pub fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    Ok(match open_sniffed(path)? {
+        Opened::Regular(file, gz) => text_reader(Box::new(file), gz),
+        Opened::Stream(r, gz) => text_reader(r, gz),
+    })
 }
 
 /// A text input for the block parsers (`io::text::parse_chunks_par` / `parse_chunks_read`).
 pub enum TextInput {
     /// A plain file, memory-mapped.
     Mapped(Bytes),
-    /// A gzipped file, decompressed as it is read.
+    /// A gzipped file, a pipe or a FIFO, decompressed (when gzipped) as it is read.
     Stream(Box<dyn BufRead + Send>),
 }
 
-/// Open a text file for the block parsers: memory-mapped when plain, a decompressing stream
-/// when gzipped (magic `1f 8b`), so that a gzipped file is never decompressed whole.
+/// Open a text file for the block parsers: memory-mapped when a plain regular file, a
+/// (decompressing) stream when gzipped (magic `1f 8b`) or not a regular file (a pipe, a
+/// FIFO), so that a gzipped file is never decompressed whole and a pipe is never sought.
 pub fn open_input(path: &Path) -> Result<TextInput> {
-    let (_, gz) = open_and_sniff(path)?;
-    if gz {
-        open_text(path).map(TextInput::Stream)
-    } else {
-        read_bytes(path).map(TextInput::Mapped)
-    }
+    Ok(match open_sniffed(path)? {
+        Opened::Regular(file, false) => TextInput::Mapped(map_file(file, path)?),
+        Opened::Regular(file, true) => TextInput::Stream(text_reader(Box::new(file), true)),
+        Opened::Stream(r, gz) => TextInput::Stream(text_reader(r, gz)),
+    })
 }
 
-/// Read a whole binary file: memory-map a plain file, decompress a gzipped one into memory.
+/// Read a whole binary file: memory-map a plain regular file, decompress a gzipped one into
+/// memory (growing as the data arrive), read a pipe or FIFO to its end.
 pub fn read_bytes(path: &Path) -> Result<Bytes> {
-    let (file, gz) = open_and_sniff(path)?;
-    if gz {
-        let mut v = Vec::new();
-        MultiGzDecoder::new(BufReader::new(file))
+    let mut v = Vec::new();
+    match open_sniffed(path)? {
+        Opened::Regular(file, false) => return map_file(file, path),
+        Opened::Regular(file, true) => MultiGzDecoder::new(BufReader::new(file))
             .read_to_end(&mut v)
-            .map_err(|e| Error::read(path, e))?;
-        return Ok(Bytes::Owned(v));
+            .map(drop),
+        Opened::Stream(r, true) => MultiGzDecoder::new(BufReader::new(r))
+            .read_to_end(&mut v)
+            .map(drop),
+        Opened::Stream(mut r, false) => r.read_to_end(&mut v).map(drop),
     }
+    .map_err(|e| Error::read(path, e))?;
+    Ok(Bytes::Owned(v))
+}
+
+/// Memory-map a plain regular file (an empty one is empty owned bytes: a map cannot be empty).
+fn map_file(file: File, path: &Path) -> Result<Bytes> {
     let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
     if len == 0 {
         return Ok(Bytes::Owned(Vec::new()));

@@ -41,29 +41,96 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// The next line without its terminator, with its 1-based number; `None` at end of input.
+    /// A line longer than [`MAX_LINE`] bytes is an error (the bytes held never exceed the cap
+    /// by more than one read buffer).
     pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
-        self.buf.clear();
-        let n = self
-            .reader
-            .read_until(b'\n', &mut self.buf)
-            .map_err(|e| Error::read(&self.path, e))?;
-        if n == 0 {
+        let line = self.line + 1;
+        if !read_line_capped(&mut self.reader, &mut self.buf, &self.path, line)? {
             return Ok(None);
         }
-        self.line += 1;
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-        }
-        if self.buf.last() == Some(&b'\r') {
-            self.buf.pop();
-        }
+        self.line = line;
         Ok(Some((self.line, &self.buf)))
+    }
+
+    /// Number the lines as if `n` lines had been read before the first one (e.g. a header
+    /// read by other means).
+    pub fn starting_after(mut self, n: u64) -> Self {
+        self.line = n;
+        self
     }
 
     /// The source's name as given to [`LineReader::new`].
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The longest line (without its terminator) any text reader accepts: no format fastsmr
+/// reads has lines near this long, so a longer one is a wrong or corrupt file (e.g. a binary
+/// file, or a gzip that inflates to one endless line), reported with its line number instead
+/// of being held in memory whole (data-spec/text.md "Line length").
+pub const MAX_LINE: usize = 1 << 20;
+
+/// The error for line `line` of `path` being longer than [`MAX_LINE`].
+pub fn line_too_long(path: &Path, line: u64) -> Error {
+    Error::parse(
+        path,
+        line,
+        format!(
+            "the line is longer than {MAX_LINE} bytes (the limit for one line of text); \
+             is this the right file (not binary, not missing its line ends)?"
+        ),
+    )
+}
+
+/// Read one line of `reader` into `buf` (cleared first), without its terminator (`\n`, and a
+/// `\r` before it); `false` at end of input. `line` is its number, for the error when it is
+/// longer than [`MAX_LINE`] bytes: the read stops there, so memory stays bounded.
+pub fn read_line_capped<R: BufRead + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    path: &Path,
+    line: u64,
+) -> Result<bool> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let avail = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::read(path, e)),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        buf.extend_from_slice(&avail[..take]);
+        reader.consume(take);
+        if done {
+            break;
+        }
+        // Room for the terminator "\r\n" beyond the cap.
+        if buf.len() > MAX_LINE + 2 {
+            return Err(line_too_long(path, line));
+        }
+    }
+    if !any {
+        return Ok(false);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    if buf.len() > MAX_LINE {
+        return Err(line_too_long(path, line));
+    }
+    Ok(true)
 }
 
 /// Size of one block of [`parse_chunks_par`].
@@ -93,13 +160,46 @@ where
     N: Fn() -> C + Sync,
     P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
 {
-    parse_chunks_sized(data, start, first_line, BLOCK, CHUNK, new, parse, sink)
+    parse_chunks_sized(
+        data, None, start, first_line, BLOCK, CHUNK, new, parse, sink,
+    )
+}
+
+/// [`parse_chunks_par`] that also stops at a line longer than [`MAX_LINE`] bytes with an
+/// error naming `path` and the line (the readers of this module use it; `parse_chunks_par`
+/// leaves over-long lines to `parse`).
+pub fn parse_chunks_par_named<C, N, P>(
+    data: &crate::io::source::Bytes,
+    path: &Path,
+    start: usize,
+    first_line: u64,
+    new: N,
+    parse: P,
+    sink: impl FnMut(Vec<C>) -> Result<()> + Send,
+) -> Result<()>
+where
+    C: Send,
+    N: Fn() -> C + Sync,
+    P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
+{
+    parse_chunks_sized(
+        data,
+        Some(path),
+        start,
+        first_line,
+        BLOCK,
+        CHUNK,
+        new,
+        parse,
+        sink,
+    )
 }
 
 /// [`parse_chunks_par`] with explicit block and chunk sizes (tests use tiny ones).
 #[allow(clippy::too_many_arguments)]
 fn parse_chunks_sized<C, N, P>(
     data: &crate::io::source::Bytes,
+    path: Option<&Path>,
     start: usize,
     first_line: u64,
     block: usize,
@@ -125,6 +225,7 @@ where
         Ok(Some(b))
     };
     drive_blocks(
+        path,
         first_line,
         chunk,
         &new,
@@ -175,6 +276,7 @@ where
     P: Fn(&mut C, u64, &[u8]) -> Result<()> + Sync,
 {
     let (mut carry, mut eof) = (Vec::new(), false);
+    // Lines longer than MAX_LINE are reported by `parse_block` with their number.
     let next = move || -> Result<Option<Vec<u8>>> {
         if eof {
             return Ok(None);
@@ -184,6 +286,7 @@ where
         Ok((!b.text.is_empty()).then_some(b.text))
     };
     drive_blocks(
+        Some(path),
         first_line,
         chunk,
         &new,
@@ -201,6 +304,7 @@ where
 /// block's sink, this block's parse, then fetching the next block.
 #[allow(clippy::too_many_arguments)]
 fn drive_blocks<C, N, P, B>(
+    path: Option<&Path>,
     first_line: u64,
     chunk: usize,
     new: &N,
@@ -221,7 +325,7 @@ where
     let mut pending: Option<Vec<C>> = None;
     while let Some(b) = cur {
         let (parsed, (sunk, fetched)) = rayon::join(
-            || parse_block(text(&b), line, chunk, new, parse),
+            || parse_block(text(&b), path, line, chunk, new, parse),
             || (pending.take().map_or(Ok(()), &mut sink), next()),
         );
         sunk?;
@@ -247,6 +351,9 @@ struct StreamBlock {
 }
 
 /// Read `carry` plus at least `block` more bytes (or to the end), cut after the last newline.
+/// Each byte is searched for a newline once (only the bytes just read are searched: `carry`
+/// holds none). A line that grows past [`MAX_LINE`] without a newline ends the stream there:
+/// the block then holds the over-long line, which [`parse_block`] reports with its number.
 fn read_block(
     reader: &mut (dyn std::io::Read + Send),
     carry: Vec<u8>,
@@ -257,6 +364,7 @@ fn read_block(
     let mut text = carry;
     loop {
         let want = block.max(1) as u64;
+        let before = text.len();
         let got = reader
             .take(want)
             .read_to_end(&mut text)
@@ -268,13 +376,20 @@ fn read_block(
                 eof: true,
             });
         }
-        // A line longer than a block: read on until a newline.
-        if let Some(i) = memchr::memrchr(b'\n', &text) {
-            let rest = text.split_off(i + 1);
+        if let Some(i) = memchr::memrchr(b'\n', &text[before..]) {
+            let rest = text.split_off(before + i + 1);
             return Ok(StreamBlock {
                 text,
                 rest,
                 eof: false,
+            });
+        }
+        // No newline yet: `text` is one unfinished line.
+        if text.len() > MAX_LINE + 2 {
+            return Ok(StreamBlock {
+                text,
+                rest: Vec::new(),
+                eof: true,
             });
         }
     }
@@ -293,6 +408,7 @@ fn cut_after_newline(data: &[u8], lo: usize, size: usize, hi_max: usize) -> usiz
 /// chunks in parallel; returns the chunks' accumulators in order and the block's line count.
 fn parse_block<C, N, P>(
     data: &[u8],
+    path: Option<&Path>,
     first_line: u64,
     chunk: usize,
     new: &N,
@@ -338,6 +454,9 @@ where
                     None => (rest, &rest[rest.len()..]),
                 };
                 let l = l.strip_suffix(b"\r").unwrap_or(l);
+                if let Some(path) = path.filter(|_| l.len() > MAX_LINE) {
+                    return Err(line_too_long(path, no));
+                }
                 parse(&mut acc, no, l)?;
                 no += 1;
                 rest = next;
@@ -669,6 +788,7 @@ mod tests {
             let (mut recs, mut rl, mut lines) = (Vec::new(), RowLines::default(), Vec::new());
             parse_chunks_sized(
                 &data,
+                None,
                 0,
                 5,
                 block,
@@ -729,6 +849,7 @@ mod tests {
         for (block, chunk) in [(4, 1), (100, 2)] {
             let e = parse_chunks_sized(
                 &data,
+                None,
                 0,
                 1,
                 block,

@@ -13,21 +13,20 @@ fn matrix(cols: &[&[f64]]) -> Matrix {
 }
 
 #[test]
-fn correlation_matrix_is_symmetric_with_unit_diagonal() {
+fn correlation_matrix_matches_hand_values() {
     let x = matrix(&[
         &[0.0, 1.0, 2.0, 1.0, 0.0, 2.0],
         &[1.0, 1.0, 2.0, 0.0, 0.0, 2.0],
         &[2.0, 1.0, 0.0, 1.0, 2.0, 0.0],
     ]);
     let r = correlation_matrix(&x);
-    for i in 0..3 {
-        assert!((r[i * 3 + i] - 1.0).abs() < 1e-12);
-        for j in 0..3 {
-            assert_eq!(r[i * 3 + j], r[j * 3 + i]);
-        }
+    // By hand: columns c0 = (0,1,2,1,0,2), c1 = (1,1,2,0,0,2), c2 = 2 - c0. Means 1, 1, 1;
+    // centred sums: c0·c0 = 4, c1·c1 = 4, c0·c1 = 3, so r01 = 3/4; c2 = 2 - c0 gives
+    // r02 = -1 and r12 = -3/4. Every cell (both triangles) against these values.
+    let want = [1.0, 0.75, -1.0, 0.75, 1.0, -0.75, -1.0, -0.75, 1.0];
+    for (k, (&got, &w)) in r.iter().zip(&want).enumerate() {
+        assert!((got - w).abs() < 1e-12, "r[{k}] = {got}, expected {w}");
     }
-    // Column 2 is 2 - column 0: r = -1 exactly.
-    assert!((r[2] + 1.0).abs() < 1e-12);
 }
 
 #[test]

@@ -403,6 +403,7 @@ fn publish(stage: &Path, prefix: &Path) -> Result<Vec<String>> {
             .map_err(|source| Error::Write { path: to, source })?;
     }
     let _ = std::fs::remove_dir_all(stage);
+    crate::output::atomic::forget_temp_dir(stage);
     Ok(suffixes)
 }
 
@@ -602,6 +603,7 @@ fn run_units(
                 remove_stale_stages(&prefix, i, log);
             }
             let stage = stage_dir(&prefix, i);
+            crate::output::atomic::register_temp_dir(&stage);
             std::fs::create_dir_all(&stage).map_err(|source| Error::Write {
                 path: stage.clone(),
                 source,

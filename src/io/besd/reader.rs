@@ -117,6 +117,11 @@ impl BesdFile {
         Self::from_bytes(read_bytes(path)?, path, n_snps, n_probes)
     }
 
+    /// Size in bytes of the file as read (0 for entries decoded into memory).
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Validate bytes already in memory; `path` names them in errors.
     pub fn from_bytes(bytes: Bytes, path: &Path, n_snps: usize, n_probes: usize) -> Result<Self> {
         let header = decode_header(&bytes, path)?;
@@ -551,11 +556,60 @@ impl BesdFile {
                 se: f32::from_le_bytes(arr4(vs)),
             });
         }
+        check_distinct_rows(
+            rid_b
+                .chunks_exact(4)
+                .filter_map(|c| decode_rowid(arr4(c), ix.rowid_f32)),
+            probe,
+            &self.path,
+        )?;
         // Each probe's bytes are read once per trait: do not let them pile up in the resident
         // set (a whole-genome BESD is larger than the memory target).
         self.bytes.release(ix.rowid_off + 4 * b0, 8 * n);
         self.bytes.release(ix.val_off + 4 * b0, 8 * n);
         Ok(())
+    }
+}
+
+/// A probe must not store the same SNP twice (data-spec/besd.md §4; the reference silently
+/// uses the later copy, data-spec/deviations.md): an error naming the probe and the SNP.
+/// Stored row ids are usually ascending, which is checked in one pass; otherwise they are
+/// sorted in a per-thread scratch buffer.
+pub fn check_distinct_rows(
+    rows: impl Iterator<Item = u32> + Clone,
+    probe: usize,
+    path: &Path,
+) -> Result<()> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut prev: Option<u32> = None;
+    let ascending = rows.clone().all(|r| {
+        let ok = prev.is_none_or(|p| p < r);
+        prev = Some(r);
+        ok
+    });
+    if ascending {
+        return Ok(());
+    }
+    let dup = SCRATCH.with(|s| {
+        let mut v = s.borrow_mut();
+        v.clear();
+        v.extend(rows);
+        v.sort_unstable();
+        v.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    });
+    match dup {
+        None => Ok(()),
+        Some(r) => Err(Error::format(
+            path,
+            format!(
+                "probe index {probe} (.epi row {}) stores SNP row id {r} (.esi row {}) twice; \
+                 a probe holds each SNP at most once",
+                probe + 1,
+                u64::from(r) + 1
+            ),
+        )),
     }
 }
 

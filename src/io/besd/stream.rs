@@ -59,6 +59,29 @@ impl<R: Read> Stream<'_, R> {
         Ok(())
     }
 
+    /// Read exactly `n` bytes into `buf` (replacing its contents), growing it only as the
+    /// bytes arrive: `n` comes from the file's own offsets, so a header that claims more data
+    /// than the stream holds ends in a "truncated" error, never in an allocation of its size.
+    fn fill_vec(&mut self, buf: &mut Vec<u8>, n: u64, what: &str) -> Result<()> {
+        buf.clear();
+        let got = (&mut self.inner)
+            .take(n)
+            .read_to_end(buf)
+            .map_err(|e| Error::read(self.path, e))? as u64;
+        if got != n {
+            return Err(Error::format(
+                self.path,
+                format!(
+                    "truncated: the stream ends at byte offset {} inside {what} ({got} of {n} \
+                     bytes read)",
+                    self.pos + got
+                ),
+            ));
+        }
+        self.pos += n;
+        Ok(())
+    }
+
     fn skip(&mut self, n: u64, what: &str) -> Result<()> {
         let copied = std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink())
             .map_err(|e| Error::read(self.path, e))?;
@@ -263,6 +286,21 @@ fn validate_offsets(cols: &[u64], n_values: u64, n_probes: usize, path: &Path) -
     Ok(())
 }
 
+/// Probe `p`'s entry count and the bytes of its row ids (or values): both halves, 4 bytes each.
+fn probe_len(cols: &[u64], p: usize, path: &Path) -> Result<(usize, u64)> {
+    let n = cols[2 * p + 1] - cols[2 * p];
+    match (usize::try_from(n), n.checked_mul(8)) {
+        (Ok(n), Some(bytes)) => Ok((n, bytes)),
+        _ => Err(Error::format(
+            path,
+            format!(
+                "probe index {p} (.epi row {}): {n} stored values is beyond addressable memory",
+                p + 1
+            ),
+        )),
+    }
+}
+
 /// Stream `rowid[V]` then `val[V]`, keeping the kept probes' entries.
 fn decode_sparse_arrays<R: Read>(
     s: &mut Stream<'_, R>,
@@ -278,14 +316,13 @@ fn decode_sparse_arrays<R: Read>(
     let mut buf: Vec<u8> = Vec::new();
     let mut kept_counts: Vec<usize> = Vec::with_capacity(n_probes);
     for p in 0..n_probes {
-        let n = (cols[2 * p + 1] - cols[2 * p]) as usize;
+        let (n, n_bytes) = probe_len(cols, p, s.path)?;
         if !keep.probes[p] {
-            s.skip(8 * n as u64, &format!("probe index {p}'s row ids"))?;
+            s.skip(n_bytes, &format!("probe index {p}'s row ids"))?;
             kept_counts.push(0);
             continue;
         }
-        buf.resize(8 * n, 0);
-        s.fill(&mut buf, &format!("probe index {p}'s row ids"))?;
+        s.fill_vec(&mut buf, n_bytes, &format!("probe index {p}'s row ids"))?;
         let (bh, sh) = buf.split_at(4 * n);
         for (i, (b, se)) in bh.chunks_exact(4).zip(sh.chunks_exact(4)).enumerate() {
             let (rb, rs) = (le_u32(b), le_u32(se));
@@ -310,21 +347,22 @@ fn decode_sparse_arrays<R: Read>(
                 ));
             }
         }
+        crate::io::besd::reader::check_distinct_rows(bh.chunks_exact(4).map(le_u32), p, s.path)?;
         rows.extend(bh.chunks_exact(4).map(le_u32));
         kept_counts.push(n);
     }
     // Pass over val[]: betas then ses of each probe.
     let mut next_row = 0usize;
+    #[allow(clippy::needless_range_loop)] // `p` also names the probe in messages
     for p in 0..n_probes {
-        let n = (cols[2 * p + 1] - cols[2 * p]) as usize;
+        let (n, n_bytes) = probe_len(cols, p, s.path)?;
         if !keep.probes[p] {
-            s.skip(8 * n as u64, &format!("probe index {p}'s values"))?;
+            s.skip(n_bytes, &format!("probe index {p}'s values"))?;
             starts.push(entries.len());
             continue;
         }
         debug_assert_eq!(kept_counts[p], n);
-        buf.resize(8 * n, 0);
-        s.fill(&mut buf, &format!("probe index {p}'s values"))?;
+        s.fill_vec(&mut buf, n_bytes, &format!("probe index {p}'s values"))?;
         let (bh, sh) = buf.split_at(4 * n);
         for (i, (b, se)) in bh.chunks_exact(4).zip(sh.chunks_exact(4)).enumerate() {
             let snp = rows[next_row + i];

@@ -399,6 +399,73 @@ def build():
     row(n, 1, "Format", "{bad}/%s/eqtl.tar.gz" % n, "not a readable tar archive",
         BASE.replace("{good}/eqtl/eqtl", "{bad}/%s/eqtl.tar.gz" % n))
 
+
+    # ---- issue 10: hostile inputs and output safety ------------------------------------------
+    n = "besd_gz_huge_count"  # a tiny gzip whose header claims 2^40 values: no 8 TB allocation
+    cols = [0] + [0, 0] * (N_PROBES - 1) + [2 ** 39, 2 ** 40]
+    huge = header(3) + struct.pack("<Q", 2 ** 40) + b"".join(struct.pack("<Q", c) for c in cols)
+    eq = eqtl_case(n, besd="absent")
+    write_gz(n, "eqtl.besd", huge)
+    row(n, 1, "Format", "{bad}/%s/eqtl.besd" % n, "truncated: the stream ends at byte offset 400 inside probe index 19's row ids", eq)
+    long_line = b"rs1\t" + b"A" * (2 << 20)
+    n = "ma_long_line_gz"  # a gzip that inflates to a 2 MiB line: stopped at the 1 MiB cap
+    row(n, 1, "Parse", "{bad}/%s/trait.ma.gz" % n, "line 3: the line is longer than 1048576 bytes",
+        ma_case(n, replace_line(head(ma, 5), 3, long_line), gz=True, fname="trait.ma.gz"))
+    n = "fam_long_line"  # gzipped (detected by content, whatever the name)
+    ra = ref_case(n, fam="absent")
+    write_gz(n, "ref.fam", replace_line(fam, 2, long_line))
+    row(n, 1, "Parse", "{bad}/%s/ref.fam" % n, "line 2: the line is longer than 1048576 bytes", ra)
+    n = "list_long_line_gz"
+    eq = BASE + " --extract-probe {bad}/%s/probes.list.gz" % n
+    write_gz(n, "probes.list.gz", b"ENSG1\n" + long_line + b"\n")
+    row(n, 1, "Parse", "{bad}/%s/probes.list.gz" % n, "line 2: the line is longer than 1048576 bytes", eq)
+    n = "ma_bom_comma_header"  # BOM, a leading blank, commas: read like the tab-separated file
+    body = b"\xef\xbb\xbf " + ma.replace(b"\t", b",")
+    row(n, 0, "ok-same", "{bad}/%s/trait.ma" % n, "", ma_case(n, body))
+    n = "ma_tab_space_header"  # tabs and spaces mixed in the header and the rows
+    row(n, 0, "ok-same", "{bad}/%s/trait.ma" % n, "", ma_case(n, ma.replace(b"\t", b" \t", 3)))
+    n = "ma_nonfinite_results"  # b/se overflow: flagged, never inf/nan in the .smr
+    lines = ma.split(b"\n")
+    f2 = lines[1].split(b"\t"); f2[4] = b"1e300"; f2[5] = b"1e-10"; lines[1] = b"\t".join(f2)
+    f3 = lines[2].split(b"\t"); f3[5] = b"1e308"; lines[2] = b"\t".join(f3)
+    f4 = lines[3].split(b"\t"); f4[3] = b"-0.5"; lines[3] = b"\t".join(f4)
+    row(n, 0, "ok-warned", "{bad}/%s/trait.ma" % n,
+        "b, se or b/se beyond 1e150 (the test would overflow) in 2 rows|freq outside [0,1] in 1 row",
+        ma_case(n, b"\n".join(lines)))
+    n = "esi_freq_negative"
+    row(n, 1, "Parse", "{bad}/%s/eqtl.esi" % n, "line 2: column freq: expected a frequency from 0 to 1 (or NA, or -9 for missing), found '-0.5'",
+        eqtl_case(n, esi=replace_line(head(esi, 3), 2, b"1\trs226624673\t0\t20006077\tC\tA\t-0.5")))
+    n = "besd_duplicate_snp"  # the reference silently uses the second copy
+    row(n, 1, "Format", "{bad}/%s/eqtl.besd" % n, "probe index 5 (.epi row 6) stores SNP row id 10 (.esi row 11) twice",
+        eqtl_case(n, besd=sparse({5: [(10, 0.5, 0.01), (3, 0.2, 0.02), (10, 0.9, 0.01)]})))
+    n = "besd_given_with_extension"  # --beqtl-summary prefix.besd means the prefix
+    row(n, 0, "ok-same", "", "", BASE.replace("{good}/eqtl/eqtl", "{good}/eqtl/eqtl.besd"))
+    n = "usage_thread_num_huge"
+    row(n, 2, "Config", "", "--thread-num 100000 is more than the 1024 threads", BASE + " --thread-num 100000")
+    n = "usage_out_trailing_slash"
+    row(n, 2, "Config", "", "is not a file prefix", BASE + " --out {bad}/%s/" % n)
+    case_dir(n)
+    n = "out_is_input"  # --out would overwrite the GWAS file: refused before any work
+    write(n, "x.smr", ma)
+    row(n, 2, "Config", "", "is the input",
+        BASE.replace("{good}/gwas/trait.ma", "{bad}/%s/x.smr" % n) + " --out {bad}/%s/x" % n)
+    n = "tarball_links_and_control_chars"  # listing shows every member, names escaped
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for mname, data in [("x.esi", good("eqtl/eqtl.esi")), ("x.epi", good("eqtl/eqtl.epi")),
+                            ("red\x1b[31m.txt", b"hi\n")]:
+            info = tarfile.TarInfo(mname); info.size = len(data); info.mtime = 0; info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+        for mname, kind in [("x.besd", tarfile.SYMTYPE), ("hard.besd", tarfile.LNKTYPE), ("pipe", tarfile.FIFOTYPE)]:
+            info = tarfile.TarInfo(mname); info.type = kind; info.mtime = 0; info.mode = 0o644
+            if kind != tarfile.FIFOTYPE:
+                info.linkname = "x.esi"
+            tar.addfile(info)
+    write(n, "eqtl.tar", buf.getvalue())
+    row(n, 1, "Format", "{bad}/%s/eqtl.tar" % n,
+        "this archive has no .besd (or .besd.gz) file; it holds: x.esi, x.epi, red\\u{1b}[31m.txt, x.besd (symbolic link), hard.besd (hard link), pipe (FIFO)",
+        BASE.replace("{good}/eqtl/eqtl", "{bad}/%s/eqtl.tar" % n))
+
     with open(os.path.join(HERE, "index.tsv"), "w") as out:
         out.write("# Bad-input specimens: one run of the binary per row (tests/corpus.rs); made by make_corpus.py.\n")
         out.write("# {good} = tests/data/tiny-seed1, {bad} = tests/data/bad; --out <tempdir>/out is appended.\n")

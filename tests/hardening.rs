@@ -1,0 +1,321 @@
+//! Issue 10 through the binary: runs stopped by SIGTERM/SIGKILL at random points leave no
+//! partial output, inputs from pipes and FIFOs work, and the counts the reference prints
+//! (`expected/*/stdout.txt`) are the counts our log gives.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// SIGTERM and SIGKILL at spread-out points of a run (small-seed1, under a second): SIGTERM
+/// ends with 143 and nothing in the output directory, or with 0 and every output; SIGKILL
+/// leaves no final-named file unless the run had finished (temporaries may stay).
+#[test]
+fn signals_at_random_points_leave_no_partial_output() {
+    let s = data().join("small-seed1");
+    let arg = |p: &str| s.join(p).display().to_string();
+    let args = [
+        "--bfile".to_string(),
+        arg("ref/ref"),
+        "--gwas-summary".into(),
+        arg("gwas/trait.ma"),
+        "--beqtl-summary".into(),
+        arg("eqtl/eqtl"),
+    ];
+    // A reference run: the complete set of outputs.
+    let full = tempfile::tempdir().unwrap();
+    let t0 = std::time::Instant::now();
+    let st = bin()
+        .args(&args)
+        .arg("--out")
+        .arg(full.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let complete: Vec<String> = names(full.path())
+        .into_iter()
+        .filter(|n| n != "out.manifest.json")
+        .collect();
+    assert!(complete.contains(&"out.smr".to_string()), "{complete:?}");
+    // The delays fall inside the run's own length, whatever the machine's speed.
+    let run_ms = (t0.elapsed().as_millis() as u64).max(20);
+    // Deterministic "random" delays (a fixed LCG), spread over the run's length.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut stopped = [0usize; 2];
+    for round in 0..12 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay_ms = (x >> 33) % run_ms;
+        let (sig, name) = if round % 2 == 0 {
+            (libc::SIGTERM, "SIGTERM")
+        } else {
+            (libc::SIGKILL, "SIGKILL")
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = bin()
+            .args(&args)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SAFETY: sending a signal to our own child process, which has not been reaped yet.
+        unsafe {
+            libc::kill(child.id() as i32, sig);
+        }
+        let status = child.wait().unwrap();
+        // The run manifest records a stopped run (which unit was running) for --resume
+        // (data-spec/manifest.md): complete, never partial, and so allowed to remain.
+        let left: Vec<String> = names(dir.path())
+            .into_iter()
+            .filter(|n| n != "out.manifest.json")
+            .collect();
+        // Hidden names are temporaries (`.<name>.<hex>.tmp` files, `.<out>.fastsmr-stage.*`
+        // staging directories that --resume clears); every final name is visible.
+        let finals: Vec<&String> = left.iter().filter(|n| !n.starts_with('.')).collect();
+        if status.success() {
+            assert_eq!(left, complete, "{name} after {delay_ms} ms: finished run");
+            continue;
+        }
+        if sig == libc::SIGTERM {
+            stopped[0] += 1;
+            assert_eq!(status.code(), Some(143), "{name} after {delay_ms} ms");
+            assert!(left.is_empty(), "{name} after {delay_ms} ms left {left:?}");
+        } else {
+            stopped[1] += 1;
+            assert!(
+                finals.is_empty(),
+                "{name} after {delay_ms} ms left {finals:?}"
+            );
+        }
+    }
+    // At least some signals landed mid-run (the delays are below the run's length).
+    assert!(stopped[0] + stopped[1] >= 4, "{stopped:?}");
+}
+
+/// A GWAS file and an ID list read from FIFOs (as `<(zcat ...)` gives them): the same rows
+/// as from regular files; a FIFO is never reported as missing.
+#[test]
+fn fifo_inputs_are_read_as_streams() {
+    let t = data().join("tiny-seed1");
+    let dir = tempfile::tempdir().unwrap();
+    let probes = dir.path().join("probes.txt");
+    let epi = std::fs::read_to_string(t.join("eqtl/eqtl.epi")).unwrap();
+    let list: String = epi
+        .lines()
+        .take(8)
+        .map(|l| l.split('\t').nth(1).unwrap().to_string() + "\n")
+        .collect();
+    std::fs::write(&probes, &list).unwrap();
+    let run = |gwas: &Path, probes: &Path, out: &Path| {
+        bin()
+            .arg("--bfile")
+            .arg(t.join("ref/ref"))
+            .arg("--gwas-summary")
+            .arg(gwas)
+            .arg("--beqtl-summary")
+            .arg(t.join("eqtl/eqtl"))
+            .arg("--extract-probe")
+            .arg(probes)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let plain = run(&t.join("gwas/trait.ma"), &probes, &dir.path().join("plain"));
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let (fifo_gwas, fifo_list) = (dir.path().join("gwas.fifo"), dir.path().join("list.fifo"));
+    for f in [&fifo_gwas, &fifo_list] {
+        let c = std::ffi::CString::new(f.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file system node.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    }
+    let gwas_bytes = std::fs::read(t.join("gwas/trait.ma")).unwrap();
+    let writers = [
+        (fifo_gwas.clone(), gwas_bytes),
+        (fifo_list.clone(), list.into_bytes()),
+    ]
+    .map(|(p, bytes)| std::thread::spawn(move || std::fs::write(p, bytes).unwrap()));
+    let piped = run(&fifo_gwas, &fifo_list, &dir.path().join("piped"));
+    for w in writers {
+        w.join().unwrap();
+    }
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(piped.status.success(), "{err}");
+    let smr = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    assert_eq!(smr("piped.smr"), smr("plain.smr"));
+    assert!(smr("plain.smr").lines().count() > 1);
+}
+
+/// Numbers the reference prints on stdout and the log line of ours that must give the same
+/// number: (reference pattern, our pattern), each with one `(\d+)` as `{}`.
+const COUNTS: [(&str, &str); 9] = [
+    (
+        "GWAS summary data of {} SNPs to be included",
+        "{} SNPs read;",
+    ),
+    (".esi].", "{} SNPs read, "),
+    ("{} individuals to be included", "individuals read, {} kept"),
+    (".bim].", "{} SNPs read, "),
+    (
+        "{} SNPs are included after allele checking",
+        "{} SNPs matched across inputs",
+    ),
+    ("{} SNPs (", "{} SNPs ("),
+    ("{} Probes to be included from", "{} probes read, "),
+    (
+        "eQTL summary data of {} Probes",
+        "probes read, {} kept after probe filters",
+    ),
+    (
+        "Results of {} probes have been saved",
+        "{} probes tested; results saved",
+    ),
+];
+
+/// The integer just before (`{} text`) or just after (`text, {} more`) the fixed text.
+fn number_at(line: &str, pat: &str) -> Option<u64> {
+    let (before, after) = pat.split_once("{}").unwrap_or((pat, ""));
+    if before.is_empty() {
+        // "{} text": the number starts the match.
+        let i = line.find(after)?;
+        let head = line[..i].trim_end();
+        let digits: String = head
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        digits.parse().ok()
+    } else {
+        let i = line.find(before)? + before.len();
+        let digits: String = line[i..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().ok()
+    }
+}
+
+/// The reference's count for row `k` of [`COUNTS`]; the `.esi`/`.bim` rows are "N SNPs to be
+/// included from [x.esi]." lines, told apart by the file.
+fn reference_count(stdout: &str, k: usize) -> Option<u64> {
+    let (pat, _) = COUNTS[k];
+    stdout.lines().find_map(|l| {
+        if pat.starts_with('.') {
+            (l.contains("SNPs to be included from [") && l.trim_end().ends_with(pat))
+                .then(|| l.split_whitespace().next()?.parse().ok())
+                .flatten()
+        } else if k == 5 && !l.contains("with allele frequency differences") {
+            None
+        } else {
+            number_at(l, pat)
+        }
+    })
+}
+
+/// Our count for row `k`: the n-th matching line (the `.bim` count is the second "SNPs read,
+/// N kept" line, after the `.esi` one).
+fn our_count(log: &str, k: usize) -> Option<u64> {
+    let (_, pat) = COUNTS[k];
+    let nth = usize::from(k == 3);
+    log.lines()
+        .filter(|l| k != 5 || l.contains("with allele frequency differences"))
+        .filter_map(|l| number_at(l, pat))
+        .nth(nth)
+}
+
+#[test]
+fn the_reference_counts_on_stdout_are_the_counts_in_our_log() {
+    let pending = std::fs::read_to_string(data().join("battery-pending.txt")).unwrap();
+    let mut compared = 0;
+    let mut cases = 0;
+    for fixture in ["tiny-seed1", "small-seed1"] {
+        let root = data().join(fixture);
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("expected"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("stdout.txt").exists())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            let case = d.file_name().unwrap().to_string_lossy().into_owned();
+            let stdout = std::fs::read_to_string(d.join("stdout.txt")).unwrap();
+            let cmd = std::fs::read_to_string(d.join("cmd.txt")).unwrap();
+            // Plain cis runs of the reference that we pass (the battery says which).
+            if pending.contains(&format!("{fixture} {case}\n"))
+                || !stdout.contains("Results of ")
+                || !cmd.contains("--gwas-summary")
+                || [
+                    "--make-besd",
+                    "--smr-multi",
+                    "--trans",
+                    "--plot",
+                    "--extract-target-snp-probe",
+                ]
+                .iter()
+                .any(|f| cmd.contains(f))
+            {
+                continue;
+            }
+            let mut args: Vec<String> = cmd.split_whitespace().skip(1).map(String::from).collect();
+            let out_dir = tempfile::tempdir().unwrap();
+            if let Some(i) = args.iter().position(|a| a == "--out") {
+                args[i + 1] = out_dir.path().join("out").display().to_string();
+            }
+            let o = bin().args(&args).current_dir(&root).output().unwrap();
+            assert!(
+                o.status.success(),
+                "{fixture} {case}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let log = std::fs::read_to_string(out_dir.path().join("out.log")).unwrap();
+            cases += 1;
+            for (k, pair) in COUNTS.iter().enumerate() {
+                if let Some(want) = reference_count(&stdout, k) {
+                    let got = our_count(&log, k);
+                    assert_eq!(
+                        got,
+                        Some(want),
+                        "{fixture} {case}: reference {:?} = {want}, our log {:?}\n{log}",
+                        pair.0,
+                        pair.1
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        cases >= 5 && compared >= 5 * 6,
+        "{cases} cases, {compared} counts"
+    );
+}
