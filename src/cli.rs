@@ -6,6 +6,8 @@ use clap::{Args, Parser};
 use std::path::PathBuf;
 
 pub mod compat;
+pub mod plot;
+pub mod smr_extra;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
@@ -26,6 +28,12 @@ pub struct Cli {
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// `--plot` data file.
+    #[command(flatten)]
+    pub plot: plot::PlotArgs,
+    /// Opt-in `.smr` extensions.
+    #[command(flatten)]
+    pub smr_extra: smr_extra::SmrExtraArgs,
 }
 
 /// Input files.

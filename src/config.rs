@@ -195,6 +195,10 @@ pub struct Config {
     pub target_snp: Option<String>,
     /// `--thread-num`.
     pub threads: usize,
+    /// Opt-in `.smr` extensions (`--smr-extra-columns`, `--heidi-scale-free`).
+    pub extras: crate::cli::smr_extra::SmrExtraArgs,
+    /// `--plot`: the plot data file instead of the `.smr` analysis.
+    pub plot: Option<crate::analyses::plot::PlotSettings>,
 }
 
 fn check_unit(name: &str, v: f64) -> Result<()> {
@@ -344,7 +348,8 @@ impl Config {
             "replace" => FreqMode::Replace,
             _ => FreqMode::Fill,
         };
-        let bfile = match (&cli.inputs.bfile, heidi && !make_besd) {
+        // --plot computes HEIDI even with --heidi-off (algorithm-2 §16.1).
+        let bfile = match (&cli.inputs.bfile, (heidi || cli.plot.plot) && !make_besd) {
             (Some(p), true) => Some(BfilePaths::from_prefix(p)),
             (None, true) => {
                 return Err(Error::Config(
@@ -434,6 +439,8 @@ impl Config {
             remove: f.remove.clone(),
             target_snp: h.target_snp.clone(),
             threads: o.thread_num,
+            extras: cli.smr_extra,
+            plot: crate::analyses::plot::PlotSettings::from_cli(&cli.plot)?,
         })
     }
 

@@ -2,3 +2,4 @@
 //! ([`cis`]).
 
 pub mod cis;
+pub mod plot;

@@ -15,6 +15,8 @@ pub enum Mode {
     Smr,
     /// `--make-besd`: convert the eQTL input into a plain BESD.
     MakeBesd,
+    /// `--plot`: the data file of SMR's locus/effect plot.
+    Plot,
 }
 
 impl Mode {
@@ -22,6 +24,8 @@ impl Mode {
     pub fn of(cfg: &Config) -> Mode {
         if cfg.make_besd {
             Mode::MakeBesd
+        } else if cfg.plot.is_some() {
+            Mode::Plot
         } else {
             Mode::Smr
         }
@@ -39,6 +43,10 @@ pub fn run(mode: Mode, cfg: &Config, log: &mut RunLog) -> Result<()> {
         })?;
     pool.install(|| match mode {
         Mode::MakeBesd => make_besd::run(cfg, log),
+        Mode::Plot => {
+            cfg.check_inputs_readable()?;
+            crate::analyses::plot::run(cfg, log)
+        }
         Mode::Smr => {
             cfg.check_inputs_readable()?;
             smr::run(cfg, log).map(|_| ())

@@ -3,4 +3,5 @@
 pub mod atomic;
 pub mod format;
 pub mod freq_list;
+pub mod plot_file;
 pub mod smr;
