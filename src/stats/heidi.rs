@@ -5,6 +5,7 @@ use crate::ld::{
     correlation_into, correlation_matrix, r_with_target, r_with_target_panels, LdSource, Panels,
 };
 use crate::stats::chisq_sum::pchisqsum;
+use crate::stats::log_tail::{log10_or, log10_pchisqsum};
 use crate::stats::smr::max_abs_id;
 use nalgebra::DMatrix;
 use std::cell::RefCell;
@@ -59,15 +60,28 @@ pub struct HeidiVariant {
 }
 
 /// What a HEIDI run found beyond its [`HeidiOutcome`].
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HeidiDetail {
     /// The largest share `c / var` of the constant `c` added to the variances of the
     /// deviation test, over the variances of that test (0 when no test ran). Above ~1e-3 the
     /// constant moves p_HEIDI, which then depends on the units of the data.
     pub constant_share: f64,
+    /// log10 p_HEIDI, computed in log space where p_HEIDI underflows (NaN when no test ran;
+    /// `crate::stats::log_tail`).
+    pub log10_p: f64,
     /// With [`HeidiVariant::record_ld`]: each final SNP (compact index) with its signed LD r
     /// with the max-|z| SNP of the final list (1 for that SNP), in final-list order.
     pub ld: Vec<(usize, f64)>,
+}
+
+impl Default for HeidiDetail {
+    fn default() -> Self {
+        HeidiDetail {
+            constant_share: 0.0,
+            log10_p: f64::NAN,
+            ld: Vec::new(),
+        }
+    }
 }
 
 /// Why HEIDI produced no p-value, or its result.
@@ -346,8 +360,10 @@ fn deviation_outcome(
     let outcome = match deviation_statistic_with(&by, &sy, &bx, &z, r, variant.scale_free) {
         Some(d) => {
             detail.constant_share = d.constant_share;
+            let p = pchisqsum(d.stat, &d.lambda);
+            detail.log10_p = log10_or(p, || log10_pchisqsum(d.stat, &d.lambda));
             HeidiOutcome::Tested {
-                p: pchisqsum(d.stat, &d.lambda),
+                p,
                 nsnp: list.len(),
             }
         }

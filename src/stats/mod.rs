@@ -4,4 +4,5 @@
 pub mod chisq_sum;
 pub mod dist;
 pub mod heidi;
+pub mod log_tail;
 pub mod smr;
