@@ -194,3 +194,34 @@ fn bad_gene_list_and_missing_flags_are_errors_and_write_nothing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("NO_SUCH_PROBE"));
     assert!(!dir.path().join("plot").exists());
 }
+
+#[test]
+fn dense_besd_and_two_threads_give_the_reference_file() {
+    // algorithm-2 §16.9: "same with dense BESD: identical file"; the battery case's command on
+    // the fixture's dense copy, with two threads.
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture();
+    let o = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args(["--bfile", f.join("ref/ref").to_str().unwrap()])
+        .args([
+            "--beqtl-summary",
+            f.join("eqtl/eqtl_dense").to_str().unwrap(),
+        ])
+        .args(["--gwas-summary", f.join("gwas/trait.ma").to_str().unwrap()])
+        .args([
+            "--plot",
+            "--probe",
+            "ENSG00040394426",
+            "--probe-wind",
+            "500",
+        ])
+        .args(["--gene-list", gene_anno().to_str().unwrap()])
+        .args(["--out", dir.path().join("out").to_str().unwrap()])
+        .args(["--thread-num", "2"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = std::fs::read(dir.path().join("plot/out.ENSG00040394426.txt")).unwrap();
+    let want = std::fs::read(f.join("expected/plot/plot/out.ENSG00040394426.txt")).unwrap();
+    assert!(got == want, "dense plot file differs from the reference's");
+}
