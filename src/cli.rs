@@ -9,8 +9,10 @@ pub mod besd_tools;
 pub mod compat;
 pub mod lookup;
 pub mod multi;
+pub mod plot;
 pub mod ranges;
 pub mod scale;
+pub mod smr_extra;
 pub mod trans;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
@@ -50,6 +52,12 @@ pub struct Cli {
     /// Shards, resume and dry run (data-spec/shards.md).
     #[command(flatten)]
     pub scale: scale::ScaleArgs,
+    /// `--plot` data file.
+    #[command(flatten)]
+    pub plot: plot::PlotArgs,
+    /// Opt-in `.smr` extensions.
+    #[command(flatten)]
+    pub smr_extra: smr_extra::SmrExtraArgs,
 }
 
 /// Input files.

@@ -200,6 +200,10 @@ pub struct Config {
     pub target_snp: Option<String>,
     /// `--thread-num`.
     pub threads: usize,
+    /// Opt-in `.smr` extensions (`--smr-extra-columns`, `--heidi-scale-free`).
+    pub extras: crate::cli::smr_extra::SmrExtraArgs,
+    /// `--plot`: the plot data file instead of the `.smr` analysis.
+    pub plot: Option<crate::analyses::plot::PlotSettings>,
 }
 
 fn check_unit(name: &str, v: f64) -> Result<()> {
@@ -373,9 +377,13 @@ impl Config {
             "replace" => FreqMode::Replace,
             _ => FreqMode::Fill,
         };
-        // Multi-SNP SMR needs the LD reference even with --heidi-off (algorithm §12).
+        // Multi-SNP SMR and --plot need the LD reference even with --heidi-off (algorithm §12,
+        // algorithm-2 §16.1).
         let multi = cli.multi.smr_multi;
-        let bfile = match (&cli.inputs.bfile, (heidi || multi) && !make_besd) {
+        let bfile = match (
+            &cli.inputs.bfile,
+            (heidi || multi || cli.plot.plot) && !make_besd,
+        ) {
             (Some(p), true) => Some(BfilePaths::from_prefix(p)),
             (None, true) if multi => {
                 return Err(Error::Config(
@@ -467,6 +475,8 @@ impl Config {
             remove: f.remove.clone(),
             target_snp: h.target_snp.clone(),
             threads: o.thread_num,
+            extras: cli.smr_extra,
+            plot: crate::analyses::plot::PlotSettings::from_cli(cli)?,
         })
     }
 

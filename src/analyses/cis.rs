@@ -10,7 +10,8 @@ use crate::io::esi::EsiTable;
 use crate::ld::LdSource;
 use crate::stats::dist::{chi_val, chisq1_tail};
 use crate::stats::heidi::{
-    heidi_new_with, heidi_original, HeidiOutcome, HeidiParams, HeidiScratch, HeidiSnp,
+    heidi_new_detailed, heidi_original_detailed, HeidiDetail, HeidiOutcome, HeidiParams,
+    HeidiScratch, HeidiSnp, HeidiVariant,
 };
 use crate::stats::smr::{max_abs_id, smr_test, SmrTest};
 
@@ -31,6 +32,8 @@ pub struct CisRow {
     pub smr: SmrTest,
     /// HEIDI (None when not run).
     pub heidi: Option<HeidiOutcome>,
+    /// What HEIDI found beyond its outcome (empty when not run).
+    pub heidi_detail: HeidiDetail,
 }
 
 /// The cis analysis of one trait, shared read-only across the workers.
@@ -42,6 +45,11 @@ pub struct Cis<'a> {
     heidi: HeidiParams,
     /// The instrument imposed per probe, if any.
     target: Target,
+    /// HEIDI variant (default: the reference's `.smr` HEIDI).
+    variant: HeidiVariant,
+    /// The `--plot` path: with a target, HEIDI is the plain method (no target variant) and
+    /// z is always the double quotient (algorithm-2 §16.3).
+    plot_path: bool,
 }
 
 /// Which SNP is the instrument, when it is imposed rather than the top cis-eQTL.
@@ -104,7 +112,22 @@ impl<'a> Cis<'a> {
             ld,
             heidi: heidi_params(cfg),
             target,
+            variant: HeidiVariant {
+                scale_free: cfg.extras.heidi_scale_free,
+                ..HeidiVariant::default()
+            },
+            plot_path: false,
         }
+    }
+
+    /// The analysis as the reference's `--plot` runs it (algorithm-2 §16.3): tolerant LD
+    /// upper limit, plain HEIDI with a target SNP, and the final HEIDI list recorded with its
+    /// LD (for the plot file's LD column).
+    pub fn for_plot(mut self) -> Self {
+        self.variant.tolerant_upper = true;
+        self.variant.record_ld = true;
+        self.plot_path = true;
+        self
     }
 
     /// True with `--target-snp` (the table's columns 5-7 are then named `targetSNP*`).
@@ -172,11 +195,12 @@ impl Analysis for Cis<'_> {
         }
         let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
         let smr = smr_test(by, sy, c.bx, c.sx);
-        let heidi = match self.ld {
+        let (heidi, heidi_detail) = match self.ld {
             Some(ld) if smr.p <= self.cfg.psmr => {
-                Some(self.heidi(cis, top, target.is_some(), ld, sc))
+                let (o, d) = self.heidi(cis, top, target.is_some(), ld, sc);
+                (Some(o), d)
             }
-            _ => None,
+            _ => (None, HeidiDetail::default()),
         };
         let freq = match self.ld {
             Some(ld) => ld.freq(c.k()),
@@ -190,6 +214,7 @@ impl Analysis for Cis<'_> {
             p_eqtl,
             smr,
             heidi,
+            heidi_detail,
         }))
     }
 }
@@ -203,8 +228,10 @@ impl Cis<'_> {
         targeted: bool,
         ld: &dyn LdSource,
         sc: &mut CisScratch,
-    ) -> HeidiOutcome {
+    ) -> (HeidiOutcome, HeidiDetail) {
         let s = self.snps;
+        // On the plot path a target SNP is the instrument but HEIDI is the plain method.
+        let targeted = targeted && !self.plot_path;
         let heidi_snp = |x: &ProbeSnp, z: f64| HeidiSnp {
             k: x.k(),
             by: s.gwas_b[x.k()],
@@ -220,22 +247,22 @@ impl Cis<'_> {
                 // (data-spec/algorithm.md §heidi step 1).
                 let hs = &mut sc.heidi_snps;
                 hs.clear();
-                let mut target = None;
+                let mut target_pos = None;
                 for (i, x) in cis.iter().enumerate() {
                     let zi = z(x);
                     let is_target = targeted && i == top;
                     if zi * zi - self.heidi.threshold > 1e-6 || is_target {
                         if is_target {
-                            target = Some(hs.len());
+                            target_pos = Some(hs.len());
                         }
                         hs.push(heidi_snp(x, zi));
                     }
                 }
-                heidi_new_with(hs, ld, &self.heidi, target, &mut sc.heidi)
+                heidi_new_detailed(hs, ld, &self.heidi, self.variant, target_pos, &mut sc.heidi)
             }
             HeidiMethod::Original => {
                 let hs: Vec<HeidiSnp> = cis.iter().map(|x| heidi_snp(x, z(x))).collect();
-                heidi_original(&hs, ld, &self.heidi, top)
+                heidi_original_detailed(&hs, ld, &self.heidi, self.variant, top)
             }
         }
     }

@@ -3,4 +3,5 @@
 
 pub mod cis;
 pub mod multi;
+pub mod plot;
 pub mod trans;

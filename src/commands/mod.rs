@@ -20,6 +20,8 @@ pub enum Mode {
     Smr(SmrAnalysis),
     /// `--unpack-besd`: convert the eQTL input into a plain BESD.
     UnpackBesd,
+    /// `--plot`: the data file of SMR's locus/effect plot.
+    Plot,
 }
 
 impl Mode {
@@ -34,6 +36,9 @@ impl Mode {
                 ));
             }
             return Ok(Mode::UnpackBesd);
+        }
+        if cfg.plot.is_some() {
+            return Ok(Mode::Plot);
         }
         Ok(Mode::Smr(SmrAnalysis::resolve(cli, cfg, args)?))
     }
@@ -57,6 +62,10 @@ pub fn run(
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
     pool.install(|| match mode {
         Mode::UnpackBesd => unpack_besd::run(cfg, log),
+        Mode::Plot => {
+            cfg.check_inputs_readable()?;
+            crate::analyses::plot::run(cfg, log)
+        }
         Mode::Smr(analysis) => {
             cfg.check_inputs_readable()?;
             crate::shard::run(cfg, analysis, scale, command, log)

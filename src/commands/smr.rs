@@ -15,6 +15,7 @@ use crate::harmonise::report::prepare_report;
 use crate::harmonise::{harmonise_trait, Harmonised, SnpTable};
 use crate::ld::LdSource;
 use crate::log::RunLog;
+use crate::output::extra_columns::{log_heidi_scale, ExtraTable};
 use crate::output::smr::CisTable;
 use std::path::Path;
 
@@ -249,15 +250,32 @@ fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
         log,
     )?;
     log_unusable(log, eqtl, outcomes.unusable_entries);
-    let table = CisTable {
+    let table = || CisTable {
         epi: &eqtl.epi,
         esi,
         snps,
         target: analysis.has_target(),
         heidi: cfg.heidi,
     };
-    let mut sink = TableSink::new(table, out_path(out, "smr"), outcomes.probes.len());
-    let tally = engine::drain(&outcomes, &mut sink);
+    let n = outcomes.probes.len();
+    let mut sink = TableSink::new(table(), out_path(out, "smr"), n);
+    let tally = if cfg.extras.smr_extra_columns {
+        // data-spec/smr-output.md §extensions: the extended table next to the `.smr`.
+        let extra = TableSink::new(ExtraTable::new(table()), out_path(out, "smr.extra"), n);
+        let mut both = (sink, extra);
+        let tally = engine::drain(&outcomes, &mut both);
+        let path = both.1.finish()?;
+        log.info(format!("extended table saved in {}", path.display()));
+        sink = both.0;
+        tally
+    } else {
+        engine::drain(&outcomes, &mut sink)
+    };
+    log_heidi_scale(
+        log,
+        outcomes.probes.iter().flat_map(|(_, o)| o.rows()),
+        cfg.extras.heidi_scale_free,
+    );
     let path = sink.finish()?;
     log.info(format!(
         "{} probes tested; results saved in {}",

@@ -42,9 +42,15 @@ pub fn pchisqsum(x: f64, lambda: &[f64]) -> f64 {
 ///    `w = sgn(ζ̂) sqrt(2(ζ̂x − K(ζ̂)))`, `v = ζ̂ sqrt(K''(ζ̂))` return
 ///    `pnorm(w + ln(v/w)/w)` ([`pnorm_upper_as`]).
 pub fn saddlepoint(x: f64, lambda: &[f64]) -> f64 {
+    saddlepoint_point(x, lambda).map_or(PCHISQSUM_FAILED, pnorm_upper_as)
+}
+
+/// The normal quantile `w + ln(v/w)/w` whose upper tail [`saddlepoint`] returns; `None` where
+/// it returns the failure sentinel (used for p-values in log space, `crate::stats::log_tail`).
+pub fn saddlepoint_point(x: f64, lambda: &[f64]) -> Option<f64> {
     let d = lambda.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if lambda.is_empty() || d <= 0.0 {
-        return PCHISQSUM_FAILED;
+        return None;
     }
     let lam: Vec<f64> = lambda.iter().map(|&l| l / d).collect();
     let x = x / d;
@@ -63,15 +69,15 @@ pub fn saddlepoint(x: f64, lambda: &[f64]) -> f64 {
 
     let zeta = brent_root(|z| k_prime(z, &lam) - x, lo, hi, SADDLEPOINT_ROOT_TOL);
     if zeta > hi + 9.0 {
-        return PCHISQSUM_FAILED;
+        return None;
     }
     let sign = if zeta < 0.0 { -1.0 } else { 1.0 };
     let w = sign * (2.0 * (zeta * x - k_cgf(zeta, &lam))).sqrt();
     let v = zeta * k_second(zeta, &lam).sqrt();
     if zeta.abs() < 1e-4 {
-        return PCHISQSUM_FAILED;
+        return None;
     }
-    pnorm_upper_as(w + (v / w).ln() / w)
+    Some(w + (v / w).ln() / w)
 }
 
 /// Satterthwaite approximation: `Σλ χ²₁ ≈ a χ²_b` with `a = Σλ²/Σλ`, `b = (Σλ)²/Σλ²`, so

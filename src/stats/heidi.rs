@@ -5,6 +5,7 @@ use crate::ld::{
     correlation_into, correlation_matrix, r_with_target, r_with_target_panels, LdSource, Panels,
 };
 use crate::stats::chisq_sum::pchisqsum;
+use crate::stats::log_tail::{log10_or, log10_pchisqsum};
 use crate::stats::smr::max_abs_id;
 use nalgebra::DMatrix;
 use std::cell::RefCell;
@@ -40,6 +41,47 @@ pub struct HeidiParams {
     pub ld_upper: f64,
     /// `--ld-lower-limit` (r²).
     pub ld_lower: f64,
+}
+
+/// Variants of HEIDI the default run does not use (all off by default: the reference's
+/// `.smr` behaviour).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeidiVariant {
+    /// Method 1's LD filter with the top SNP keeps `r² − upper < 1e-6` (tolerant), as the
+    /// reference's `--plot` path does (algorithm-2 §16.3, Q49), instead of `r² < upper`.
+    pub tolerant_upper: bool,
+    /// `--heidi-scale-free`: the constant added to the variances of the deviation test is
+    /// `1e-8 × var(b_xy,top)` instead of `1e-8`, so p_HEIDI does not depend on the units of
+    /// b_xy (data-spec/smr-output.md §extensions).
+    pub scale_free: bool,
+    /// Record the final SNP list with each SNP's r with the top SNP of that list (the LD
+    /// column of the `--plot` file, data-spec/plot-file.md §4).
+    pub record_ld: bool,
+}
+
+/// What a HEIDI run found beyond its [`HeidiOutcome`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeidiDetail {
+    /// The largest share `c / var` of the constant `c` added to the variances of the
+    /// deviation test, over the variances of that test (0 when no test ran). Above ~1e-3 the
+    /// constant moves p_HEIDI, which then depends on the units of the data.
+    pub constant_share: f64,
+    /// log10 p_HEIDI, computed in log space where p_HEIDI underflows (NaN when no test ran;
+    /// `crate::stats::log_tail`).
+    pub log10_p: f64,
+    /// With [`HeidiVariant::record_ld`]: each final SNP (compact index) with its signed LD r
+    /// with the max-|z| SNP of the final list (1 for that SNP), in final-list order.
+    pub ld: Vec<(usize, f64)>,
+}
+
+impl Default for HeidiDetail {
+    fn default() -> Self {
+        HeidiDetail {
+            constant_share: 0.0,
+            log10_p: f64::NAN,
+            ld: Vec::new(),
+        }
+    }
 }
 
 /// Why HEIDI produced no p-value, or its result.
@@ -151,11 +193,24 @@ pub fn heidi_new_with<L: LdSource + ?Sized>(
     target: Option<usize>,
     sc: &mut HeidiScratch,
 ) -> HeidiOutcome {
+    heidi_new_detailed(snps, ld, prm, HeidiVariant::default(), target, sc).0
+}
+
+/// [`heidi_new_with`] in a [`HeidiVariant`], with what the run found beyond its outcome.
+pub fn heidi_new_detailed<L: LdSource + ?Sized>(
+    snps: &[HeidiSnp],
+    ld: &L,
+    prm: &HeidiParams,
+    variant: HeidiVariant,
+    target: Option<usize>,
+    sc: &mut HeidiScratch,
+) -> (HeidiOutcome, HeidiDetail) {
+    let none = |o| (o, HeidiDetail::default());
     let mut ids: Vec<usize> = (0..snps.len())
         .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6 || Some(i) == target)
         .collect();
     if ids.len() < prm.min_m {
-        return HeidiOutcome::TooFewSignificant;
+        return none(HeidiOutcome::TooFewSignificant);
     }
     ids = cap_by_z(&ids, snps, PRE_PRUNE_CAP);
     if let Some(t) = target {
@@ -180,7 +235,7 @@ pub fn heidi_new_with<L: LdSource + ?Sized>(
                 return true;
             }
             let r2 = r[j] * r[j];
-            let upper_ok = if target.is_some() {
+            let upper_ok = if target.is_some() || variant.tolerant_upper {
                 r2 - prm.ld_upper < 1e-6
             } else {
                 r2 < prm.ld_upper
@@ -188,7 +243,7 @@ pub fn heidi_new_with<L: LdSource + ?Sized>(
             upper_ok && r2 > prm.ld_lower
         });
         if kept.len() < prm.min_m {
-            return HeidiOutcome::TooFewAfterLdFilter;
+            return none(HeidiOutcome::TooFewAfterLdFilter);
         }
     }
     sc.xk.select_from(&sc.x, &kept);
@@ -202,7 +257,7 @@ pub fn heidi_new_with<L: LdSource + ?Sized>(
     if cut < 1.0 {
         remain = prune_pairs(c, m, cut);
         if remain.len() < prm.min_m {
-            return HeidiOutcome::TooFewAfterPruning;
+            return none(HeidiOutcome::TooFewAfterPruning);
         }
     }
     // Positions (into `snps`) of the remaining SNPs, then the max-m cap.
@@ -232,7 +287,7 @@ pub fn heidi_new_with<L: LdSource + ?Sized>(
             rf[a * f + b] = c[pos_in_c[a] * m + pos_in_c[b]];
         }
     }
-    deviation_outcome(snps, &fin, &rf)
+    deviation_outcome(snps, &fin, &rf, variant)
 }
 
 /// HEIDI method 0 (`--heidi-mtd 0`): `top` is the position of the SMR instrument.
@@ -242,6 +297,18 @@ pub fn heidi_original<L: LdSource + ?Sized>(
     prm: &HeidiParams,
     top: usize,
 ) -> HeidiOutcome {
+    heidi_original_detailed(snps, ld, prm, HeidiVariant::default(), top).0
+}
+
+/// [`heidi_original`] in a [`HeidiVariant`] (its `tolerant_upper` does not apply: method 0
+/// is tolerant already), with what the run found beyond its outcome.
+pub fn heidi_original_detailed<L: LdSource + ?Sized>(
+    snps: &[HeidiSnp],
+    ld: &L,
+    prm: &HeidiParams,
+    variant: HeidiVariant,
+    top: usize,
+) -> (HeidiOutcome, HeidiDetail) {
     let pass: Vec<usize> = (0..snps.len())
         .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6)
         .collect();
@@ -262,27 +329,47 @@ pub fn heidi_original<L: LdSource + ?Sized>(
             .collect()
     };
     if ids.len() < prm.min_m {
-        return HeidiOutcome::TooFewSignificant;
+        return (HeidiOutcome::TooFewSignificant, HeidiDetail::default());
     }
     let ks: Vec<usize> = ids.iter().map(|&i| snps[i].k).collect();
     let mut scratch = Vec::new();
     let x = ld.matrix(&ks, &mut scratch);
     let c = correlation_matrix(&x);
-    deviation_outcome(snps, &ids, &c)
+    deviation_outcome(snps, &ids, &c, variant)
 }
 
-fn deviation_outcome(snps: &[HeidiSnp], list: &[usize], r: &[f64]) -> HeidiOutcome {
+/// The deviation test on the final list `list` (positions into `snps`) with its LD matrix
+/// `r` (row-major, `list.len()` square).
+fn deviation_outcome(
+    snps: &[HeidiSnp],
+    list: &[usize],
+    r: &[f64],
+    variant: HeidiVariant,
+) -> (HeidiOutcome, HeidiDetail) {
     let by: Vec<f64> = list.iter().map(|&i| snps[i].by).collect();
     let sy: Vec<f64> = list.iter().map(|&i| snps[i].sy).collect();
     let bx: Vec<f64> = list.iter().map(|&i| snps[i].bx).collect();
     let z: Vec<f64> = list.iter().map(|&i| snps[i].z).collect();
-    match deviation_test(&by, &sy, &bx, &z, r) {
-        Some(p) => HeidiOutcome::Tested {
-            p,
-            nsnp: list.len(),
-        },
-        None => HeidiOutcome::TooFewForTest,
+    let mut detail = HeidiDetail::default();
+    if variant.record_ld && !list.is_empty() {
+        // The anchor is the max-|z| SNP of the final list, as in the deviation test.
+        let m = list.len();
+        let t = max_abs_id(&z);
+        detail.ld = (0..m).map(|j| (snps[list[j]].k, r[t * m + j])).collect();
     }
+    let outcome = match deviation_statistic_with(&by, &sy, &bx, &z, r, variant.scale_free) {
+        Some(d) => {
+            detail.constant_share = d.constant_share;
+            let p = pchisqsum(d.stat, &d.lambda);
+            detail.log10_p = log10_or(p, || log10_pchisqsum(d.stat, &d.lambda));
+            HeidiOutcome::Tested {
+                p,
+                nsnp: list.len(),
+            }
+        }
+        None => HeidiOutcome::TooFewForTest,
+    };
+    (outcome, detail)
 }
 
 /// The HEIDI deviation statistic and its p-value for `m` SNPs with LD matrix `r` (row-major
@@ -300,6 +387,31 @@ pub fn deviation_statistic(
     z: &[f64],
     r: &[f64],
 ) -> Option<(f64, Vec<f64>)> {
+    deviation_statistic_with(by, sy, bx, z, r, false).map(|d| (d.stat, d.lambda))
+}
+
+/// The deviation test's statistic, eigenvalues and the weight of its regularising constant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    /// T = Σ d²/var(d).
+    pub stat: f64,
+    /// Eigenvalues (ascending) of the correlation of the deviations.
+    pub lambda: Vec<f64>,
+    /// max over the deviations of `c / var(d)` (`c` the constant added to each variance).
+    pub constant_share: f64,
+}
+
+/// [`deviation_statistic`] with the constant added to the variances chosen: `1e-8` (the
+/// reference) or, `scale_free`, `1e-8 × v_tt` (v_tt the variance of the top SNP's b_xy),
+/// which makes T and the eigenvalues invariant when b_xy is rescaled.
+pub fn deviation_statistic_with(
+    by: &[f64],
+    sy: &[f64],
+    bx: &[f64],
+    z: &[f64],
+    r: &[f64],
+    scale_free: bool,
+) -> Option<Deviation> {
     let m = by.len();
     if m <= 1 {
         return None;
@@ -317,18 +429,22 @@ pub fn deviation_statistic(
     }
     let others: Vec<usize> = (0..m).filter(|&k| k != t).collect();
     let vt = v[t * m + t];
+    let eps = if scale_free { 1e-8 * vt.abs() } else { 1e-8 };
     let k = others.len();
     let mut d = DMatrix::<f64>::zeros(k, k);
     let mut stat = 0.0;
+    let mut share: f64 = 0.0;
     for (a, &oa) in others.iter().enumerate() {
         let ca = v[t * m + oa];
         for (b, &ob) in others.iter().enumerate() {
             let cb = v[t * m + ob];
             d[(a, b)] = ((vt + v[oa * m + ob]) - cb) - ca;
         }
-        d[(a, a)] += 1e-8;
+        d[(a, a)] += eps;
         let diff = bxy[t] - bxy[oa];
-        let var = vt + v[oa * m + oa] - 2.0 * ca + 1e-8;
+        let var0 = vt + v[oa * m + oa] - 2.0 * ca;
+        let var = var0 + eps;
+        share = share.max(eps / var0.abs());
         stat += diff * diff / var;
     }
     let mut rho = DMatrix::<f64>::zeros(k, k);
@@ -340,7 +456,11 @@ pub fn deviation_statistic(
     // Eigenvalues only (the eigenvectors are never used); reads the lower triangle.
     let mut lambda: Vec<f64> = rho.symmetric_eigenvalues().iter().copied().collect();
     lambda.sort_by(f64::total_cmp);
-    Some((stat, lambda))
+    Some(Deviation {
+        stat,
+        lambda,
+        constant_share: share,
+    })
 }
 
 #[cfg(test)]

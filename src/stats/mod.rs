@@ -4,5 +4,6 @@
 pub mod chisq_sum;
 pub mod dist;
 pub mod heidi;
+pub mod log_tail;
 pub mod multi;
 pub mod smr;
