@@ -198,6 +198,9 @@ pub struct Config {
     pub remove: Option<PathBuf>,
     /// `--target-snp`.
     pub target_snp: Option<String>,
+    /// The probe and SNP filters of the eQTL data (data-spec/ranges.md), applied once when
+    /// the data is read ([`crate::data::EqtlData::load`]).
+    pub filters: crate::filters::Filters,
     /// `--thread-num`.
     pub threads: usize,
     /// Opt-in `.smr` extensions (`--smr-extra-columns`, `--heidi-scale-free`).
@@ -271,15 +274,6 @@ impl Config {
         let f = &cli.filters;
         let h = &cli.heidi;
         let o = &cli.output;
-        // The SMR analyses do not apply the range filters yet (src/filters is wired into the
-        // look-ups only): refuse them rather than ignore them.
-        let ranges = crate::filters::range_flags_given(&cli.ranges);
-        if !ranges.is_empty() {
-            return Err(Error::Config(format!(
-                "{} not yet applied by the SMR analysis (only by --query and --recode)",
-                ranges.join(", ")
-            )));
-        }
         let Some(beqtl_summary) = cli.inputs.beqtl_summary.as_deref() else {
             return Err(Error::Config(
                 "--beqtl-summary is required (the eQTL data: a BESD prefix, directory or tar \
@@ -360,7 +354,9 @@ impl Config {
                 (f.snp_chr.is_some(), "--snp-chr"),
                 (cli.inputs.eqtlgen_freq.is_some(), "--eqtlgen-freq"),
             ];
-            if let Some((_, name)) = filters.iter().find(|(on, _)| *on) {
+            let ranges = crate::filters::range_flags_given(&cli.ranges);
+            let named = filters.iter().find(|(on, _)| *on).map(|(_, n)| *n);
+            if let Some(name) = named.or(ranges.first().copied()) {
                 return Err(Error::Config(format!(
                     "{name} cannot be combined with --unpack-besd, which converts the whole input \
                      unchanged (--make-besd filters and re-selects)"
@@ -410,6 +406,14 @@ impl Config {
             Some(s) => Some(parse_chrom_option("--probe-chr", s)?),
             None => chr,
         };
+        let filters = crate::filters::Filters::from_cli(cli)?;
+        if filters.pairs.is_some() && h.target_snp.is_some() {
+            return Err(Error::Config(
+                "--target-snp cannot be combined with a SNP-probe list (--extract-target-snp-probe \
+                 / --extract-snp-probe), which names each probe's SNP"
+                    .into(),
+            ));
+        }
         let mut traits: Vec<TraitInput> = cli
             .inputs
             .gwas_summary
@@ -474,6 +478,7 @@ impl Config {
             keep: f.keep.clone(),
             remove: f.remove.clone(),
             target_snp: h.target_snp.clone(),
+            filters,
             threads: o.thread_num,
             extras: cli.smr_extra,
             plot: crate::analyses::plot::PlotSettings::from_cli(cli)?,

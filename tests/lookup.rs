@@ -291,14 +291,14 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         1,
         &["pairs.txt, line 2", "listed twice"],
     );
-    // SMR does not apply the range flags yet: refused, not ignored.
+    // --unpack-besd converts the whole input: a range flag is refused, not ignored.
     assert_fails(
         &run(
             "tiny-seed1",
-            &format!("{b} --bfile ref/ref --gwas-summary gwas/trait.ma --probe ENSG00040394426"),
+            &format!("{b} --unpack-besd --probe ENSG00040394426"),
         ),
         2,
-        &["--probe not yet applied"],
+        &["--probe cannot be combined with --unpack-besd"],
     );
 }
 

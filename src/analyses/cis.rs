@@ -5,6 +5,7 @@
 use crate::config::{Config, HeidiMethod};
 use crate::engine::{Analysis, Outcome, ProbeCtx, ProbeSnp, SkipReason, SnpSelection};
 use crate::error::Result;
+use crate::filters::{PairKind, PairList};
 use crate::harmonise::SnpTable;
 use crate::io::esi::EsiTable;
 use crate::ld::LdSource;
@@ -14,6 +15,7 @@ use crate::stats::heidi::{
     HeidiScratch, HeidiSnp, HeidiVariant,
 };
 use crate::stats::smr::{max_abs_id, smr_test, SmrTest};
+use rustc_hash::FxHashMap;
 
 /// One tested probe of the cis analysis.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +52,8 @@ pub struct Cis<'a> {
     /// The `--plot` path: with a target, HEIDI is the plain method (no target variant) and
     /// z is always the double quotient (algorithm-2 §16.3).
     plot_path: bool,
+    /// The probes' own SNPs of a SNP-probe list (data-spec/ranges.md §5), when given.
+    pairs: Option<ProbePairs>,
 }
 
 /// Which SNP is the instrument, when it is imposed rather than the top cis-eQTL.
@@ -74,6 +78,24 @@ impl Target {
             Target::PerSlot(v) => Some(v[slot]),
         }
     }
+}
+
+/// Each probe's SNP of a SNP-probe list: `.epi` row to (`.esi` row, compact index when the
+/// SNP is common to all inputs).
+struct ProbePairs {
+    kind: PairKind,
+    by_probe: FxHashMap<usize, (u32, Option<usize>)>,
+}
+
+/// The instrument rule for one probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Instrument {
+    /// The top cis-eQTL (max |z|), p-value threshold applied.
+    Top,
+    /// This SNP (compact index), no threshold (data-spec/algorithm.md §7.4).
+    Snp(usize),
+    /// The probe's target SNP is not among the SNPs common to all inputs.
+    Missing,
 }
 
 /// Per-worker buffers of [`Cis`].
@@ -117,6 +139,7 @@ impl<'a> Cis<'a> {
                 ..HeidiVariant::default()
             },
             plot_path: false,
+            pairs: None,
         }
     }
 
@@ -130,9 +153,53 @@ impl<'a> Cis<'a> {
         self
     }
 
-    /// True with `--target-snp` (the table's columns 5-7 are then named `targetSNP*`).
+    /// Test each probe of `list` around its own SNP (data-spec/ranges.md §5): with
+    /// `--extract-target-snp-probe` that SNP is the probe's instrument (as `--target-snp`,
+    /// data-spec/algorithm.md §7.4; a probe whose SNP is not common to all inputs is skipped),
+    /// with `--extract-snp-probe` the cis window is centred on it and the instrument is the
+    /// top cis-eQTL as usual.
+    pub fn with_pairs(mut self, list: &PairList) -> Self {
+        let mut compact: FxHashMap<u32, Option<usize>> =
+            list.pairs.iter().map(|p| (p.snp, None)).collect();
+        for (k, &e) in self.snps.esi.iter().enumerate() {
+            if let Some(slot) = compact.get_mut(&e) {
+                *slot = Some(k);
+            }
+        }
+        let by_probe = list
+            .pairs
+            .iter()
+            .map(|p| (p.probe, (p.snp, compact[&p.snp])))
+            .collect();
+        self.pairs = Some(ProbePairs {
+            kind: list.kind,
+            by_probe,
+        });
+        self
+    }
+
+    /// True with `--target-snp` or `--extract-target-snp-probe` (the table's columns 5-7
+    /// are then named `targetSNP*`).
     pub fn has_target(&self) -> bool {
         self.target != Target::None
+            || self
+                .pairs
+                .as_ref()
+                .is_some_and(|p| p.kind == PairKind::Target)
+    }
+
+    /// The instrument rule of `probe`.
+    fn target_of(&self, probe: &ProbeCtx<'_>) -> Instrument {
+        if let Some(t) = self.target.at(probe.slot) {
+            return Instrument::Snp(t);
+        }
+        match &self.pairs {
+            Some(p) if p.kind == PairKind::Target => match p.by_probe.get(&probe.index) {
+                Some(&(_, Some(k))) => Instrument::Snp(k),
+                _ => Instrument::Missing,
+            },
+            _ => Instrument::Top,
+        }
     }
 }
 
@@ -146,9 +213,15 @@ impl Analysis for Cis<'_> {
 
     fn selection(&self, probe: &ProbeCtx<'_>) -> SnpSelection {
         let s = self.snps;
-        let (chr, centre_bp) = match self.target.at(probe.slot) {
-            Some(t) => (s.chr[t], s.bp[t]),
-            None => (probe.epi.chr, probe.epi.bp),
+        let pair = self
+            .pairs
+            .as_ref()
+            .and_then(|p| p.by_probe.get(&probe.index));
+        let (chr, centre_bp) = match (self.target.at(probe.slot), pair) {
+            (Some(t), _) => (s.chr[t], s.bp[t]),
+            // A pair's SNP, common to all inputs or not: only its position is needed.
+            (None, Some(&(e, _))) => (self.esi.chr(e as usize), self.esi.bp(e as usize)),
+            (None, None) => (probe.epi.chr, probe.epi.bp),
         };
         SnpSelection::around(chr, centre_bp, self.cfg.cis_window_bp)
     }
@@ -160,8 +233,8 @@ impl Analysis for Cis<'_> {
         sc: &mut CisScratch,
     ) -> Result<Outcome<CisRow>> {
         let s = self.snps;
-        let target = self.target.at(probe.slot);
-        if let Some(t) = target {
+        let target = self.target_of(probe);
+        if let Instrument::Snp(t) = target {
             if probe.index_order {
                 // Dense with a target: scanned from the target downwards, then upwards.
                 let t = t as u32;
@@ -174,30 +247,33 @@ impl Analysis for Cis<'_> {
         }
         if cis.is_empty() {
             return Ok(Outcome::Skipped(match target {
-                Some(_) => SkipReason::TargetAbsent,
-                None => SkipReason::NoSnpInWindow,
+                Instrument::Top => SkipReason::NoSnpInWindow,
+                _ => SkipReason::TargetAbsent,
             }));
         }
         let top = match target {
             // The probe must carry the target itself; the instrument is then the last SNP
             // whose ID is the target or whose position equals the target's.
-            Some(t) if cis.iter().any(|c| c.k() == t) => cis
+            Instrument::Snp(t) if cis.iter().any(|c| c.k() == t) => cis
                 .iter()
                 .rposition(|c| c.k() == t || s.bp[c.k()] == s.bp[t])
                 .unwrap_or(0),
-            Some(_) => return Ok(Outcome::Skipped(SkipReason::TargetAbsent)),
-            None => max_abs_id(cis.iter().map(|c| c.zd)),
+            Instrument::Snp(_) | Instrument::Missing => {
+                return Ok(Outcome::Skipped(SkipReason::TargetAbsent))
+            }
+            Instrument::Top => max_abs_id(cis.iter().map(|c| c.zd)),
         };
         let c = cis[top];
         let p_eqtl = chisq1_tail(c.zd * c.zd);
-        if target.is_none() && p_eqtl > self.cfg.peqtl_smr {
+        let targeted = target != Instrument::Top;
+        if !targeted && p_eqtl > self.cfg.peqtl_smr {
             return Ok(Outcome::Skipped(SkipReason::NotSignificant));
         }
         let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
         let smr = smr_test(by, sy, c.bx, c.sx);
         let (heidi, heidi_detail) = match self.ld {
             Some(ld) if smr.p <= self.cfg.psmr => {
-                let (o, d) = self.heidi(cis, top, target.is_some(), ld, sc);
+                let (o, d) = self.heidi(cis, top, targeted, ld, sc);
                 (Some(o), d)
             }
             _ => (None, HeidiDetail::default()),
@@ -220,7 +296,8 @@ impl Analysis for Cis<'_> {
 }
 
 impl Cis<'_> {
-    /// HEIDI for the probe's cis set `cis` with instrument at position `top`.
+    /// HEIDI for the probe's cis set `cis` with instrument at position `top` (`targeted`: a
+    /// target SNP, data-spec/algorithm.md §7.4).
     fn heidi(
         &self,
         cis: &[ProbeSnp],

@@ -229,7 +229,10 @@ fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
         },
         None => Target::None,
     };
-    let analysis = Cis::new(cfg, snps, esi, ld, target);
+    let analysis = match &eqtl.pairs {
+        Some(list) => Cis::new(cfg, snps, esi, ld, target).with_pairs(list),
+        None => Cis::new(cfg, snps, esi, ld, target),
+    };
     let plan = Plan {
         probes: &eqtl.probes,
         snp_filter: None,
@@ -320,6 +323,12 @@ impl SmrAnalysis {
     /// for `--trans`). As in the reference, `--smr-multi` wins over `--trans`.
     pub fn resolve(cli: &Cli, cfg: &Config, args: &[String]) -> Result<Self> {
         if cli.multi.smr_multi {
+            if let Some(p) = &cfg.filters.pairs {
+                return Err(Error::Config(format!(
+                    "{} is not applied by --smr-multi (cis SMR only)",
+                    p.kind.flag()
+                )));
+            }
             return Ok(SmrAnalysis::Multi(MultiPlan::resolve(cli, cfg)?));
         }
         if cli.trans.trans {

@@ -1,27 +1,18 @@
 //! The eQTL dataset, read once per run: `.esi` and `.epi` tables with the SNP and probe
 //! filters applied, and the BESD values (memory-mapped or streamed).
 
-use super::lists::{apply_id_lists, IdLists};
+use super::lists::IdLists;
 use crate::config::Config;
 use crate::error::Result;
+use crate::filters::{PairList, Tables};
 use crate::harmonise::report::HarmoniseReport;
 use crate::io::besd::stream::Keep;
 use crate::io::besd::BesdFile;
 use crate::io::epi::EpiRecord;
-use crate::io::eqtl_source::EqtlSource;
+use crate::io::eqtl_source::{EqtlSource, Part};
 use crate::io::esi::EsiTable;
 use crate::io::freq::{apply_to_esi, FreqMode};
 use crate::log::RunLog;
-
-/// Which `.esi` SNPs survive `--snp-chr`/`--chr`, `--extract-snp` and `--exclude-snp`.
-fn esi_filter(cfg: &Config, esi: &EsiTable, snp_lists: &IdLists) -> Vec<u32> {
-    // Row counts fit in 32 bits: every ID takes at least one byte of a table's 4 GiB of text
-    // (data-spec/memory.md §1).
-    let keep: Vec<u32> = (0..esi.len() as u32)
-        .filter(|&i| cfg.snp_chr.is_none_or(|c| esi.chr(i as usize) == c))
-        .collect();
-    apply_id_lists(keep, |i| esi.snp(i as usize), snp_lists)
-}
 
 /// The eQTL side, read once per run: SNP and probe tables (with the filters applied) and the
 /// BESD file.
@@ -34,6 +25,9 @@ pub struct EqtlData {
     pub epi: Vec<EpiRecord>,
     /// `.epi` rows kept by the probe filters, in `.epi` order.
     pub probes: Vec<usize>,
+    /// The SNP-probe pairs of `--extract-target-snp-probe` / `--extract-snp-probe` (its
+    /// probes are exactly [`EqtlData::probes`]), `None` without a pair list.
+    pub pairs: Option<PairList>,
     /// The BESD values.
     pub besd: BesdFile,
     /// Where they came from.
@@ -47,7 +41,7 @@ pub struct EqtlData {
 /// only the kept probes and SNPs (data-spec/eqtlgen-tarball.md §3).
 impl EqtlData {
     /// Read the eQTL data and apply the SNP and probe filters (see the module docs).
-    pub fn load(cfg: &Config, snp_lists: &IdLists, log: &mut RunLog) -> Result<EqtlData> {
+    pub fn load(cfg: &Config, _snp_lists: &IdLists, log: &mut RunLog) -> Result<EqtlData> {
         log.info(format!(
             "Reading eQTL SNP and probe information from {}",
             cfg.besd.prefix.display()
@@ -80,38 +74,40 @@ impl EqtlData {
             a.filled, a.replaced, a.agree, a.disagree, a.max_difference
         ));
         }
-        let esi_keep = esi_filter(cfg, &esi, snp_lists);
+        // The filters of data-spec/ranges.md (chromosomes, ID lists, ranges, pair lists).
+        // `_snp_lists` (--extract-snp/--exclude-snp, read by the caller) are part of
+        // `cfg.filters` here; the LD reference applies them to the .bim as well.
+        let (esi_path, epi_path) = (source.label(Part::Esi), source.label(Part::Epi));
+        let tables = Tables {
+            esi: &esi,
+            epi: &epi,
+            esi_path: &esi_path,
+            epi_path: &epi_path,
+        };
+        let sel = cfg.filters.resolve(&tables)?;
+        for note in &sel.notes {
+            log.info(format!("  {note}"));
+        }
         log.info(format!(
             "  {} SNPs read, {} kept after SNP filters",
             esi.len(),
-            esi_keep.len()
+            sel.snps.len()
         ));
-        let probes: Vec<usize> = (0..epi.len())
-            .filter(|&p| cfg.probe_chr.is_none_or(|c| epi[p].chr == c))
-            .collect();
-        let probe_lists =
-            IdLists::read(cfg.extract_probe.as_deref(), cfg.exclude_probe.as_deref())?;
-        let probes = apply_id_lists(probes, |p| epi[p].probe.as_str(), &probe_lists);
         log.info(format!(
             "  {} probes read, {} kept after probe filters",
             epi.len(),
-            probes.len()
+            sel.probes.len()
         ));
-        let mut snp_mask = vec![false; esi.len()];
-        for &i in &esi_keep {
-            snp_mask[i as usize] = true;
-        }
-        let mut probe_mask = vec![false; epi.len()];
-        for &p in &probes {
-            probe_mask[p] = true;
-        }
+        let snp_mask = sel.snp_mask(esi.len());
+        let probe_mask = sel.probe_mask(epi.len());
+        let (esi_keep, probes, pairs) = (sel.snps, sel.probes, sel.pairs);
         let keep = Keep {
             probes: &probe_mask,
             snps: &snp_mask,
         };
         log.info(format!(
             "Opening eQTL summary data {}",
-            source.label(crate::io::eqtl_source::Part::Besd).display()
+            source.label(Part::Besd).display()
         ));
         let besd = source.open_besd(esi.len(), epi.len(), keep)?;
         match besd.n_entries_in_memory() {
@@ -126,6 +122,7 @@ impl EqtlData {
             esi_keep,
             epi,
             probes,
+            pairs,
             besd,
             source,
             report,
