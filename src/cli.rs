@@ -9,6 +9,7 @@ pub mod besd_tools;
 pub mod compat;
 pub mod lookup;
 pub mod multi;
+pub mod omics;
 pub mod ranges;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
@@ -45,6 +46,9 @@ pub struct Cli {
     /// Multi-SNP SMR.
     #[command(flatten)]
     pub multi: multi::MultiArgs,
+    /// SMR between two xQTL datasets.
+    #[command(flatten)]
+    pub omics: omics::OmicsArgs,
 }
 
 /// Input files.

@@ -3,3 +3,4 @@
 
 pub mod cis;
 pub mod multi;
+pub mod omics;
