@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 
 const BESD_FLAGS: [&str; 2] = ["--beqtl-summary", "--eqtl-summary"];
 
+/// Modes that take two BESD slots for another purpose.
+const NOT_OMICS: [&str; 3] = ["--plot", "--make-besd", "--make-besd-dense"];
+
 /// When the command line names two BESD prefixes (`--beqtl-summary` and/or `--eqtl-summary`,
 /// in order), the arguments to parse (the first prefix as `--beqtl-summary`, the other BESD
 /// slots removed, and the outcome standing in for a `--gwas-summary` the run ignores) and the
@@ -42,7 +45,13 @@ pub fn split_args(args: &[String]) -> Option<(Vec<String>, PathBuf)> {
         }
         i += 1;
     }
-    if slots.len() < 2 {
+    // The multi-omics plot file and the BESD tools keep their own handling of the flags.
+    let other_mode = rest.iter().any(|a| {
+        NOT_OMICS
+            .iter()
+            .any(|f| a == f || a.starts_with(&format!("{f}=")))
+    });
+    if slots.len() < 2 || other_mode {
         return None;
     }
     let outcome = PathBuf::from(&slots[1]);
@@ -322,4 +331,69 @@ fn run_in_pool(cfg: &Config, args: &OmicsArgs, outcome: &Path, log: &mut RunLog)
         log.info(format!("  {n} pairs without a row: {reason}"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_args;
+    use std::path::PathBuf;
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn two_slots_in_command_line_order() {
+        let (args, out) = split_args(&v(&[
+            "fastsmr",
+            "--eqtl-summary=A",
+            "--out",
+            "o",
+            "--beqtl-summary",
+            "B",
+        ]))
+        .unwrap();
+        assert_eq!(out, PathBuf::from("B"));
+        assert_eq!(
+            args,
+            v(&[
+                "fastsmr",
+                "--out",
+                "o",
+                "--beqtl-summary",
+                "A",
+                "--gwas-summary",
+                "B"
+            ])
+        );
+        // A --gwas-summary given is kept (and ignored by the run).
+        let (args, _) = split_args(&v(&[
+            "fastsmr",
+            "--beqtl-summary",
+            "A",
+            "--beqtl-summary",
+            "B",
+            "--gwas-summary",
+            "g.ma",
+        ]))
+        .unwrap();
+        assert_eq!(
+            args,
+            v(&["fastsmr", "--gwas-summary", "g.ma", "--beqtl-summary", "A"])
+        );
+    }
+
+    #[test]
+    fn one_slot_or_another_mode_is_not_omics() {
+        assert!(split_args(&v(&["fastsmr", "--beqtl-summary", "A"])).is_none());
+        assert!(split_args(&v(&[
+            "fastsmr",
+            "--beqtl-summary",
+            "A",
+            "--eqtl-summary",
+            "B",
+            "--plot"
+        ]))
+        .is_none());
+    }
 }
