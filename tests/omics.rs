@@ -146,27 +146,57 @@ fn close(a: &str, b: &str, rel: f64) -> bool {
     }
 }
 
+/// The `--bfile` arguments, or `--heidi-off`.
+fn ld_args(bfile: &Path, heidi: bool) -> Vec<String> {
+    if heidi {
+        vec!["--bfile".into(), s(bfile).into()]
+    } else {
+        vec!["--heidi-off".into()]
+    }
+}
+
+fn run_with(ld: &[String], args: &[&str]) -> Output {
+    let mut all: Vec<&str> = ld.iter().map(String::as_str).collect();
+    all.extend_from_slice(args);
+    run(&all)
+}
+
 #[test]
 fn every_pair_equals_a_cis_run_with_the_outcome_as_gwas() {
-    let dir = tmp("identity");
+    identity(true);
+}
+
+#[test]
+fn every_pair_equals_a_cis_run_with_heidi_off() {
+    identity(false);
+}
+
+fn identity(heidi: bool) {
+    let dir = tmp(if heidi {
+        "identity"
+    } else {
+        "identity-heidi-off"
+    });
     let (outcome, stored) = make_outcome(&dir, false);
     let d = fixture();
     let expo = d.join("eqtl/eqtl");
     let bfile = d.join("ref/ref");
+    let ld = ld_args(&bfile, heidi);
     let out = dir.join("omics");
     // The second slot given with --eqtl-summary, the first with --beqtl-summary.
-    ok(&run(&[
-        "--bfile",
-        s(&bfile),
-        "--beqtl-summary",
-        s(&expo),
-        "--eqtl-summary",
-        s(&outcome),
-        "--outcome-wind",
-        "300",
-        "--out",
-        s(&out),
-    ]));
+    ok(&run_with(
+        &ld,
+        &[
+            "--beqtl-summary",
+            s(&expo),
+            "--eqtl-summary",
+            s(&outcome),
+            "--outcome-wind",
+            "300",
+            "--out",
+            s(&out),
+        ],
+    ));
     let (head, rows) = table(&ext(&out, "smr"));
     assert_eq!(head.len(), 25);
     assert_eq!(head[0], "Expo_ID");
@@ -195,16 +225,17 @@ fn every_pair_equals_a_cis_run_with_the_outcome_as_gwas() {
         let ma_path = dir.join(format!("o{o}.ma"));
         std::fs::write(&ma_path, ma).unwrap();
         let cis_out = dir.join(format!("cis{o}"));
-        ok(&run(&[
-            "--bfile",
-            s(&bfile),
-            "--beqtl-summary",
-            s(&expo),
-            "--gwas-summary",
-            s(&ma_path),
-            "--out",
-            s(&cis_out),
-        ]));
+        ok(&run_with(
+            &ld,
+            &[
+                "--beqtl-summary",
+                s(&expo),
+                "--gwas-summary",
+                s(&ma_path),
+                "--out",
+                s(&cis_out),
+            ],
+        ));
         let (_, cis) = table(&ext(&cis_out, "smr"));
         let oname = &outco_epi[o].probe;
         let (ochr, obp) = (outco_epi[o].chr, outco_epi[o].bp);
@@ -245,6 +276,7 @@ fn every_pair_equals_a_cis_run_with_the_outcome_as_gwas() {
         }
         order.extend(got.iter().map(|r| r[4].clone()));
     }
+    eprintln!("heidi {heidi}: {compared} pairs compared with cis runs");
     assert_eq!(compared, rows.len());
     assert!(compared >= 10, "only {compared} pairs compared");
     // Outcome-major.
@@ -256,6 +288,11 @@ fn every_pair_equals_a_cis_run_with_the_outcome_as_gwas() {
         .iter()
         .any(|r| r[14].starts_with('-') != r[17].starts_with('-')));
 
+    if !heidi {
+        assert!(rows.iter().all(|r| r[23] == "NA" && r[24] == "NA"));
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     // --cis-to-all: a superset; single-probe flags: only that pair.
     let all = dir.join("all");
     ok(&run(&[
