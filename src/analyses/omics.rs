@@ -35,18 +35,28 @@ pub struct OutcomeMap {
     slot: Vec<(u32, bool)>,
     /// Usability of each compact SNP's GWAS row (alleles), before any outcome values.
     base_usable: Vec<bool>,
+    /// Compact SNPs filled by the last [`OutcomeMap::fill`] (cleared by the next one, so
+    /// that a probe costs its own entries, not the whole table).
+    filled: Vec<u32>,
 }
 
 impl OutcomeMap {
-    /// The map of a harmonisation whose GWAS rows were the outcome `.esi` rows `rows`.
-    pub fn new(n_esi: usize, rows: &[u32], matched: &MatchResult, snps: &SnpTable) -> Self {
+    /// The map of a harmonisation whose GWAS rows were the outcome `.esi` rows `rows`; the
+    /// GWAS columns of `snps` are emptied (no SNP testable until a probe fills them).
+    pub fn new(n_esi: usize, rows: &[u32], matched: &MatchResult, snps: &mut SnpTable) -> Self {
         let mut slot = vec![(u32::MAX, false); n_esi];
         for (k, m) in matched.snps.iter().enumerate() {
             slot[rows[m.gwas as usize] as usize] = (k as u32, m.gwas_swapped);
         }
+        let base_usable = snps.gwas_usable.clone();
+        snps.gwas_b.fill(f64::NAN);
+        snps.gwas_se.fill(f64::NAN);
+        snps.gwas_p.fill(f64::NAN);
+        snps.gwas_usable.fill(false);
         OutcomeMap {
             slot,
-            base_usable: snps.gwas_usable.clone(),
+            base_usable,
+            filled: Vec::new(),
         }
     }
 
@@ -54,33 +64,37 @@ impl OutcomeMap {
     /// the exposure A1); SNPs without a usable value for it become untestable. Returns the
     /// number of SNPs filled.
     pub fn fill(
-        &self,
+        &mut self,
         snps: &mut SnpTable,
         besd: &BesdFile,
         probe: usize,
         buf: &mut Vec<BesdEntry>,
     ) -> Result<usize> {
-        snps.gwas_b.fill(f64::NAN);
-        snps.gwas_se.fill(f64::NAN);
-        snps.gwas_p.fill(f64::NAN);
-        snps.gwas_usable.fill(false);
-        let mut n = 0;
+        for &k in &self.filled {
+            let k = k as usize;
+            snps.gwas_b[k] = f64::NAN;
+            snps.gwas_se[k] = f64::NAN;
+            snps.gwas_p[k] = f64::NAN;
+            snps.gwas_usable[k] = false;
+        }
+        self.filled.clear();
+        let (slot, base_usable, filled) = (&self.slot, &self.base_usable, &mut self.filled);
         besd.for_each_entry(probe, buf, |e| {
-            let Some(&(k, swapped)) = self.slot.get(e.snp as usize) else {
+            let Some(&(k, swapped)) = slot.get(e.snp as usize) else {
                 return;
             };
             if k == u32::MAX || !usable_entry(&e) {
                 return;
             }
+            filled.push(k);
             let k = k as usize;
             let b = f64::from(e.beta);
             snps.gwas_b[k] = if swapped { -b } else { b };
             snps.gwas_se[k] = f64::from(e.se);
             snps.gwas_p[k] = outcome_p(e.beta, e.se);
-            snps.gwas_usable[k] = self.base_usable[k];
-            n += 1;
+            snps.gwas_usable[k] = base_usable[k];
         })?;
-        Ok(n)
+        Ok(self.filled.len())
     }
 }
 

@@ -249,7 +249,7 @@ fn run_in_pool(cfg: &Config, args: &OmicsArgs, outcome: &Path, log: &mut RunLog)
         log,
     )?;
     let mut snps = SnpTable::build(&expo.esi, gwas, &matched);
-    let map = OutcomeMap::new(outco.esi.len(), &outco.esi_keep, &matched, &snps);
+    let mut map = OutcomeMap::new(outco.esi.len(), &outco.esi_keep, &matched, &mut snps);
     drop(matched);
     let target = match &cfg.target_snp {
         Some(rs) => Some(snps.find(&expo.esi, rs).ok_or_else(|| {
