@@ -10,6 +10,7 @@ pub mod compat;
 pub mod lookup;
 pub mod multi;
 pub mod plot;
+pub mod omics;
 pub mod ranges;
 pub mod scale;
 pub mod smr_extra;
@@ -58,6 +59,9 @@ pub struct Cli {
     /// Opt-in `.smr` extensions.
     #[command(flatten)]
     pub smr_extra: smr_extra::SmrExtraArgs,
+    /// SMR between two xQTL datasets.
+    #[command(flatten)]
+    pub omics: omics::OmicsArgs,
 }
 
 /// Input files.

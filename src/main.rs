@@ -50,7 +50,13 @@ fn main() -> ExitCode {
         // data-spec/shards.md §3
         return fastsmr::merge::main(command.iter().skip(1).cloned());
     }
-    let cli = match Cli::try_parse_from(&args) {
+    // Two BESD prefixes: SMR between two xQTL datasets (src/commands/omics.rs).
+    let omics = fastsmr::commands::omics::split_args(&command);
+    let parsed = match &omics {
+        Some((a, _)) => Cli::try_parse_from(a),
+        None => Cli::try_parse_from(&args),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => match fastsmr::cli::compat::explain_unknown(&e) {
             Some(msg) => {
@@ -67,6 +73,9 @@ fn main() -> ExitCode {
         command.join(" ")
     ));
     log.info(fastsmr::log::started_line());
+    if let Some((_, outcome)) = &omics {
+        return omics_main(&cli, outcome, &mut log);
+    }
     if fastsmr::lookup::requested(&cli) {
         // Look-ups and summaries of the eQTL data (src/lookup): no GWAS, no LD reference.
         return match fastsmr::lookup::run(&cli, &mut log) {
@@ -198,6 +207,24 @@ fn besd_tools_main(cli: &Cli, log: &mut RunLog) -> ExitCode {
     let out = cli.output.out.clone();
     let result = fastsmr::output::atomic::check_output_dir(&out)
         .and_then(|()| fastsmr::besd_tools::run(cli, log));
+    if let Err(e) = result {
+        eprintln!("Error: {e}");
+        let usage = matches!(e, fastsmr::error::Error::Config(_));
+        return ExitCode::from(if usage { 2 } else { 1 });
+    }
+    log.info(format!("finished in {:.2} s", log.elapsed_s()));
+    if let Err(e) = log.write(&out_path(&out, "log")) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// SMR between two xQTL datasets: `<out>.smr` and the log.
+fn omics_main(cli: &Cli, outcome: &std::path::Path, log: &mut RunLog) -> ExitCode {
+    let out = cli.output.out.clone();
+    let result = fastsmr::output::atomic::check_output_dir(&out)
+        .and_then(|()| fastsmr::commands::omics::run(cli, outcome, log));
     if let Err(e) = result {
         eprintln!("Error: {e}");
         let usage = matches!(e, fastsmr::error::Error::Config(_));

@@ -5,3 +5,4 @@ pub mod cis;
 pub mod multi;
 pub mod plot;
 pub mod trans;
+pub mod omics;

@@ -2,6 +2,7 @@
 //! the reference's flat command line; [`run`] dispatches to the command's `run`.
 
 pub mod multi;
+pub mod omics;
 pub mod smr;
 pub mod trans;
 pub mod unpack_besd;

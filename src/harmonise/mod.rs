@@ -23,7 +23,7 @@ pub use matching::{
     match_three_way, match_three_way_with, match_two_way, match_two_way_with, rename_by_chrpos,
     DropReason, Located, MatchIndex, MatchResult, MatchedSnp, NO_BIM,
 };
-pub use prepare::{harmonise_trait, Harmonised};
+pub use prepare::{harmonise_read, harmonise_trait, Harmonised};
 pub use snp_table::{GwasAfterMatch, SnpTable};
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::data::{EqtlData, LdReference};
 use crate::error::{Error, Result};
 use crate::io::gwas::GwasData;
-use crate::io::gwas_columns::{read_gwas, GwasLayout};
+use crate::io::gwas_columns::{read_gwas, GwasLayout, GwasRead};
 use crate::ld::Genotypes;
 use crate::log::RunLog;
 use std::path::Path;
@@ -39,12 +39,26 @@ pub fn harmonise_trait<'a>(
     out: &Path,
     log: &mut RunLog,
 ) -> Result<Harmonised<'a>> {
-    let esi = &eqtl.esi;
     log.info(format!(
         "Reading GWAS summary data from {}",
         gwas_path.display()
     ));
     let read = read_gwas(gwas_path, cfg.gwas_columns.as_ref())?;
+    harmonise_read(cfg, eqtl, reference, read, gwas_path, out, log)
+}
+
+/// [`harmonise_trait`] on a GWAS table already in memory (`gwas_path` names its source in
+/// messages), e.g. an outcome trait's stored values in SMR between two xQTL datasets.
+pub fn harmonise_read<'a>(
+    cfg: &Config,
+    eqtl: &EqtlData,
+    reference: Option<&'a LdReference>,
+    read: GwasRead,
+    gwas_path: &Path,
+    out: &Path,
+    log: &mut RunLog,
+) -> Result<Harmonised<'a>> {
+    let esi = &eqtl.esi;
     let mut gwas: GwasData = read.data;
     log.info(format!("  layout: {}", read.layout.name()));
     if read.layout == GwasLayout::Ma {
