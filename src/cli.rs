@@ -5,6 +5,8 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod releases;
+
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
 #[command(name = "fastsmr", version, about, long_about = None)]
@@ -24,6 +26,9 @@ pub struct Cli {
     /// Output and execution.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Text eQTL releases converted to BESD.
+    #[command(flatten)]
+    pub releases: releases::ReleaseArgs,
 }
 
 /// Input files.
@@ -52,8 +57,9 @@ pub struct InputArgs {
     /// eQTL summary data: a BESD prefix (.besd/.esi/.epi, each plain or .gz), a directory
     /// holding one .besd/.esi/.epi (each optionally .gz), or a tar archive (plain or gzipped)
     /// such as eQTLGen's cis-eQTL-SMR_20191212.tar.gz, streamed without unpacking to disk.
+    /// Required except with --eqtl-release.
     #[arg(long, value_name = "PREFIX|DIR|TARBALL")]
-    pub beqtl_summary: PathBuf,
+    pub beqtl_summary: Option<PathBuf>,
     /// eQTLGen allele-frequency file (SNP hg19_chr hg19_pos AlleleA AlleleB ... AlleleB_all).
     /// Alleles are matched to each eQTL's A1/A2 and the frequency oriented to A1; see
     /// --eqtlgen-freq-mode for where it is used. Mismatches go to <OUT>.harmonise.tsv.

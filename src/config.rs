@@ -408,7 +408,12 @@ impl Config {
             match_by_chrpos: cli.harmonise.match_by == "chrpos",
             traits,
             batch,
-            besd: BesdPaths::from_prefix(&cli.inputs.beqtl_summary),
+            besd: BesdPaths::from_prefix(
+                cli.inputs
+                    .beqtl_summary
+                    .as_deref()
+                    .ok_or_else(|| Error::Config("--beqtl-summary is required".to_string()))?,
+            ),
             out: o.out.clone(),
             maf: f.maf,
             peqtl_smr: h.peqtl_smr,

@@ -18,6 +18,7 @@ pub mod ld;
 pub mod log;
 pub mod output;
 pub mod pipeline;
+pub mod releases;
 pub mod report;
 pub mod stats;
 pub mod types;

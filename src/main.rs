@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         command.join(" ")
     ));
+    if fastsmr::releases::requested(&cli) {
+        return fastsmr::releases::main(&cli, &mut log);
+    }
     let cfg = match Config::from_cli(&cli) {
         Ok(c) => c,
         Err(e) => {
