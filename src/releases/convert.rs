@@ -174,6 +174,9 @@ struct Collector {
     snps: Vec<Snp>,
     snp_ids: Vec<Box<str>>,
     snp_index: hashbrown::HashTable<u32>,
+    /// IDs `rs<digits>` keyed by their number: one probe of a small-entry table per row
+    /// instead of following the ID string (the release files are rsIDs, in random order).
+    rs_index: rustc_hash::FxHashMap<u64, u32>,
     hasher: rustc_hash::FxBuildHasher,
     probes: Vec<Probe>,
     probe_index: rustc_hash::FxHashMap<String, u32>,
@@ -191,10 +194,22 @@ impl Collector {
         format!("{} line {}", self.files[o.file as usize].display(), o.line)
     }
 
+    /// The SNP number of an ID, if seen.
+    fn find_snp(&self, id: &str) -> Option<u32> {
+        match rs_key(id) {
+            Some(k) => self.rs_index.get(&k).copied(),
+            None => {
+                let h = self.hasher.hash_one(id);
+                let ids = &self.snp_ids;
+                self.snp_index
+                    .find(h, |&i| &*ids[i as usize] == id)
+                    .copied()
+            }
+        }
+    }
+
     fn snp_number(&mut self, row: &ReleaseRow<'_>, file: u32, path: &Path) -> Result<(u32, f64)> {
-        let h = self.hasher.hash_one(row.snp);
-        let ids = &self.snp_ids;
-        if let Some(&i) = self.snp_index.find(h, |&i| &*ids[i as usize] == row.snp) {
+        if let Some(i) = self.find_snp(row.snp) {
             let s = &self.snps[i as usize];
             if (s.chr, s.bp) != (row.chr, row.bp) {
                 return Err(Error::parse(
@@ -248,9 +263,17 @@ impl Collector {
             },
         });
         self.snp_ids.push(row.snp.into());
-        let (ids, hasher) = (&self.snp_ids, &self.hasher);
-        self.snp_index
-            .insert_unique(h, i, |&j| hasher.hash_one(&*ids[j as usize]));
+        match rs_key(row.snp) {
+            Some(k) => {
+                self.rs_index.insert(k, i);
+            }
+            None => {
+                let (ids, hasher) = (&self.snp_ids, &self.hasher);
+                let h = hasher.hash_one(row.snp);
+                self.snp_index
+                    .insert_unique(h, i, |&j| hasher.hash_one(&*ids[j as usize]));
+            }
+        }
         Ok((i, 1.0))
     }
 
@@ -281,14 +304,16 @@ impl Collector {
             (Some((c, b)), _) => (c, b, row.gene.unwrap_or(row.probe).to_string(), row.strand),
             (None, Some(meta)) => match meta.get(row.probe) {
                 Some(m) => (m.chr, m.bp, m.gene.clone(), m.strand),
-                None => return Err(Error::parse(
-                    path,
-                    row.line,
-                    format!(
+                None => {
+                    return Err(Error::parse(
+                        path,
+                        row.line,
+                        format!(
                         "molecular_trait_id {} is not in the phenotype metadata (--release-probes)",
                         row.probe
                     ),
-                )),
+                    ))
+                }
             },
             (None, None) => {
                 return Err(Error::parse(
@@ -391,11 +416,13 @@ impl Collector {
         if layout == Layout::EqtlCatalogue && self.metadata.is_none() {
             match &settings.probes {
                 Some(m) => self.metadata = Some(read_metadata(m)?),
-                None => return Err(Error::Config(format!(
+                None => {
+                    return Err(Error::Config(format!(
                     "{} is eQTL Catalogue data, which has no gene positions: give the dataset's \
                          phenotype metadata with --release-probes",
                     path.display()
-                ))),
+                )))
+                }
             }
         }
         self.z_scores |= layout == Layout::EqtlGen;
@@ -424,9 +451,7 @@ impl Collector {
     /// eQTLGen: the frequency of each SNP's A1 from the allele-frequency file.
     fn apply_eqtlgen_freq(&mut self, af: &Path) -> Result<()> {
         crate::io::freq::for_each_row(af, |r| {
-            let h = self.hasher.hash_one(r.snp.as_str());
-            let ids = &self.snp_ids;
-            let Some(&i) = self.snp_index.find(h, |&i| *ids[i as usize] == *r.snp) else {
+            let Some(i) = self.find_snp(&r.snp) else {
                 return Ok(());
             };
             let s = &mut self.snps[i as usize];
@@ -483,6 +508,16 @@ impl Collector {
         }
         Ok(())
     }
+}
+
+/// The number of an ID `rs<digits>` whose text is exactly `"rs"` and the number's decimal
+/// form (no leading zero, at most 18 digits), so that the number identifies the text.
+fn rs_key(id: &str) -> Option<u64> {
+    let d = id.strip_prefix("rs")?.as_bytes();
+    if d.is_empty() || d.len() > 18 || d[0] == b'0' || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(d.iter().fold(0u64, |k, &b| k * 10 + u64::from(b - b'0')))
 }
 
 /// Stable order of indices by (chromosome, position), and the rank of each index.
@@ -550,6 +585,7 @@ pub fn convert(settings: &Settings) -> Result<Summary> {
         snps: Vec::new(),
         snp_ids: Vec::new(),
         snp_index: hashbrown::HashTable::new(),
+        rs_index: Default::default(),
         hasher: rustc_hash::FxBuildHasher,
         probes: Vec::new(),
         probe_index: Default::default(),
@@ -582,6 +618,7 @@ pub fn convert(settings: &Settings) -> Result<Summary> {
         c.apply_eqtlgen_freq(af)?;
     }
     c.snp_index = hashbrown::HashTable::new();
+    c.rs_index = Default::default();
     c.probe_index = Default::default();
     let (snp_order, snp_rank) = sort_by_position(c.snps.iter().map(|s| (s.chr, s.bp)));
     let (probe_order, probe_rank) = sort_by_position(c.probes.iter().map(|p| (p.chr, p.bp)));
@@ -757,4 +794,25 @@ fn commit_all(files: Vec<(AtomicFile, PathBuf)>) -> Result<()> {
         done.push(path);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rs_keys_identify_the_text() {
+        assert_eq!(rs_key("rs12230244"), Some(12230244));
+        for other in [
+            "rs",
+            "rs0",
+            "rs012",
+            "rs12a",
+            "RS12",
+            "1:100",
+            "rs1234567890123456789",
+        ] {
+            assert_eq!(rs_key(other), None, "{other}");
+        }
+    }
 }

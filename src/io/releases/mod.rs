@@ -209,7 +209,12 @@ impl Header {
             .map_err(|_| Error::parse(path, lineno, "line is not valid UTF-8 text"))?;
         fields.clear();
         if self.tab {
-            fields.extend(text.split('\t'));
+            let mut start = 0;
+            for i in memchr::memchr_iter(b'\t', line) {
+                fields.push(&text[start..i]);
+                start = i + 1;
+            }
+            fields.push(&text[start..]);
         } else {
             fields.extend(text.split_whitespace());
         }
