@@ -8,9 +8,10 @@
 //!   of every row in memory: here too);
 //! * ordered maps keyed by string (as C++ `std::map`) for SNPs, probes and the duplicate
 //!   (SNP, probe) check the reference makes fatal;
-//! * SE recomputed from p for every row (Q13 of oracle-notes.md), here with the fast closed
-//!   form `|b| / |Φ⁻¹(p/2)|` instead of the reference's iterative χ² inverse (so the model is
-//!   faster than the reference there);
+//! * SE recomputed from p for every row (Q13 of oracle-notes.md): `|b| / sqrt(q)` with `q` the
+//!   χ²₁ upper-tail quantile of p found, as DCDFLIB's `cdfchi` inverse does (formats.md §10.2),
+//!   by a root search on the upper tail to a relative tolerance of 1e-8 (here bisection on
+//!   statrs' χ²₁ survival function);
 //! * probes and SNPs sorted by (chr, bp), each probe's values gathered and written as a sparse
 //!   BESD with the crate's writer.
 //!
@@ -22,7 +23,7 @@
 
 use fastsmr::io::besd::writer::write_sparse;
 use fastsmr::io::besd::BesdEntry;
-use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
@@ -34,6 +35,23 @@ struct Row {
     _tokens: Vec<String>,
 }
 
+/// x with P(χ²₁ > x) = p, by bisection to a relative width of 1e-8.
+fn upper_quantile(chi1: &ChiSquared, p: f64) -> f64 {
+    if p >= 1.0 {
+        return 0.0;
+    }
+    let (mut lo, mut hi) = (0.0f64, 1500.0f64);
+    while hi - lo > 1e-8 * hi {
+        let mid = 0.5 * (lo + hi);
+        if chi1.sf(mid) > p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let input = &args[0];
@@ -41,7 +59,7 @@ fn main() {
     let max_rows: usize = args.get(2).map_or(usize::MAX, |s| s.parse().unwrap());
     let t0 = std::time::Instant::now();
     let r = std::io::BufReader::new(std::fs::File::open(input).unwrap());
-    let normal = Normal::new(0.0, 1.0).unwrap();
+    let chi1 = ChiSquared::new(1.0).unwrap();
     let mut snps: BTreeMap<String, usize> = BTreeMap::new();
     let mut snp_pos: Vec<(i32, i64)> = Vec::new();
     let mut probes: BTreeMap<String, usize> = BTreeMap::new();
@@ -80,8 +98,8 @@ fn main() {
         let n: f64 = toks[12].parse().unwrap();
         let beta = z / n.sqrt();
         let pval: f64 = toks[0].parse::<f64>().unwrap().max(f64::MIN_POSITIVE);
-        let q = normal.inverse_cdf(pval / 2.0).abs();
-        let se = if q > 0.0 { beta.abs() / q } else { 1.0 };
+        let q = upper_quantile(&chi1, pval);
+        let se = if q > 0.0 { beta.abs() / q.sqrt() } else { 1.0 };
         rows.push(Row {
             snp: s,
             probe: p,

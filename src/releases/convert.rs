@@ -176,7 +176,10 @@ struct Collector {
     snp_index: hashbrown::HashTable<u32>,
     /// IDs `rs<digits>` keyed by their number: one probe of a small-entry table per row
     /// instead of following the ID string (the release files are rsIDs, in random order).
-    rs_index: rustc_hash::FxHashMap<u64, u32>,
+    /// The value holds the SNP number and a 64-bit fingerprint of its (chr, bp, A1, A2), so
+    /// that a row agreeing with the SNP's first row (nearly every row) is checked without
+    /// reading the SNP record; any other row takes the full comparison.
+    rs_index: rustc_hash::FxHashMap<u64, (u32, u64)>,
     hasher: rustc_hash::FxBuildHasher,
     probes: Vec<Probe>,
     probe_index: rustc_hash::FxHashMap<String, u32>,
@@ -197,7 +200,7 @@ impl Collector {
     /// The SNP number of an ID, if seen.
     fn find_snp(&self, id: &str) -> Option<u32> {
         match rs_key(id) {
-            Some(k) => self.rs_index.get(&k).copied(),
+            Some(k) => self.rs_index.get(&k).map(|v| v.0),
             None => {
                 let h = self.hasher.hash_one(id);
                 let ids = &self.snp_ids;
@@ -209,6 +212,16 @@ impl Collector {
     }
 
     fn snp_number(&mut self, row: &ReleaseRow<'_>, file: u32, path: &Path) -> Result<(u32, f64)> {
+        let key = rs_key(row.snp);
+        if let Some(&(i, fp)) = key.and_then(|k| self.rs_index.get(&k)) {
+            if fp == fingerprint(row.chr, row.bp, &row.a1, &row.a2) {
+                return Ok((i, 1.0));
+            }
+            if fp == fingerprint(row.chr, row.bp, &row.a2, &row.a1) {
+                self.summary.flipped += 1;
+                return Ok((i, -1.0));
+            }
+        }
         if let Some(i) = self.find_snp(row.snp) {
             let s = &self.snps[i as usize];
             if (s.chr, s.bp) != (row.chr, row.bp) {
@@ -263,9 +276,10 @@ impl Collector {
             },
         });
         self.snp_ids.push(row.snp.into());
-        match rs_key(row.snp) {
+        match key {
             Some(k) => {
-                self.rs_index.insert(k, i);
+                let fp = fingerprint(row.chr, row.bp, &row.a1, &row.a2);
+                self.rs_index.insert(k, (i, fp));
             }
             None => {
                 let (ids, hasher) = (&self.snp_ids, &self.hasher);
@@ -518,6 +532,18 @@ fn rs_key(id: &str) -> Option<u64> {
         return None;
     }
     Some(d.iter().fold(0u64, |k, &b| k * 10 + u64::from(b - b'0')))
+}
+
+/// A 64-bit fingerprint of a SNP's position and ordered alleles (see `rs_index`).
+fn fingerprint(chr: Chrom, bp: Bp, a1: &str, a2: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_i32(chr);
+    h.write_i64(bp);
+    h.write(a1.as_bytes());
+    h.write_u8(0xff);
+    h.write(a2.as_bytes());
+    h.finish()
 }
 
 /// Stable order of indices by (chromosome, position), and the rank of each index.
