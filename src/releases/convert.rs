@@ -179,7 +179,7 @@ struct Collector {
     /// The value holds the SNP number and a 64-bit fingerprint of its (chr, bp, A1, A2), so
     /// that a row agreeing with the SNP's first row (nearly every row) is checked without
     /// reading the SNP record; any other row takes the full comparison.
-    rs_index: rustc_hash::FxHashMap<u64, (u32, u64)>,
+    rs_index: super::rs_table::RsTable,
     hasher: rustc_hash::FxBuildHasher,
     probes: Vec<Probe>,
     probe_index: rustc_hash::FxHashMap<String, u32>,
@@ -200,7 +200,7 @@ impl Collector {
     /// The SNP number of an ID, if seen.
     fn find_snp(&self, id: &str) -> Option<u32> {
         match rs_key(id) {
-            Some(k) => self.rs_index.get(&k).map(|v| v.0),
+            Some(k) => self.rs_index.get(k).map(|v| v.0),
             None => {
                 let h = self.hasher.hash_one(id);
                 let ids = &self.snp_ids;
@@ -213,7 +213,7 @@ impl Collector {
 
     fn snp_number(&mut self, row: &ReleaseRow<'_>, file: u32, path: &Path) -> Result<(u32, f64)> {
         let key = rs_key(row.snp);
-        if let Some(&(i, fp)) = key.and_then(|k| self.rs_index.get(&k)) {
+        if let Some((i, fp)) = key.and_then(|k| self.rs_index.get(k)) {
             if fp == fingerprint(row.chr, row.bp, &row.a1, &row.a2) {
                 return Ok((i, 1.0));
             }
@@ -279,7 +279,7 @@ impl Collector {
         match key {
             Some(k) => {
                 let fp = fingerprint(row.chr, row.bp, &row.a1, &row.a2);
-                self.rs_index.insert(k, (i, fp));
+                self.rs_index.insert(k, i, fp);
             }
             None => {
                 let (ids, hasher) = (&self.snp_ids, &self.hasher);

@@ -4,6 +4,7 @@
 //! releases-eqtl-catalogue.md).
 
 pub mod convert;
+pub mod rs_table;
 
 use crate::cli::Cli;
 use crate::config::out_path;
