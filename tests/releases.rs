@@ -477,6 +477,26 @@ fn eqtlgen_b_and_se_follow_the_formula_by_hand() {
     assert_eq!(checked, d.cells.len());
     // N: the header holds the largest row N.
     assert_eq!(besd.header().sample_size, Some(1049));
+    // b/se = z as before, so the SMR test's p-values (which depend on the z-scores only)
+    // agree with the original's; b_eQTL and b_SMR are on the new scale.
+    let a = String::from_utf8(smr(&orig, &dir.path().join("orig"))).unwrap();
+    let b = String::from_utf8(smr(&out, &dir.path().join("conv"))).unwrap();
+    let cols: Vec<&str> = a.lines().next().unwrap().split('\t').collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name).unwrap();
+    let (top, p_eqtl, p_smr) = (col("topSNP"), col("p_eQTL"), col("p_SMR"));
+    assert_eq!(a.lines().count(), b.lines().count());
+    for (x, y) in a.lines().zip(b.lines()).skip(1) {
+        let (x, y): (Vec<&str>, Vec<&str>) = (x.split('\t').collect(), y.split('\t').collect());
+        assert_eq!(x[..top + 1], y[..top + 1]);
+        for c in [p_eqtl, p_smr] {
+            let (u, v): (f64, f64) = (x[c].parse().unwrap(), y[c].parse().unwrap());
+            assert!(
+                (u - v).abs() <= 1e-3 * u.abs().max(1e-300),
+                "{} {u} vs {v}",
+                cols[c]
+            );
+        }
+    }
 }
 
 #[test]
