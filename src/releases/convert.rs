@@ -153,15 +153,7 @@ impl Drop for TempFile {
 }
 
 fn temp_path(out: &Path, what: &str) -> PathBuf {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dir.join(format!(".{name}.{what}.tmp{}", std::process::id()))
+    crate::io::besd::sink::temp_beside(out, what)
 }
 
 fn with_ext(out: &Path, ext: &str) -> PathBuf {

@@ -87,8 +87,9 @@ pub struct SparseSink {
     bytes: Vec<u8>,
 }
 
-/// Temporary spool path beside `path`: `.<name>.<what>.tmp<pid>`.
-fn spool_path(path: &Path, what: &str) -> PathBuf {
+/// A temporary file name beside `path`, in its directory: `.<name>.<what>.tmp<pid>` (hidden,
+/// and named after the run so that concurrent runs do not collide).
+pub fn temp_beside(path: &Path, what: &str) -> PathBuf {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -115,8 +116,8 @@ impl SparseSink {
             n_snps,
             sample_size,
             offsets: vec![0],
-            rowids: Spool::create(spool_path(path, "rowid"), path)?,
-            values: Spool::create(spool_path(path, "value"), path)?,
+            rowids: Spool::create(temp_beside(path, "rowid"), path)?,
+            values: Spool::create(temp_beside(path, "value"), path)?,
             bytes: Vec::new(),
         })
     }
