@@ -15,6 +15,7 @@ pub mod ranges;
 pub mod scale;
 pub mod smr_extra;
 pub mod trans;
+pub mod releases;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
@@ -62,6 +63,9 @@ pub struct Cli {
     /// SMR between two xQTL datasets.
     #[command(flatten)]
     pub omics: omics::OmicsArgs,
+    /// Text eQTL releases converted to BESD.
+    #[command(flatten)]
+    pub releases: releases::ReleaseArgs,
 }
 
 /// Input files.
@@ -91,6 +95,7 @@ pub struct InputArgs {
     /// holding one .besd/.esi/.epi (each optionally .gz), or a tar archive (plain or gzipped)
     /// such as eQTLGen's cis-eQTL-SMR_20191212.tar.gz, streamed without unpacking to disk.
     /// Required by every analysis.
+    /// Required except with --eqtl-release.
     #[arg(long, value_name = "PREFIX|DIR|TARBALL")]
     pub beqtl_summary: Option<PathBuf>,
     /// eQTLGen allele-frequency file (SNP hg19_chr hg19_pos AlleleA AlleleB ... AlleleB_all).

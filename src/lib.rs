@@ -30,6 +30,7 @@ pub mod manifest;
 pub mod merge;
 pub mod output;
 pub mod shard;
+pub mod releases;
 pub mod stats;
 pub mod types;
 

@@ -87,6 +87,9 @@ fn main() -> ExitCode {
             }
         };
     }
+    if fastsmr::releases::requested(&cli) {
+        return fastsmr::releases::main(&cli, &mut log);
+    }
     if fastsmr::besd_tools::wants(&cli) {
         return besd_tools_main(&cli, &mut log);
     }

@@ -280,7 +280,13 @@ fn run_in_pool(cfg: &Config, args: &OmicsArgs, outcome: &Path, log: &mut RunLog)
         if n == 0 || probes.is_empty() {
             continue;
         }
-        let analysis = Cis::new(cfg, &snps, &expo.esi, ld, target);
+        let analysis = Cis::new(
+            cfg,
+            &snps,
+            &expo.esi,
+            ld,
+            target.map_or(crate::analyses::cis::Target::None, crate::analyses::cis::Target::Every),
+        );
         let inputs = Inputs {
             snps: &snps,
             besd: &expo.besd,

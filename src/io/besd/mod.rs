@@ -2,6 +2,7 @@
 
 pub mod header;
 pub mod reader;
+pub mod sink;
 pub mod stream;
 pub mod writer;
 
