@@ -12,12 +12,16 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
+pub mod genes;
 pub mod harmonise;
 pub mod io;
 pub mod ld;
 pub mod log;
 pub mod output;
 pub mod pipeline;
+pub mod plot;
 pub mod report;
+pub mod report_html;
 pub mod stats;
 pub mod types;

@@ -17,6 +17,16 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
     }
+    // Subcommands with their own parsers (issue 12), before the reference's flat flags.
+    let mut args = std::env::args_os().skip(1);
+    if let Some(first) = args.next() {
+        match first.to_str() {
+            Some("genes") => return fastsmr::genes::main(args.collect()),
+            Some("plot") => return fastsmr::plot::main(args.collect()),
+            Some("export") => return fastsmr::export::main(args.collect()),
+            _ => {}
+        }
+    }
     let cli = Cli::parse();
     let mut log = RunLog::new(true);
     let command: Vec<String> = std::env::args().collect();

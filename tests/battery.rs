@@ -57,10 +57,17 @@ fn same_text(a: &str, b: &str) -> Option<String> {
         if x == y {
             continue;
         }
-        let (fx, fy): (Vec<&str>, Vec<&str>) =
-            (x.split_whitespace().collect(), y.split_whitespace().collect());
+        let (fx, fy): (Vec<&str>, Vec<&str>) = (
+            x.split_whitespace().collect(),
+            y.split_whitespace().collect(),
+        );
         if fx.len() != fy.len() {
-            return Some(format!("line {}: {} vs {} fields", i + 1, fx.len(), fy.len()));
+            return Some(format!(
+                "line {}: {} vs {} fields",
+                i + 1,
+                fx.len(),
+                fy.len()
+            ));
         }
         for (u, v) in fx.iter().zip(&fy) {
             if u == v {
@@ -181,7 +188,10 @@ fn pending() -> BTreeSet<(String, String)> {
         .filter(|l| !l.is_empty())
         .map(|l| {
             let mut it = l.split_whitespace();
-            (it.next().unwrap().to_string(), it.next().unwrap().to_string())
+            (
+                it.next().unwrap().to_string(),
+                it.next().unwrap().to_string(),
+            )
         })
         .collect()
 }
@@ -212,7 +222,10 @@ fn run_fixture(fixture: &str) {
             (Err(why), false) => problems.push(format!("{fixture} {case}: {why}")),
         }
     }
-    eprintln!("{fixture}: {passed}/{} cases match the reference", cases.len());
+    eprintln!(
+        "{fixture}: {passed}/{} cases match the reference",
+        cases.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

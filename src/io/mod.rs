@@ -11,5 +11,6 @@ pub mod gwas;
 pub mod gwas_columns;
 pub mod lists;
 pub mod plink;
+pub mod smr_table;
 pub mod source;
 pub mod text;
