@@ -446,7 +446,7 @@ pub fn run(s: &Settings) -> Result<()> {
     let results = compute(s, annot.as_ref())?;
     for t in &results {
         let thr = match t.threshold {
-            Some(x) => format!("{x:.6e}"),
+            Some(x) => crate::output::format::fmt_e6(x),
             None => "none (no p passes BH)".into(),
         };
         log.info(format!(

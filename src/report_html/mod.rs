@@ -42,7 +42,7 @@ table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #d0d0d0;pad
 th{background:#f0f3f6}table.genes th{cursor:pointer;user-select:none}table.genes th:after{content:' \\2195';color:#999}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .st-prioritised{color:#0072b2;font-weight:bold}.st-heidi_rejected{color:#d55e00}.st-heidi_untested{color:#b07800}.st-not_significant,.st-not_tested{color:#777}\
-svg.fig{width:100%;height:auto;max-width:1100px;display:block;margin:8px 0}\
+svg.fig{max-width:100%;height:auto;display:block;margin:8px 0}.scroll{overflow-x:auto}\
 .note{color:#555;font-size:13px}input#filter{font-size:13px;padding:3px;width:260px;margin:6px 0}";
 
 const JS: &str = r#"(function(){
@@ -170,7 +170,7 @@ pub fn genes_report(
         h,
         "<p class=\"note\">Every significant row, and the {NOT_SIGNIFICANT_SHOWN} best not-significant rows of each trait. Click a column to sort; type to filter.</p><input id=\"filter\" type=\"search\" placeholder=\"filter rows (gene, probe, status, trait)\">"
     );
-    h.push_str("<table class=\"genes\" id=\"genes\"><thead><tr>");
+    h.push_str("<div class=\"scroll\"><table class=\"genes\" id=\"genes\"><thead><tr>");
     for c in [
         "trait",
         "Gene",
@@ -247,7 +247,7 @@ pub fn genes_report(
             );
         }
     }
-    h.push_str("</tbody></table>");
+    h.push_str("</tbody></table></div>");
     // The summary as data, for scripts that scrape the report.
     let _ = write!(
         h,
