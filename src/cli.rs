@@ -7,7 +7,13 @@ use std::path::PathBuf;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
-#[command(name = "fastsmr", version, about, long_about = None)]
+#[command(
+    name = "fastsmr",
+    version,
+    about,
+    long_about = None,
+    after_help = "Also: `fastsmr genes` (gene lists, figures, HTML report from SMR tables), `fastsmr plot` (locus/effect plots from a --plot file), `fastsmr export twosamplemr|coloc`; each has its own --help."
+)]
 pub struct Cli {
     /// Input files.
     #[command(flatten)]

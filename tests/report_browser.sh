@@ -24,7 +24,7 @@ report="$work/rep.report.html"
 flags=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run
        --user-data-dir="$work/profile" --enable-logging=stderr --v=0)
 # 1. Load and screenshot; every console message of the page is logged as CONSOLE.
-"$browser" "${flags[@]}" --window-size=1280,2200 --screenshot="$work/report.png" \
+"$browser" "${flags[@]}" --virtual-time-budget=5000 --window-size=1280,2200 --screenshot="$work/report.png" \
   "file://$report" 2>"$work/chromium.log" >/dev/null || true
 if [ ! -s "$work/report.png" ]; then
   echo "report_browser.sh: no screenshot written"; cat "$work/chromium.log"; exit 1
@@ -45,7 +45,7 @@ src, dst, js = sys.argv[1:4]
 html = open(src, encoding="utf-8").read()
 open(dst, "w", encoding="utf-8").write(html.replace("</body></html>", "<script>" + js + "</script></body></html>"))
 PY
-"$browser" "${flags[@]}" --dump-dom "file://$sorted" 2>"$work/chromium2.log" >"$work/dom.html" || true
+"$browser" "${flags[@]}" --virtual-time-budget=5000 --dump-dom "file://$sorted" 2>"$work/chromium2.log" >"$work/dom.html" || true
 if grep -E 'CONSOLE|Uncaught' "$work/chromium2.log"; then
   echo "report_browser.sh: console messages while sorting"; exit 1
 fi
