@@ -36,11 +36,11 @@ pub fn inline_svg(svg: &str) -> String {
     body.replacen("<svg", "<svg class=\"fig\" role=\"img\"", 1)
 }
 
-const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:24px;color:#1e1e1e;max-width:1500px}\
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:24px;color:#1e1e1e}\
 h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ccc;padding-bottom:4px}\
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #d0d0d0;padding:3px 8px;text-align:left}\
 th{background:#f0f3f6}table.genes th{cursor:pointer;user-select:none}table.genes th:after{content:' \\2195';color:#999}\
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}table.genes td,table.genes th{white-space:nowrap;font-size:12px}\
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}table.genes td,table.genes th{white-space:nowrap;font-size:12px;padding:2px 5px}\
 .st-prioritised{color:#0072b2;font-weight:bold}.st-heidi_rejected{color:#d55e00}.st-heidi_untested{color:#b07800}.st-not_significant,.st-not_tested{color:#777}\
 svg.fig{max-width:100%;height:auto;display:block;margin:8px 0}.scroll{overflow-x:auto}\
 .note{color:#555;font-size:13px}input#filter{font-size:13px;padding:3px;width:260px;margin:6px 0}";
