@@ -121,7 +121,8 @@ pub fn adjust(p: &[Option<f64>], correction: Correction, alpha: f64) -> Adjusted
     match correction {
         Correction::Bonferroni => {
             let t = alpha / m.max(1) as f64;
-            threshold = Some(t);
+            // Nothing tested: no threshold to report.
+            threshold = (m > 0).then_some(t);
             for (i, v) in p.iter().enumerate() {
                 if let Some(v) = *v {
                     p_adj[i] = Some((v * m as f64).min(1.0));

@@ -198,9 +198,15 @@ impl Manhattan {
         let ythr = p.threshold.map(|t| -t.log10()).unwrap_or(0.0);
         let ymax = (ymax_data.max(ythr) * 1.18).max(2.0);
         let single = self.single_chr();
-        let (x0, x1, xscale) = match single {
-            Some((_, _a)) => (0.0, self.xmax, 1e-6),
-            None => (0.0, self.xmax, 1.0),
+        // Single chromosome: absolute Mb (round ticks); several: the shared genome axis.
+        let pad = self.xmax * 0.015;
+        let (x0, x1) = match single {
+            Some((_, a)) => ((a - pad) * 1e-6, (a + self.xmax + pad) * 1e-6),
+            None => (-pad, self.xmax + pad),
+        };
+        let xm = |x: f64| match single {
+            Some((_, a)) => (x + a) * 1e-6,
+            None => x,
         };
         let mut chart = ChartBuilder::on(area)
             .caption(&p.title, (FONT, 15).into_font().color(&colours::TEXT))
@@ -209,11 +215,10 @@ impl Manhattan {
             .margin_top(6)
             .x_label_area_size(42)
             .y_label_area_size(60)
-            .build_cartesian_2d(x0 * xscale..x1.max(1.0) * xscale, 0f64..ymax)
+            .build_cartesian_2d(x0..x1, 0f64..ymax)
             .map_err(de)?;
         let label_style = (FONT, 13).into_font().color(&colours::TEXT);
-        let a_mb = single.map(|(_, a)| a * 1e-6).unwrap_or(0.0);
-        let fmt_mb = move |v: &f64| format!("{:.2}", v + a_mb);
+        let fmt_mb = |v: &f64| format!("{v:.2}");
         {
             let mut mesh = chart.configure_mesh();
             mesh.disable_x_mesh()
@@ -285,14 +290,14 @@ impl Manhattan {
                 } else {
                     colours::GREY_LIGHT
                 };
-                Circle::new((q.x * xscale, q.y), 3, col.filled())
+                Circle::new((xm(q.x), q.y), 3, col.filled())
             }))
             .map_err(de)?;
         if let Some(t) = p.threshold {
             let y = -t.log10();
             chart
                 .draw_series(DashedLineSeries::new(
-                    vec![(x0 * xscale, y), (x1.max(1.0) * xscale, y)],
+                    vec![(x0, y), (x1, y)],
                     8,
                     5,
                     colours::THRESHOLD.stroke_width(2),
@@ -304,7 +309,7 @@ impl Manhattan {
                 p.points
                     .iter()
                     .filter(|q| sig(q.status))
-                    .map(|q| Circle::new((q.x * xscale, q.y), 5, status_colour(q.status).filled())),
+                    .map(|q| Circle::new((xm(q.x), q.y), 5, status_colour(q.status).filled())),
             )
             .map_err(de)?;
         // Labels: the top significant genes, best first.
@@ -320,7 +325,7 @@ impl Manhattan {
         });
         // Points occupy space too: labels must not cover the top hits.
         for q in &top {
-            let (px, py) = chart.backend_coord(&(q.x * xscale, q.y));
+            let (px, py) = chart.backend_coord(&(xm(q.x), q.y));
             placer.placed.push(Rect {
                 x0: px - 5,
                 y0: py - 5,
@@ -336,7 +341,7 @@ impl Manhattan {
             .take(self.top_labels)
         {
             let (w, h) = area.estimate_text_size(&q.label, &style).map_err(de)?;
-            let (px, py) = chart.backend_coord(&(q.x * xscale, q.y));
+            let (px, py) = chart.backend_coord(&(xm(q.x), q.y));
             if let Some((r, moved)) = placer.place((px, py), w as i32, h as i32) {
                 if moved {
                     let tx = (r.x0 + r.x1) / 2;
