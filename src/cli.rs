@@ -9,17 +9,24 @@ pub mod besd_tools;
 pub mod compat;
 pub mod lookup;
 pub mod multi;
-pub mod plot;
 pub mod omics;
+pub mod plot;
 pub mod ranges;
+pub mod releases;
 pub mod scale;
 pub mod smr_extra;
 pub mod trans;
-pub mod releases;
 
 /// fastsmr: SMR and HEIDI tests, reproducing SMR 1.3.1's cis analysis.
 #[derive(Debug, Parser)]
-#[command(name = "fastsmr", version, about, long_about = None, args_override_self = true)]
+#[command(
+    name = "fastsmr",
+    version,
+    about,
+    long_about = None,
+    args_override_self = true,
+    after_help = "Also: `fastsmr genes` (gene lists, figures, HTML report from SMR tables), `fastsmr plot` (locus/effect plots from a --plot file), `fastsmr export twosamplemr|coloc`, `fastsmr merge` (shards); each has its own --help."
+)]
 pub struct Cli {
     /// Input files.
     #[command(flatten)]

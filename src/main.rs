@@ -46,9 +46,14 @@ fn main() -> ExitCode {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     // Subcommands for what SMR lacks, each with its own parser.
-    if command[1] == "merge" {
+    match command[1].as_str() {
         // data-spec/shards.md §3
-        return fastsmr::merge::main(command.iter().skip(1).cloned());
+        "merge" => return fastsmr::merge::main(command.iter().skip(1).cloned()),
+        // Gene lists, figures and reports from SMR tables (issue 12).
+        "genes" => return fastsmr::genes::main(args[2..].to_vec()),
+        "plot" => return fastsmr::plot::main(args[2..].to_vec()),
+        "export" => return fastsmr::export::main(args[2..].to_vec()),
+        _ => {}
     }
     // Two BESD prefixes: SMR between two xQTL datasets (src/commands/omics.rs).
     let omics = fastsmr::commands::omics::split_args(&command);

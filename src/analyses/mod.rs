@@ -3,6 +3,6 @@
 
 pub mod cis;
 pub mod multi;
+pub mod omics;
 pub mod plot;
 pub mod trans;
-pub mod omics;

@@ -285,7 +285,10 @@ fn run_in_pool(cfg: &Config, args: &OmicsArgs, outcome: &Path, log: &mut RunLog)
             &snps,
             &expo.esi,
             ld,
-            target.map_or(crate::analyses::cis::Target::None, crate::analyses::cis::Target::Every),
+            target.map_or(
+                crate::analyses::cis::Target::None,
+                crate::analyses::cis::Target::Every,
+            ),
         );
         let inputs = Inputs {
             snps: &snps,

@@ -12,5 +12,6 @@ pub mod gwas_columns;
 pub mod lists;
 pub mod plink;
 pub mod releases;
+pub mod smr_table;
 pub mod source;
 pub mod text;
