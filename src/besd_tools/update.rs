@@ -218,19 +218,36 @@ pub fn update_esi(prefix: &Path, file: &Path, log: &mut RunLog) -> Result<()> {
             updated[i] = true;
         }
     }
+    let texts = (
+        TextStyle::UPDATE.esi_text(&old),
+        TextStyle::UPDATE.esi_text(&new),
+    );
+    publish_with_backup(prefix, "esi", texts, (&updated, "SNPs"), log)
+}
+
+/// Write the updated table to `<prefix>.<ext>` and the old one to `<prefix>.bak.<ext>`, both
+/// or neither (`texts` = old, new), and log how many of `updated`'s rows changed.
+fn publish_with_backup(
+    prefix: &Path,
+    ext: &str,
+    texts: (String, String),
+    (updated, what): (&[bool], &str),
+    log: &mut RunLog,
+) -> Result<()> {
+    let (path, bak) = (
+        out_path(prefix, ext),
+        out_path(prefix, &format!("bak.{ext}")),
+    );
     let mut st = Staged::default();
-    st.text(
-        out_path(prefix, "bak.esi"),
-        &TextStyle::UPDATE.esi_text(&old),
-    )?;
-    st.text(esi_path.clone(), &TextStyle::UPDATE.esi_text(&new))?;
+    st.text(bak.clone(), &texts.0)?;
+    st.text(path.clone(), &texts.1)?;
     st.commit()?;
     log.info(format!(
-        "{} of {} SNPs are updated in {} (backup {})",
+        "{} of {} {what} are updated in {} (backup {})",
         updated.iter().filter(|&&u| u).count(),
-        new.len(),
-        esi_path.display(),
-        out_path(prefix, "bak.esi").display()
+        updated.len(),
+        path.display(),
+        bak.display()
     ));
     Ok(())
 }
@@ -266,21 +283,11 @@ pub fn update_epi(prefix: &Path, file: &Path, log: &mut RunLog) -> Result<()> {
             updated[i] = true;
         }
     }
-    let mut st = Staged::default();
-    st.text(
-        out_path(prefix, "bak.epi"),
-        &TextStyle::UPDATE.epi_text(&old),
-    )?;
-    st.text(epi_path.clone(), &TextStyle::UPDATE.epi_text(&new))?;
-    st.commit()?;
-    log.info(format!(
-        "{} of {} probes are updated in {} (backup {})",
-        updated.iter().filter(|&&u| u).count(),
-        new.len(),
-        epi_path.display(),
-        out_path(prefix, "bak.epi").display()
-    ));
-    Ok(())
+    let texts = (
+        TextStyle::UPDATE.epi_text(&old),
+        TextStyle::UPDATE.epi_text(&new),
+    );
+    publish_with_backup(prefix, "epi", texts, (&updated, "probes"), log)
 }
 
 /// `--update-freq F` (`SNP A1 A2 freq`, no header): set the `.esi` frequencies, oriented to

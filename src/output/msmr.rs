@@ -7,7 +7,7 @@ use crate::harmonise::SnpTable;
 use crate::io::epi::EpiRecord;
 use crate::io::esi::EsiTable;
 use crate::output::format::push_e6;
-use crate::output::smr::{write_heidi, SmrRow};
+use crate::output::smr::{write_heidi, SmrRow, Tested};
 use std::fmt::Write;
 
 /// Header of `<out>.msmr`.
@@ -35,27 +35,18 @@ impl TableWriter<MultiRow> for MsmrTable<'_> {
     }
 
     fn write_row(&self, p: usize, r: &MultiRow, out: &mut String) {
-        let (epi, s) = (&self.0.epi[p], self.0.snps);
-        let e = self.0.esi.row(s.esi[r.top] as usize);
-        let row = SmrRow {
-            probe: &epi.probe,
-            probe_chr: epi.chr,
-            gene: &epi.gene,
-            probe_bp: epi.bp,
-            snp: e.snp,
-            snp_chr: e.chr,
-            snp_bp: e.bp,
-            a1: e.a1,
-            a2: e.a2,
+        let t = Tested {
             freq: r.freq,
-            b_gwas: s.gwas_b[r.top],
-            se_gwas: s.gwas_se[r.top],
-            p_gwas: r.p_gwas,
-            b_eqtl: r.bx,
-            se_eqtl: r.sx,
+            bx: r.bx,
+            sx: r.sx,
             p_eqtl: r.p_eqtl,
             smr: r.smr,
             heidi: r.heidi,
+        };
+        // The .msmr's p_GWAS is the multi analysis's own (formats §6.4).
+        let row = SmrRow {
+            p_gwas: r.p_gwas,
+            ..SmrRow::of(&self.0.epi[p], self.0.esi, self.0.snps, r.top, t)
         };
         row.write_probe(out);
         row.write_snp_to_smr(out);

@@ -60,6 +60,58 @@ pub struct SmrRow<'a> {
     pub heidi: Option<HeidiOutcome>,
 }
 
+impl<'a> SmrRow<'a> {
+    /// The row of probe `epi` whose instrument is compact SNP `top`: IDs, positions and
+    /// alleles from the `.epi`/`.esi`, the GWAS values from the trait's SNP table, the tested
+    /// values from `t`. One assembly for the cis, trans and multi-SNP tables.
+    pub fn of(
+        epi: &'a EpiRecord,
+        esi: &'a EsiTable,
+        snps: &SnpTable,
+        top: usize,
+        t: Tested,
+    ) -> Self {
+        let e = esi.row(snps.esi[top] as usize);
+        SmrRow {
+            probe: &epi.probe,
+            probe_chr: epi.chr,
+            gene: &epi.gene,
+            probe_bp: epi.bp,
+            snp: e.snp,
+            snp_chr: e.chr,
+            snp_bp: e.bp,
+            a1: e.a1,
+            a2: e.a2,
+            freq: t.freq,
+            b_gwas: snps.gwas_b[top],
+            se_gwas: snps.gwas_se[top],
+            p_gwas: snps.gwas_p[top],
+            b_eqtl: t.bx,
+            se_eqtl: t.sx,
+            p_eqtl: t.p_eqtl,
+            smr: t.smr,
+            heidi: t.heidi,
+        }
+    }
+}
+
+/// What an analysis computed for one row's instrument (see [`SmrRow::of`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Tested {
+    /// Frequency of A1 (LD reference, or `.esi` with `--heidi-off`; -9 when missing).
+    pub freq: f64,
+    /// eQTL effect.
+    pub bx: f64,
+    /// eQTL standard error.
+    pub sx: f64,
+    /// eQTL p-value.
+    pub p_eqtl: f64,
+    /// SMR test.
+    pub smr: SmrTest,
+    /// HEIDI, `None` when not run.
+    pub heidi: Option<HeidiOutcome>,
+}
+
 impl SmrRow<'_> {
     /// Append the row, tab-separated and newline-terminated, to `buf` (formats §6.2).
     pub fn write_to(&self, buf: &mut String) {
@@ -153,29 +205,15 @@ impl TableWriter<CisRow> for CisTable<'_> {
     }
 
     fn write_row(&self, p: usize, r: &CisRow, out: &mut String) {
-        let (epi, s) = (&self.epi[p], self.snps);
-        let e = self.esi.row(s.esi[r.top] as usize);
-        SmrRow {
-            probe: &epi.probe,
-            probe_chr: epi.chr,
-            gene: &epi.gene,
-            probe_bp: epi.bp,
-            snp: e.snp,
-            snp_chr: e.chr,
-            snp_bp: e.bp,
-            a1: e.a1,
-            a2: e.a2,
+        let t = Tested {
             freq: r.freq,
-            b_gwas: s.gwas_b[r.top],
-            se_gwas: s.gwas_se[r.top],
-            p_gwas: s.gwas_p[r.top],
-            b_eqtl: r.bx,
-            se_eqtl: r.sx,
+            bx: r.bx,
+            sx: r.sx,
             p_eqtl: r.p_eqtl,
             smr: r.smr,
             heidi: r.heidi,
-        }
-        .write_to(out);
+        };
+        SmrRow::of(&self.epi[p], self.esi, self.snps, r.top, t).write_to(out);
     }
 
     fn note(&self, r: &CisRow) -> Option<&'static str> {
@@ -208,28 +246,15 @@ impl TableWriter<TransRow> for TransTable<'_> {
     }
 
     fn write_row(&self, p: usize, r: &TransRow, out: &mut String) {
-        let (epi, s) = (&self.epi[p], self.snps);
-        let e = self.esi.row(s.esi[r.top] as usize);
-        let row = SmrRow {
-            probe: &epi.probe,
-            probe_chr: epi.chr,
-            gene: &epi.gene,
-            probe_bp: epi.bp,
-            snp: e.snp,
-            snp_chr: e.chr,
-            snp_bp: e.bp,
-            a1: e.a1,
-            a2: e.a2,
+        let t = Tested {
             freq: r.freq,
-            b_gwas: s.gwas_b[r.top],
-            se_gwas: s.gwas_se[r.top],
-            p_gwas: s.gwas_p[r.top],
-            b_eqtl: r.bx,
-            se_eqtl: r.sx,
+            bx: r.bx,
+            sx: r.sx,
             p_eqtl: r.p_eqtl,
             smr: r.smr,
             heidi: r.heidi,
         };
+        let row = SmrRow::of(&self.epi[p], self.esi, self.snps, r.top, t);
         row.write_probe(out);
         let _ = write!(out, "{}\t{}\t{}\t", r.chr, r.left_bp, r.right_bp);
         row.write_snp_to_smr(out);
