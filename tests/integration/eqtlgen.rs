@@ -3,8 +3,7 @@
 //! report, and the opt-in `--strand-flip` / `--match-by chrpos`. Everything is checked
 //! against SMR 1.3.1's outputs for the tiny fixture or against the plain-BESD run.
 
-#[path = "../validation/compare.rs"]
-mod compare;
+use crate::compare;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;

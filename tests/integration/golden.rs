@@ -1,8 +1,7 @@
 //! Golden tests: fastsmr against SMR 1.3.1's own outputs for the tiny fixture
 //! (`tests/data/tiny-seed1/expected/<case>/`), compared as oracle-notes §5 prescribes.
 
-#[path = "../validation/compare.rs"]
-mod compare;
+use crate::compare;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
