@@ -2,7 +2,7 @@
 //! §5 prescribes: rows keyed by probeID in the same order; every column text-identical except
 //! p_HEIDI, which may differ by 2e-6 relative (same NA pattern, identical nsnp_HEIDI).
 //!
-//! Shared by the golden tests (`tests/golden.rs`) and the validation tool (`validate.rs`).
+//! Shared by the golden tests (`tests/integration/golden.rs`) and the validation tool (`validate.rs`).
 
 #![allow(dead_code)]
 
