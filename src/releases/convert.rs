@@ -433,22 +433,32 @@ impl Collector {
         }
         self.z_scores |= layout == Layout::EqtlGen;
         let parser = RowParser::new(layout, &header, &path)?;
-        // One field vector for every line: emptied and re-collected (in place, no allocation)
-        // so that it can borrow each line's buffer in turn.
-        let mut spare: Vec<&'static str> = Vec::with_capacity(header.len());
+        // Two stages: a reader thread reads (and inflates), splits and parses the lines into
+        // batches of owned rows; this thread resolves their SNP and probe IDs and spools them.
+        // Batches arrive in file order and a parse error comes after the rows before it, so
+        // the first error in file order is still the one reported.
+        let (to_main, batches) = std::sync::mpsc::sync_channel::<Result<RowBatch>>(4);
+        let (to_reader, spare) = std::sync::mpsc::channel::<RowBatch>();
         let mut rows = 0u64;
-        while let Some((line, bytes)) = lines.next_line()? {
-            if bytes.is_empty() {
-                continue;
+        std::thread::scope(|scope| -> Result<()> {
+            let reader_path = path.clone();
+            let (parser, header) = (&parser, &header);
+            scope.spawn(move || {
+                let r = parse_batches(lines, header, parser, &reader_path, &to_main, &spare);
+                if let Err(e) = r {
+                    let _ = to_main.send(Err(e));
+                }
+            });
+            for batch in batches {
+                let batch = batch?;
+                for row in &batch.rows {
+                    self.push(&row.view(&batch.arena), file, &path)?;
+                }
+                rows += batch.rows.len() as u64;
+                let _ = to_reader.send(batch);
             }
-            let mut f: Vec<&str> = spare.into_iter().map(|_| "").collect();
-            header.split(bytes, line, &path, &mut f)?;
-            let row = parser.row(&f, line, &path)?;
-            self.push(&row, file, &path)?;
-            rows += 1;
-            f.clear();
-            spare = f.into_iter().map(|_| "").collect();
-        }
+            Ok(())
+        })?;
         self.summary.files.push((path, layout, rows));
         self.summary.build = Some(layout.build());
         Ok(())
@@ -514,6 +524,143 @@ impl Collector {
         }
         Ok(())
     }
+}
+
+/// Rows per batch handed from the reader thread to the ID resolution.
+const BATCH_ROWS: usize = 16 * 1024;
+
+/// [`ReleaseRow`] with its strings as ranges of a batch's arena, so that it can cross threads.
+#[derive(Debug)]
+struct OwnedRow {
+    line: u64,
+    probe: std::ops::Range<usize>,
+    probe_pos: Option<(Chrom, Bp)>,
+    gene: Option<std::ops::Range<usize>>,
+    strand: Option<char>,
+    snp: std::ops::Range<usize>,
+    chr: Chrom,
+    bp: Bp,
+    a1: CompactString,
+    a2: CompactString,
+    freq: Option<f64>,
+    effect: Option<Effect>,
+    n: Option<f64>,
+}
+
+impl OwnedRow {
+    /// The row, its strings borrowed from `arena`.
+    fn view<'a>(&self, arena: &'a str) -> ReleaseRow<'a> {
+        ReleaseRow {
+            line: self.line,
+            probe: &arena[self.probe.clone()],
+            probe_pos: self.probe_pos,
+            gene: self.gene.clone().map(|g| &arena[g]),
+            strand: self.strand,
+            snp: &arena[self.snp.clone()],
+            chr: self.chr,
+            bp: self.bp,
+            a1: self.a1.clone(),
+            a2: self.a2.clone(),
+            freq: self.freq,
+            effect: self.effect,
+            n: self.n,
+        }
+    }
+}
+
+/// Consecutive parsed rows of one file, their strings in one buffer.
+#[derive(Debug, Default)]
+struct RowBatch {
+    arena: String,
+    rows: Vec<OwnedRow>,
+}
+
+impl RowBatch {
+    fn push(&mut self, row: ReleaseRow<'_>) {
+        let mut keep = |s: &str| {
+            let start = self.arena.len();
+            self.arena.push_str(s);
+            start..self.arena.len()
+        };
+        let probe = keep(row.probe);
+        let gene = row.gene.map(&mut keep);
+        let snp = keep(row.snp);
+        self.rows.push(OwnedRow {
+            line: row.line,
+            probe,
+            probe_pos: row.probe_pos,
+            gene,
+            strand: row.strand,
+            snp,
+            chr: row.chr,
+            bp: row.bp,
+            a1: row.a1,
+            a2: row.a2,
+            freq: row.freq,
+            effect: row.effect,
+            n: row.n,
+        });
+    }
+}
+
+/// The reader thread of [`Collector::read_file`]: lines after the header, parsed into batches
+/// sent in file order (emptied batches come back through `spare`). Stops at the first error
+/// (returned, after the rows before it were sent) or when the receiver is gone.
+fn parse_batches<R: std::io::BufRead>(
+    mut lines: LineReader<R>,
+    header: &Header,
+    parser: &RowParser,
+    path: &Path,
+    to_main: &std::sync::mpsc::SyncSender<Result<RowBatch>>,
+    spare: &std::sync::mpsc::Receiver<RowBatch>,
+) -> Result<()> {
+    let fresh = |spare: &std::sync::mpsc::Receiver<RowBatch>| {
+        let mut b = spare.try_recv().unwrap_or_default();
+        b.arena.clear();
+        b.rows.clear();
+        b
+    };
+    let mut batch = fresh(spare);
+    // One field vector for every line: emptied and re-collected (in place, no allocation)
+    // so that it can borrow each line's buffer in turn.
+    let mut spare_fields: Vec<&'static str> = Vec::with_capacity(header.len());
+    let mut outcome = Ok(());
+    loop {
+        let (line, bytes) = match lines.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        };
+        if bytes.is_empty() {
+            continue;
+        }
+        let mut fields: Vec<&str> = spare_fields.into_iter().map(|_| "").collect();
+        let parsed = header
+            .split(bytes, line, path, &mut fields)
+            .and_then(|()| parser.row(&fields, line, path));
+        match parsed {
+            Ok(row) => batch.push(row),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+        fields.clear();
+        spare_fields = fields.into_iter().map(|_| "").collect();
+        if batch.rows.len() == BATCH_ROWS {
+            if to_main.send(Ok(batch)).is_err() {
+                return Ok(());
+            }
+            batch = fresh(spare);
+        }
+    }
+    if !batch.rows.is_empty() && to_main.send(Ok(batch)).is_err() {
+        return Ok(());
+    }
+    outcome
 }
 
 /// The number of an ID `rs<digits>` whose text is exactly `"rs"` and the number's decimal
@@ -832,5 +979,59 @@ mod tests {
         ] {
             assert_eq!(rs_key(other), None, "{other}");
         }
+    }
+
+    /// A MetaBrain row of probe `g`, SNP `rs<k>` at chr 1 position `k`, alleles `ea`/`oa`.
+    fn metabrain_row(g: u32, k: u32, ea: &str, oa: &str) -> String {
+        format!(
+            "ENSG{g:011}\t1\t{}\t+\tG{g}\trs{k}\t1\t{k}\t{oa}/{ea}\t{ea}\t0.3\t0.01\t100\t1.5\t0.1\t0.02\t1\t0.1\t1\t100",
+            1000 + g
+        )
+    }
+
+    /// Errors found by either stage (parse on the reader thread, SNP identity on this one) are
+    /// reported in file order, also when they fall in different batches.
+    #[test]
+    fn first_error_in_file_order_across_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |lines: &[String]| {
+            let path = dir.path().join("mb.txt");
+            let text = format!(
+                "{}\n{}\n",
+                crate::io::releases::metabrain::HEADER,
+                lines.join("\n")
+            );
+            std::fs::write(&path, text).unwrap();
+            convert(&Settings {
+                layout: None,
+                files: vec![path],
+                eqtlgen_freq: None,
+                probes: None,
+                out: dir.path().join("out"),
+                bucket_entries: 1 << 20,
+            })
+        };
+        let n = 3 * BATCH_ROWS as u32;
+        let good: Vec<String> = (1..=n).map(|k| metabrain_row(k % 7, k, "A", "G")).collect();
+        assert_eq!(run(&good).unwrap().files[0].2, u64::from(n));
+        // SNP rs5 again with other alleles (an error of the ID stage) on line k1, a line with
+        // a missing column (an error of the parse stage) later, on line k2 in another batch.
+        let (k1, k2) = (BATCH_ROWS as usize + 10, 2 * BATCH_ROWS as usize + 10);
+        let mut bad = good.clone();
+        bad[k1 - 2] = metabrain_row(1, 5, "C", "T");
+        bad[k2 - 2] = "ENSG1\t1".to_string();
+        let e = run(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("line {k1}")) && e.contains("unknown allele"),
+            "{e}"
+        );
+        // The parse error alone is found, with its own line.
+        let mut bad = good;
+        bad[k2 - 2] = "ENSG1\t1".to_string();
+        let e = run(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("line {k2}")) && e.contains("missing column"),
+            "{e}"
+        );
     }
 }
