@@ -1016,7 +1016,7 @@ mod tests {
         assert_eq!(run(&good).unwrap().files[0].2, u64::from(n));
         // SNP rs5 again with other alleles (an error of the ID stage) on line k1, a line with
         // a missing column (an error of the parse stage) later, on line k2 in another batch.
-        let (k1, k2) = (BATCH_ROWS as usize + 10, 2 * BATCH_ROWS as usize + 10);
+        let (k1, k2) = (BATCH_ROWS + 10, 2 * BATCH_ROWS + 10);
         let mut bad = good.clone();
         bad[k1 - 2] = metabrain_row(1, 5, "C", "T");
         bad[k2 - 2] = "ENSG1\t1".to_string();
