@@ -18,6 +18,7 @@ mod golden;
 mod hardening;
 mod lookup;
 mod omics;
+mod overlap;
 mod plot;
 mod properties;
 mod releases;

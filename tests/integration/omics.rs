@@ -146,6 +146,10 @@ fn close(a: &str, b: &str, rel: f64) -> bool {
     }
 }
 
+fn d_bfile() -> PathBuf {
+    fixture().join("ref/ref")
+}
+
 /// The `--bfile` arguments, or `--heidi-off`.
 fn ld_args(bfile: &Path, heidi: bool) -> Vec<String> {
     if heidi {
@@ -163,25 +167,33 @@ fn run_with(ld: &[String], args: &[&str]) -> Output {
 
 #[test]
 fn every_pair_equals_a_cis_run_with_the_outcome_as_gwas() {
-    identity(true);
+    identity(true, &[]);
 }
 
 #[test]
 fn every_pair_equals_a_cis_run_with_heidi_off() {
-    identity(false);
+    identity(false, &[]);
 }
 
-fn identity(heidi: bool) {
-    let dir = tmp(if heidi {
-        "identity"
-    } else {
-        "identity-heidi-off"
+/// `--sample-overlap` applies to this path as to cis SMR (algorithm-2 §22): θ from the
+/// outcome probe's values.
+#[test]
+fn every_pair_equals_a_cis_run_with_sample_overlap() {
+    identity(true, &["--sample-overlap"]);
+}
+
+fn identity(heidi: bool, extra: &[&str]) {
+    let dir = tmp(match (heidi, extra.is_empty()) {
+        (true, true) => "identity",
+        (false, _) => "identity-heidi-off",
+        (true, false) => "identity-extra",
     });
+    let mut ld = ld_args(&d_bfile(), heidi);
+    ld.extend(extra.iter().map(|s| s.to_string()));
     let (outcome, stored) = make_outcome(&dir, false);
     let d = fixture();
     let expo = d.join("eqtl/eqtl");
-    let bfile = d.join("ref/ref");
-    let ld = ld_args(&bfile, heidi);
+    let bfile = d_bfile();
     let out = dir.join("omics");
     // The second slot given with --eqtl-summary, the first with --beqtl-summary.
     ok(&run_with(
@@ -288,8 +300,8 @@ fn identity(heidi: bool) {
         .iter()
         .any(|r| r[14].starts_with('-') != r[17].starts_with('-')));
 
-    if !heidi {
-        assert!(rows.iter().all(|r| r[23] == "NA" && r[24] == "NA"));
+    if !heidi || !extra.is_empty() {
+        assert!(heidi || rows.iter().all(|r| r[23] == "NA" && r[24] == "NA"));
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
