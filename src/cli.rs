@@ -10,6 +10,7 @@ pub mod compat;
 pub mod lookup;
 pub mod multi;
 pub mod omics;
+pub mod overlap;
 pub mod plot;
 pub mod ranges;
 pub mod releases;
@@ -73,6 +74,9 @@ pub struct Cli {
     /// Text eQTL releases converted to BESD.
     #[command(flatten)]
     pub releases: releases::ReleaseArgs,
+    /// `--sample-overlap`.
+    #[command(flatten)]
+    pub overlap: overlap::OverlapArgs,
 }
 
 /// Input files.

@@ -207,6 +207,8 @@ pub struct Config {
     pub extras: crate::cli::smr_extra::SmrExtraArgs,
     /// `--plot`: the plot data file instead of the `.smr` analysis.
     pub plot: Option<crate::analyses::plot::PlotSettings>,
+    /// `--sample-overlap` with `--pmecs`/`--mmecs` (None: off).
+    pub sample_overlap: Option<crate::stats::overlap::OverlapSettings>,
 }
 
 fn check_unit(name: &str, v: f64) -> Result<()> {
@@ -266,6 +268,29 @@ impl BfilePaths {
 /// An output file name: `<out>.<ext>`.
 pub fn out_path(out: &Path, ext: &str) -> PathBuf {
     with_ext(out, ext)
+}
+
+/// `--sample-overlap` and its thresholds (`--pmecs` in (0, 1), `--mmecs` at least 2).
+fn overlap_settings(cli: &Cli) -> Result<Option<crate::stats::overlap::OverlapSettings>> {
+    if !cli.overlap.sample_overlap {
+        return Ok(None);
+    }
+    let pmecs = cli.besd_tools.pmecs;
+    if !(pmecs > 0.0 && pmecs < 1.0) {
+        return Err(Error::Config(format!(
+            "--pmecs {pmecs}: expected a p-value between 0 and 1"
+        )));
+    }
+    if cli.overlap.mmecs < 2 {
+        return Err(Error::Config(format!(
+            "--mmecs {}: expected at least 2 (a correlation needs two SNPs)",
+            cli.overlap.mmecs
+        )));
+    }
+    Ok(Some(crate::stats::overlap::OverlapSettings {
+        pmecs,
+        mmecs: cli.overlap.mmecs,
+    }))
 }
 
 impl Config {
@@ -482,6 +507,7 @@ impl Config {
             threads: o.thread_num,
             extras: cli.smr_extra,
             plot: crate::analyses::plot::PlotSettings::from_cli(cli)?,
+            sample_overlap: overlap_settings(cli)?,
         })
     }
 

@@ -3,6 +3,11 @@
 //! p_HEIDI, which may differ by 2e-6 relative (same NA pattern, identical nsnp_HEIDI).
 //!
 //! Shared by the golden tests (`tests/integration/golden.rs`) and the validation tool (`validate.rs`).
+//!
+//! [`compare_file`] is the battery's rule for any file a case wrote (`shared/tools/casecmp.py`,
+//! `tests/integration/battery.rs`): `.besd` and other binary files byte for byte; text line by
+//! line, each whitespace-separated field equal as text or both numbers within 2e-6 relative;
+//! with rows compared, rows matching and the worst difference per column.
 
 #![allow(dead_code)]
 
@@ -190,6 +195,152 @@ pub fn compare_tables(expected: &str, actual: &str) -> TableDiff {
     d
 }
 
+/// Relative tolerance of the battery for any number in a text output.
+pub const FIELD_REL_TOL: f64 = 2e-6;
+
+/// One column of a text file compared with [`compare_file`].
+#[derive(Debug, Clone, Default)]
+pub struct FieldStats {
+    /// Header name (when the file has a header line) or `col<N>` (1-based).
+    pub name: String,
+    /// Fields outside the tolerance (or different text).
+    pub mismatches: usize,
+    /// Largest relative difference among numeric fields (0 when identical).
+    pub worst_rel: f64,
+    /// First mismatch, for the report.
+    pub example: Option<String>,
+}
+
+/// How one output file compared.
+#[derive(Debug, Clone, Default)]
+pub struct FileDiff {
+    /// File name.
+    pub name: String,
+    /// Compared byte for byte (`.besd`, or not text).
+    pub binary: bool,
+    /// Ours is missing.
+    pub missing: bool,
+    /// Lines (rows, header included) in the reference's file / ours; bytes when binary.
+    pub len_expected: usize,
+    /// See `len_expected`.
+    pub len_actual: usize,
+    /// Rows compared (lines present in both, header excluded when the file has one).
+    pub rows_compared: usize,
+    /// Rows whose every field is within tolerance.
+    pub rows_matching: usize,
+    /// Per column.
+    pub columns: Vec<FieldStats>,
+}
+
+impl FileDiff {
+    /// Matches by the battery's rule.
+    pub fn ok(&self) -> bool {
+        !self.missing
+            && self.len_expected == self.len_actual
+            && self.rows_matching == self.rows_compared
+    }
+
+    /// The column with the largest relative difference, if any differs.
+    pub fn worst(&self) -> Option<&FieldStats> {
+        self.columns
+            .iter()
+            .filter(|c| c.worst_rel > 0.0 || c.mismatches > 0)
+            .max_by(|a, b| a.worst_rel.total_cmp(&b.worst_rel))
+    }
+}
+
+/// A first line that names columns: several fields, none a number.
+fn is_header(line: &str) -> bool {
+    line.split_whitespace().all(|f| f.parse::<f64>().is_err())
+        && line.split_whitespace().count() > 1
+}
+
+/// Compare one output file, the reference's `expected` bytes with ours (`None`: missing).
+pub fn compare_file(name: &str, expected: &[u8], actual: Option<&[u8]>) -> FileDiff {
+    let binary = name.ends_with(".besd") || expected.contains(&0);
+    let mut d = FileDiff {
+        name: name.to_string(),
+        binary,
+        ..Default::default()
+    };
+    let Some(actual) = actual else {
+        d.missing = true;
+        return d;
+    };
+    if binary {
+        d.len_expected = expected.len();
+        d.len_actual = actual.len();
+        d.rows_compared = 1;
+        d.rows_matching = usize::from(expected == actual);
+        return d;
+    }
+    let latin1 = |b: &[u8]| b.iter().map(|&c| c as char).collect::<String>();
+    let (te, ta) = (latin1(expected), latin1(actual));
+    let (le, la): (Vec<&str>, Vec<&str>) = (te.lines().collect(), ta.lines().collect());
+    d.len_expected = le.len();
+    d.len_actual = la.len();
+    let header = le.first().filter(|h| is_header(h)).copied();
+    let start = usize::from(header.is_some());
+    let mut names: Vec<String> = header
+        .map(|h| h.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    for (i, (x, y)) in le.iter().zip(&la).enumerate() {
+        let (fx, fy): (Vec<&str>, Vec<&str>) = (
+            x.split_whitespace().collect(),
+            y.split_whitespace().collect(),
+        );
+        while names.len() < fx.len().max(fy.len()) {
+            names.push(format!("col{}", names.len() + 1));
+        }
+        while d.columns.len() < names.len() {
+            let n = d.columns.len();
+            d.columns.push(FieldStats {
+                name: names[n].clone(),
+                ..Default::default()
+            });
+        }
+        if i < start {
+            // The header: text-identical or every column mismatches.
+            if x != y {
+                for c in &mut d.columns {
+                    c.mismatches += 1;
+                    c.example.get_or_insert_with(|| format!("header: {y}"));
+                }
+            }
+            continue;
+        }
+        d.rows_compared += 1;
+        let mut row_ok = fx.len() == fy.len();
+        for (c, col) in d.columns.iter_mut().enumerate() {
+            let (u, v) = (
+                fx.get(c).copied().unwrap_or(""),
+                fy.get(c).copied().unwrap_or(""),
+            );
+            if u == v {
+                continue;
+            }
+            let ok = match (u.parse::<f64>(), v.parse::<f64>()) {
+                (Ok(p), Ok(q)) => {
+                    let rel = (p - q).abs() / p.abs().max(q.abs()).max(1e-300);
+                    col.worst_rel = col.worst_rel.max(rel);
+                    (p - q).abs() <= FIELD_REL_TOL * p.abs().max(1e-300)
+                }
+                _ => false,
+            };
+            if !ok {
+                row_ok = false;
+                col.mismatches += 1;
+                col.example
+                    .get_or_insert_with(|| format!("line {}: {u} vs {v}", i + 1));
+            }
+        }
+        if row_ok {
+            d.rows_matching += 1;
+        }
+    }
+    d
+}
+
 /// Turn a reference command line (`cmd.txt`) into fastsmr arguments with `--out` replaced.
 pub fn command_args(cmd: &str, out: &str) -> Vec<String> {
     let toks: Vec<&str> = cmd.split_whitespace().collect();
@@ -211,6 +362,28 @@ pub fn command_args(cmd: &str, out: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_compares_per_column_within_the_battery_tolerance() {
+        let e = b"probeID\tb\tp\nP1\t0.5\t1.000000e-02\nP2\tNA\t2.0e-3\n";
+        let same = compare_file("x.smr", e, Some(e));
+        assert!(same.ok() && same.rows_compared == 2 && same.worst().is_none());
+        // 1e-6 relative in p: within; the b of P2 as text: a mismatch in column b only.
+        let a = b"probeID\tb\tp\nP1\t0.5\t1.000001e-02\nP2\t0.1\t2.0e-3\n";
+        let d = compare_file("x.smr", e, Some(a));
+        assert!(!d.ok());
+        assert_eq!((d.rows_compared, d.rows_matching), (2, 1));
+        assert_eq!(d.columns[1].name, "b");
+        assert_eq!(d.columns[1].mismatches, 1);
+        assert_eq!(d.columns[2].mismatches, 0);
+        assert!((d.columns[2].worst_rel - 1e-6 / 1.000001).abs() < 1e-12);
+        // No header: columns by position; a missing line is a length difference.
+        let d = compare_file("x.list", b"1 2\n3 4\n", Some(b"1 2\n"));
+        assert!(!d.ok() && d.columns[0].name == "col1");
+        // Binary: bytes.
+        assert!(!compare_file("x.besd", b"ab", Some(b"ac")).ok());
+        assert!(compare_file("x.smr", e, None).missing);
+    }
 
     #[test]
     fn tolerance_applies_to_p_heidi_only() {

@@ -14,6 +14,7 @@ use crate::stats::heidi::{
     heidi_new_detailed, heidi_original_detailed, HeidiDetail, HeidiOutcome, HeidiParams,
     HeidiScratch, HeidiSnp, HeidiVariant,
 };
+use crate::stats::overlap::{estimate_theta, smr_test_overlap};
 use crate::stats::smr::{max_abs_id, smr_test, SmrTest};
 use rustc_hash::FxHashMap;
 
@@ -269,11 +270,26 @@ impl Analysis for Cis<'_> {
         if !targeted && p_eqtl > self.cfg.peqtl_smr {
             return Ok(Outcome::Skipped(SkipReason::NotSignificant));
         }
+        // --sample-overlap: θ from the probe's null cis SNPs (crate::stats::overlap).
+        let theta = match self.cfg.sample_overlap {
+            Some(o) => {
+                let zy = |x: &ProbeSnp| s.gwas_b[x.k()] / s.gwas_se[x.k()];
+                let pairs = cis.iter().map(|x| (x.zd, zy(x)));
+                match estimate_theta(pairs, o.z_bound(), o.mmecs) {
+                    Some(t) => Some(t),
+                    None => return Ok(Outcome::Skipped(SkipReason::TooFewNullSnps)),
+                }
+            }
+            None => None,
+        };
         let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
-        let smr = smr_test(by, sy, c.bx, c.sx);
+        let smr = match theta {
+            Some(t) => smr_test_overlap(by, sy, c.bx, c.sx, t),
+            None => smr_test(by, sy, c.bx, c.sx),
+        };
         let (heidi, heidi_detail) = match self.ld {
             Some(ld) if smr.p <= self.cfg.psmr => {
-                let (o, d) = self.heidi(cis, top, targeted, ld, sc);
+                let (o, d) = self.heidi(cis, top, targeted, theta, ld, sc);
                 (Some(o), d)
             }
             _ => (None, HeidiDetail::default()),
@@ -297,16 +313,21 @@ impl Analysis for Cis<'_> {
 
 impl Cis<'_> {
     /// HEIDI for the probe's cis set `cis` with instrument at position `top` (`targeted`: a
-    /// target SNP, data-spec/algorithm.md §7.4).
+    /// target SNP, data-spec/algorithm.md §7.4; `theta`: the sample overlap).
     fn heidi(
         &self,
         cis: &[ProbeSnp],
         top: usize,
         targeted: bool,
+        theta: Option<f64>,
         ld: &dyn LdSource,
         sc: &mut CisScratch,
     ) -> (HeidiOutcome, HeidiDetail) {
         let s = self.snps;
+        let variant = HeidiVariant {
+            overlap_theta: theta,
+            ..self.variant
+        };
         // On the plot path a target SNP is the instrument but HEIDI is the plain method.
         let targeted = targeted && !self.plot_path;
         let heidi_snp = |x: &ProbeSnp, z: f64| HeidiSnp {
@@ -335,11 +356,11 @@ impl Cis<'_> {
                         hs.push(heidi_snp(x, zi));
                     }
                 }
-                heidi_new_detailed(hs, ld, &self.heidi, self.variant, target_pos, &mut sc.heidi)
+                heidi_new_detailed(hs, ld, &self.heidi, variant, target_pos, &mut sc.heidi)
             }
             HeidiMethod::Original => {
                 let hs: Vec<HeidiSnp> = cis.iter().map(|x| heidi_snp(x, z(x))).collect();
-                heidi_original_detailed(&hs, ld, &self.heidi, self.variant, top)
+                heidi_original_detailed(&hs, ld, &self.heidi, variant, top)
             }
         }
     }

@@ -5,6 +5,7 @@
 //! exposure probes an outcome probe meets.
 
 use crate::analyses::cis::CisRow;
+use crate::analyses::multi::MultiRow;
 use crate::engine::{usable_entry, TableWriter};
 use crate::error::Result;
 use crate::harmonise::{MatchResult, SnpTable};
@@ -19,6 +20,10 @@ use std::fmt::Write;
 
 /// Header of the `.smr` table of SMR between two xQTL datasets (formats §7.4).
 pub const OMICS_HEADER: &str = "Expo_ID\tExpo_Chr\tExpo_Gene\tExpo_bp\tOutco_ID\tOutco_Chr\tOutco_Gene\tOutco_bp\ttopSNP\ttopSNP_chr\ttopSNP_bp\tA1\tA2\tFreq\tb_Outco\tse_Outco\tp_Outco\tb_Expo\tse_Expo\tp_Expo\tb_SMR\tse_SMR\tp_SMR\tp_HEIDI\tnsnp_HEIDI";
+
+/// Header of the `.msmr` table of SMR between two xQTL datasets (`--smr-multi`, formats §7.4):
+/// the `.smr` header with `p_SMR_multi` between `p_SMR` and `p_HEIDI`.
+pub const OMICS_MULTI_HEADER: &str = "Expo_ID\tExpo_Chr\tExpo_Gene\tExpo_bp\tOutco_ID\tOutco_Chr\tOutco_Gene\tOutco_bp\ttopSNP\ttopSNP_chr\ttopSNP_bp\tA1\tA2\tFreq\tb_Outco\tse_Outco\tp_Outco\tb_Expo\tse_Expo\tp_Expo\tb_SMR\tse_SMR\tp_SMR\tp_SMR_multi\tp_HEIDI\tnsnp_HEIDI";
 
 /// p-value of an outcome value in the GWAS role: the z quotient taken in single precision,
 /// as the reference does in `.smr` (quirk Q70).
@@ -147,15 +152,63 @@ pub struct OmicsTable<'a> {
     pub snp_esi: &'a [u32],
 }
 
-impl TableWriter<OmicsRow> for OmicsTable<'_> {
+/// One `.msmr` row: an (exposure, outcome) pair tested by multi-SNP SMR (reference algorithm-2
+/// §20, algorithm §12 A per exposure probe).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OmicsMultiRow {
+    /// Outcome `.epi` row.
+    pub outcome: usize,
+    /// The outcome's b at the top SNP (aligned to the exposure A1).
+    pub outcome_b: f64,
+    /// Outcome se.
+    pub outcome_se: f64,
+    /// The multi-SNP test of the exposure probe with the outcome as GWAS; its `p_gwas` (the
+    /// double quotient, Q70) is the p_Outco printed.
+    pub multi: MultiRow,
+}
+
+/// The `.msmr` table (formats §7.4); the row's probe is the exposure `.epi` row.
+pub struct OmicsMultiTable<'a>(pub OmicsTable<'a>);
+
+impl TableWriter<OmicsMultiRow> for OmicsMultiTable<'_> {
     fn header(&self) -> Option<&str> {
-        Some(OMICS_HEADER)
+        Some(OMICS_MULTI_HEADER)
     }
 
-    fn write_row(&self, p: usize, r: &OmicsRow, out: &mut String) {
-        let (x, o) = (&self.expo_epi[p], &self.outco_epi[r.outcome]);
-        let c = &r.cis;
-        let e = self.esi.row(self.snp_esi[c.top] as usize);
+    fn write_row(&self, p: usize, r: &OmicsMultiRow, out: &mut String) {
+        let m = &r.multi;
+        self.0.write_pair(p, r.outcome, m.top, out);
+        for v in [m.freq, r.outcome_b, r.outcome_se] {
+            push_g6(out, v);
+            out.push('\t');
+        }
+        push_e6(out, m.p_gwas);
+        out.push('\t');
+        for v in [m.bx, m.sx] {
+            push_g6(out, v);
+            out.push('\t');
+        }
+        push_e6(out, m.p_eqtl);
+        out.push('\t');
+        push_g6(out, m.smr.b);
+        out.push('\t');
+        push_g6(out, m.smr.se);
+        out.push('\t');
+        push_e6(out, m.smr.p);
+        out.push('\t');
+        push_e6(out, m.p_multi);
+        out.push('\t');
+        write_heidi(out, m.heidi, false);
+        out.push('\n');
+    }
+}
+
+impl OmicsTable<'_> {
+    /// The probe columns of both traits and the instrument's (compact index `top`) name,
+    /// position and alleles, each followed by a tab.
+    fn write_pair(&self, p: usize, outcome: usize, top: usize, out: &mut String) {
+        let (x, o) = (&self.expo_epi[p], &self.outco_epi[outcome]);
+        let e = self.esi.row(self.snp_esi[top] as usize);
         let _ = write!(
             out,
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
@@ -173,6 +226,17 @@ impl TableWriter<OmicsRow> for OmicsTable<'_> {
             e.a1,
             e.a2
         );
+    }
+}
+
+impl TableWriter<OmicsRow> for OmicsTable<'_> {
+    fn header(&self) -> Option<&str> {
+        Some(OMICS_HEADER)
+    }
+
+    fn write_row(&self, p: usize, r: &OmicsRow, out: &mut String) {
+        let c = &r.cis;
+        self.write_pair(p, r.outcome, c.top, out);
         for v in [c.freq, r.outcome_b, r.outcome_se] {
             push_g6(out, v);
             out.push('\t');

@@ -180,6 +180,7 @@ pub(super) fn test_multi(t: &Trait<'_>, m: &LoadedMulti, log: &mut RunLog) -> Re
             (*s, probes, Regions::Genes(regions))
         }
     };
+    warn_overlap_not_applied(cfg, "--smr-multi", log);
     let analysis = Multi::new(cfg, settings, snps, ld, regions);
     let plan = Plan {
         probes: &probes,
@@ -226,6 +227,17 @@ pub(super) fn test_multi(t: &Trait<'_>, m: &LoadedMulti, log: &mut RunLog) -> Re
     ));
     engine::log_tally(log, &tally, "p_HEIDI NA");
     Ok(tally)
+}
+
+/// `--sample-overlap` is not applied by `analysis` (as in the reference, algorithm-2 §22, which
+/// applies it to cis SMR, SMR between two xQTL datasets and `--plot` only): say so in the log.
+pub(super) fn warn_overlap_not_applied(cfg: &Config, analysis: &str, log: &mut RunLog) {
+    if cfg.sample_overlap.is_some() {
+        log.info(format!(
+            "  warning: --sample-overlap is not applied by {analysis} (SMR 1.3.1 applies it to \
+             cis SMR, SMR between two xQTL datasets and --plot only): rows are uncorrected"
+        ));
+    }
 }
 
 /// The plan of `--set-list`/`--gene-list`: each entry naming a kept probe, in file order,

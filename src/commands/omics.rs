@@ -2,22 +2,27 @@
 //! exposure, the second the outcome. The outcome `.esi` is harmonised once as a GWAS with the
 //! exposure data and the LD reference; then per outcome probe its stored values fill the
 //! GWAS columns of the SNP table and the exposure probes near it run through the engine with
-//! the cis analysis. Rows outcome-major, exposure `.epi` order within an outcome.
+//! the cis analysis (`<out>.smr`), or multi-SNP SMR with `--smr-multi` (`<out>.msmr`). Rows
+//! outcome-major, exposure `.epi` order within an outcome.
 
-use crate::analyses::cis::Cis;
-use crate::analyses::omics::{exposure_probes, OmicsRow, OmicsTable, OutcomeMap};
+use super::multi::MultiPlan;
+use crate::analyses::cis::{Cis, CisRow, Target};
+use crate::analyses::multi::{Multi, MultiRow, MultiSettings, Regions};
+use crate::analyses::omics::{
+    exposure_probes, OmicsMultiRow, OmicsMultiTable, OmicsRow, OmicsTable, OutcomeMap,
+};
 use crate::cli::omics::OmicsArgs;
 use crate::cli::Cli;
 use crate::config::{out_path, BesdPaths, Config};
 use crate::data::{EqtlData, IdLists, LdReference};
-use crate::engine::{self, Inputs, Outcome, Plan, Sink, TableSink};
+use crate::engine::{self, Analysis, Inputs, Outcome, Plan, Sink, TableSink};
 use crate::error::{Error, Result};
 use crate::harmonise::{harmonise_read, Harmonised, SnpTable};
 use crate::io::gwas::{GwasData, GwasRecord, GwasTable};
 use crate::io::gwas_columns::{GwasLayout, GwasRead};
 use crate::ld::LdSource;
 use crate::log::RunLog;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 const BESD_FLAGS: [&str; 2] = ["--beqtl-summary", "--eqtl-summary"];
@@ -163,19 +168,42 @@ fn outcome_as_gwas(outcome: &EqtlData) -> GwasRead {
 /// `outcome`, writing `<out>.smr`.
 pub fn run(cli: &Cli, outcome: &Path, log: &mut RunLog) -> Result<()> {
     let cfg = Config::from_cli(cli)?;
-    if cli.multi.smr_multi {
-        return Err(Error::Config(
-            "--smr-multi with two BESD inputs is not implemented yet".into(),
-        ));
-    }
+    let multi = if cli.multi.smr_multi {
+        let plan = MultiPlan::resolve(cli, &cfg)?;
+        if plan.set_list.is_some() || plan.gene_list.is_some() {
+            return Err(Error::Config(
+                "--set-list/--gene-list with two BESD inputs is an SMR 1.3.1 option combination \
+                 fastsmr does not implement (the reference tests the cis regions here)"
+                    .into(),
+            ));
+        }
+        Some(plan.settings)
+    } else {
+        for (given, flag) in [
+            (cli.multi.set_wind.is_some(), "--set-wind"),
+            (cli.multi.set_list.is_some(), "--set-list"),
+            (cli.multi.gene_list.is_some(), "--gene-list"),
+        ] {
+            if given {
+                return Err(Error::Config(format!("{flag} needs --smr-multi")));
+            }
+        }
+        None
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    pool.install(|| run_in_pool(&cfg, &cli.omics, outcome, log))
+    pool.install(|| run_in_pool(&cfg, &cli.omics, multi, outcome, log))
 }
 
-fn run_in_pool(cfg: &Config, args: &OmicsArgs, outcome: &Path, log: &mut RunLog) -> Result<()> {
+fn run_in_pool(
+    cfg: &Config,
+    args: &OmicsArgs,
+    multi: Option<MultiSettings>,
+    outcome: &Path,
+    log: &mut RunLog,
+) -> Result<()> {
     log.info(format!(
         "SMR between two xQTL datasets: exposure {}, outcome {}",
         cfg.besd.prefix.display(),
@@ -262,84 +290,161 @@ fn run_in_pool(cfg: &Config, args: &OmicsArgs, outcome: &Path, log: &mut RunLog)
     let ld = geno.as_ref().map(|g| g as &dyn LdSource);
     let window = (!args.cis_to_all).then_some(args.outcome_wind as i64 * 1000);
     log.info(format!(
-        "Testing {} outcome probes against the exposure probes {} ({} thread(s), cis window {} kb)",
+        "Testing {} outcome probes against the exposure probes {} ({} thread(s), cis window {} kb{})",
         outco.probes.len(),
         match window {
             Some(w) => format!("within {} kb", w / 1000),
             None => "all (--cis-to-all)".to_string(),
         },
         cfg.threads,
-        cfg.cis_window_bp / 1000
+        cfg.cis_window_bp / 1000,
+        if multi.is_some() { ", multi-SNP SMR" } else { "" }
     ));
-    let mut rows: Vec<(usize, OmicsRow)> = Vec::new();
-    let mut skipped = std::collections::BTreeMap::<&'static str, usize>::new();
-    let mut buf = Vec::new();
-    for &o in &outco.probes {
-        let n = map.fill(&mut snps, &outco.besd, o, &mut buf)?;
-        let probes = exposure_probes(&expo.epi, &expo.probes, &outco.epi[o], window);
-        if n == 0 || probes.is_empty() {
-            continue;
-        }
-        let analysis = Cis::new(
-            cfg,
-            &snps,
-            &expo.esi,
-            ld,
-            target.map_or(
-                crate::analyses::cis::Target::None,
-                crate::analyses::cis::Target::Every,
-            ),
-        );
-        let inputs = Inputs {
-            snps: &snps,
-            besd: &expo.besd,
-            epi: &expo.epi,
-            bed: reference.as_ref().map(|r| &r.bed),
-        };
-        let plan = Plan {
-            probes: &probes,
-            snp_filter: None,
-        };
-        let label = format!("exposure probes [{}]", outco.epi[o].probe);
-        let outcomes = engine::run(&analysis, &inputs, &plan, label, log)?;
-        for (p, oc) in outcomes.probes {
-            if let Outcome::Skipped(r) = &oc {
-                *skipped.entry(r.label()).or_default() += 1;
-            }
-            for c in oc.rows() {
-                rows.push((
-                    p,
-                    OmicsRow {
-                        outcome: o,
-                        outcome_b: snps.gwas_b[c.top],
-                        outcome_se: snps.gwas_se[c.top],
-                        outcome_p: snps.gwas_p[c.top],
-                        cis: c.clone(),
-                    },
-                ));
-            }
-        }
-    }
-    let table = OmicsTable {
+    let pairs = Pairs {
+        expo: &expo,
+        outco: &outco,
+        bed: reference.as_ref().map(|r| &r.bed),
+        window,
+    };
+    let table = |snps| OmicsTable {
         expo_epi: &expo.epi,
         outco_epi: &outco.epi,
         esi: &expo.esi,
-        snp_esi: &snps.esi,
+        snp_esi: snps,
     };
-    let mut sink = TableSink::new(table, out_path(&cfg.out, "smr"), rows.len());
-    for (p, r) in &rows {
-        sink.row(*p, r);
-    }
-    let path = sink.finish()?;
+    let (path, n, skipped) = match multi {
+        None => {
+            let target = target.map_or(Target::None, Target::Every);
+            let mut rows = Vec::new();
+            let skipped = pairs.run(&mut snps, &mut map, log, |snps, o, run| {
+                let analysis = Cis::new(cfg, snps, &expo.esi, ld, target.clone());
+                run.collect(&analysis, &mut rows, |c: &CisRow| OmicsRow {
+                    outcome: o,
+                    outcome_b: snps.gwas_b[c.top],
+                    outcome_se: snps.gwas_se[c.top],
+                    outcome_p: snps.gwas_p[c.top],
+                    cis: c.clone(),
+                })
+            })?;
+            let mut sink = TableSink::new(table(&snps.esi), out_path(&cfg.out, "smr"), rows.len());
+            for (p, r) in &rows {
+                sink.row(*p, r);
+            }
+            (sink.finish()?, rows.len(), skipped)
+        }
+        Some(settings) => {
+            let ld = ld.ok_or_else(|| {
+                Error::Config("--smr-multi needs the LD reference --bfile".into())
+            })?;
+            let mut rows = Vec::new();
+            let skipped = pairs.run(&mut snps, &mut map, log, |snps, o, run| {
+                let analysis = Multi::new(cfg, settings, snps, ld, Regions::Cis);
+                run.collect(&analysis, &mut rows, |m: &MultiRow| OmicsMultiRow {
+                    outcome: o,
+                    outcome_b: snps.gwas_b[m.top],
+                    outcome_se: snps.gwas_se[m.top],
+                    multi: m.clone(),
+                })
+            })?;
+            let t = OmicsMultiTable(table(&snps.esi));
+            let mut sink = TableSink::new(t, out_path(&cfg.out, "msmr"), rows.len());
+            for (p, r) in &rows {
+                sink.row(*p, r);
+            }
+            (sink.finish()?, rows.len(), skipped)
+        }
+    };
     log.info(format!(
-        "{} (exposure, outcome) pairs tested; results saved in {}",
-        rows.len(),
+        "{n} (exposure, outcome) pairs tested; results saved in {}",
         path.display()
     ));
     for (reason, n) in &skipped {
         log.info(format!("  {n} pairs without a row: {reason}"));
     }
     Ok(())
+}
+
+/// What every outcome probe's run shares: both datasets, the LD reference's genotypes and the
+/// outcome window.
+struct Pairs<'a> {
+    expo: &'a EqtlData,
+    outco: &'a EqtlData,
+    bed: Option<&'a crate::io::plink::BedFile>,
+    window: Option<i64>,
+}
+
+/// One outcome probe's run: the exposure probes it meets, ready for an analysis.
+struct OutcomeRun<'a> {
+    inputs: Inputs<'a>,
+    probes: &'a [usize],
+    label: String,
+    log: &'a RunLog,
+    skipped: &'a mut BTreeMap<&'static str, usize>,
+}
+
+impl OutcomeRun<'_> {
+    /// Run `analysis` on the exposure probes; each row, made by `row`, goes to `rows` with its
+    /// exposure probe, and each probe without a row is counted by reason.
+    fn collect<A: Analysis, R>(
+        &mut self,
+        analysis: &A,
+        rows: &mut Vec<(usize, R)>,
+        row: impl Fn(&A::Row) -> R,
+    ) -> Result<()> {
+        let plan = Plan {
+            probes: self.probes,
+            snp_filter: None,
+        };
+        let label = std::mem::take(&mut self.label);
+        let outcomes = engine::run(analysis, &self.inputs, &plan, label, self.log)?;
+        for (p, oc) in outcomes.probes {
+            if let Outcome::Skipped(r) = &oc {
+                *self.skipped.entry(r.label()).or_default() += 1;
+            }
+            rows.extend(oc.rows().iter().map(|c| (p, row(c))));
+        }
+        Ok(())
+    }
+}
+
+impl Pairs<'_> {
+    /// Per outcome probe `o` (outcome `.epi` order) that meets an exposure probe: fill its
+    /// values into the GWAS columns of `snps`, then `test(snps, o, run)`, which builds the
+    /// analysis and runs it with [`OutcomeRun::collect`]. Returns the pairs without a row, by
+    /// reason.
+    fn run(
+        &self,
+        snps: &mut SnpTable,
+        map: &mut OutcomeMap,
+        log: &RunLog,
+        mut test: impl FnMut(&SnpTable, usize, &mut OutcomeRun<'_>) -> Result<()>,
+    ) -> Result<BTreeMap<&'static str, usize>> {
+        let (expo, outco) = (self.expo, self.outco);
+        let mut skipped = BTreeMap::<&'static str, usize>::new();
+        let mut buf = Vec::new();
+        for &o in &outco.probes {
+            let n = map.fill(snps, &outco.besd, o, &mut buf)?;
+            let probes = exposure_probes(&expo.epi, &expo.probes, &outco.epi[o], self.window);
+            if n == 0 || probes.is_empty() {
+                continue;
+            }
+            let snps: &SnpTable = snps;
+            let mut run = OutcomeRun {
+                inputs: Inputs {
+                    snps,
+                    besd: &expo.besd,
+                    epi: &expo.epi,
+                    bed: self.bed,
+                },
+                probes: &probes,
+                label: format!("exposure probes [{}]", outco.epi[o].probe),
+                log,
+                skipped: &mut skipped,
+            };
+            test(snps, o, &mut run)?;
+        }
+        Ok(skipped)
+    }
 }
 
 #[cfg(test)]

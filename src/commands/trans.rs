@@ -104,6 +104,7 @@ pub(super) fn test_trans(
         ld,
         ..
     } = *t;
+    super::multi::warn_overlap_not_applied(cfg, "--trans", log);
     let analysis = Trans::new(cfg, *settings, snps, &eqtl.esi, ld);
     let plan = Plan {
         probes: &eqtl.probes,

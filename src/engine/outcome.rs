@@ -15,6 +15,8 @@ pub enum SkipReason {
     NoInstrument,
     /// No trans-eQTL region (trans-SMR).
     NoTransRegion,
+    /// `--sample-overlap`: fewer than `--mmecs` cis SNPs null on both sides to estimate θ.
+    TooFewNullSnps,
 }
 
 impl SkipReason {
@@ -26,6 +28,9 @@ impl SkipReason {
             SkipReason::TargetAbsent => "target SNP not in the probe's data",
             SkipReason::NoInstrument => "no SNP passes the multi-SNP instrument threshold",
             SkipReason::NoTransRegion => "no trans-eQTL region",
+            SkipReason::TooFewNullSnps => {
+                "too few null cis SNPs (--pmecs, --mmecs) to estimate the sample overlap"
+            }
         }
     }
 }

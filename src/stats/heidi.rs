@@ -45,7 +45,7 @@ pub struct HeidiParams {
 
 /// Variants of HEIDI the default run does not use (all off by default: the reference's
 /// `.smr` behaviour).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HeidiVariant {
     /// Method 1's LD filter with the top SNP keeps `r² − upper < 1e-6` (tolerant), as the
     /// reference's `--plot` path does (algorithm-2 §16.3, Q49), instead of `r² < upper`.
@@ -57,6 +57,10 @@ pub struct HeidiVariant {
     /// Record the final SNP list with each SNP's r with the top SNP of that list (the LD
     /// column of the `--plot` file, data-spec/plot-file.md §4).
     pub record_ld: bool,
+    /// `--sample-overlap`: the probe's θ, which enters the covariance of the deviations
+    /// ([`crate::stats::overlap::deviation_statistic_overlap`]; p_HEIDI rounded to float32,
+    /// as the reference's overlap variant returns it).
+    pub overlap_theta: Option<f64>,
 }
 
 /// What a HEIDI run found beyond its [`HeidiOutcome`].
@@ -357,6 +361,11 @@ fn deviation_outcome(
         let t = max_abs_id(&z);
         detail.ld = (0..m).map(|j| (snps[list[j]].k, r[t * m + j])).collect();
     }
+    if let Some(theta) = variant.overlap_theta {
+        let (outcome, log10_p) = overlap_outcome(&by, &sy, &bx, &z, r, theta, variant);
+        detail.log10_p = log10_p;
+        return (outcome, detail);
+    }
     let outcome = match deviation_statistic_with(&by, &sy, &bx, &z, r, variant.scale_free) {
         Some(d) => {
             detail.constant_share = d.constant_share;
@@ -370,6 +379,33 @@ fn deviation_outcome(
         None => HeidiOutcome::TooFewForTest,
     };
     (outcome, detail)
+}
+
+/// The deviation test under sample overlap θ (reference algorithm §7.3): its p-value
+/// rounded to float32, as the reference's overlap variant returns it, and its log10.
+fn overlap_outcome(
+    by: &[f64],
+    sy: &[f64],
+    bx: &[f64],
+    z: &[f64],
+    r: &[f64],
+    theta: f64,
+    variant: HeidiVariant,
+) -> (HeidiOutcome, f64) {
+    use crate::stats::overlap::{deviation_statistic_overlap, Eps};
+    let eps = if variant.scale_free {
+        Eps::ScaleFree
+    } else {
+        Eps::Fixed
+    };
+    match deviation_statistic_overlap(by, sy, bx, z, r, theta, eps) {
+        Some((stat, lambda)) => {
+            let p = f64::from(pchisqsum(stat, &lambda) as f32);
+            let log10_p = log10_or(p, || log10_pchisqsum(stat, &lambda));
+            (HeidiOutcome::Tested { p, nsnp: by.len() }, log10_p)
+        }
+        None => (HeidiOutcome::TooFewForTest, f64::NAN),
+    }
 }
 
 /// The HEIDI deviation statistic and its p-value for `m` SNPs with LD matrix `r` (row-major

@@ -6,4 +6,5 @@ pub mod dist;
 pub mod heidi;
 pub mod log_tail;
 pub mod multi;
+pub mod overlap;
 pub mod smr;

@@ -146,6 +146,10 @@ fn close(a: &str, b: &str, rel: f64) -> bool {
     }
 }
 
+fn d_bfile() -> PathBuf {
+    fixture().join("ref/ref")
+}
+
 /// The `--bfile` arguments, or `--heidi-off`.
 fn ld_args(bfile: &Path, heidi: bool) -> Vec<String> {
     if heidi {
@@ -163,25 +167,33 @@ fn run_with(ld: &[String], args: &[&str]) -> Output {
 
 #[test]
 fn every_pair_equals_a_cis_run_with_the_outcome_as_gwas() {
-    identity(true);
+    identity(true, &[]);
 }
 
 #[test]
 fn every_pair_equals_a_cis_run_with_heidi_off() {
-    identity(false);
+    identity(false, &[]);
 }
 
-fn identity(heidi: bool) {
-    let dir = tmp(if heidi {
-        "identity"
-    } else {
-        "identity-heidi-off"
+/// `--sample-overlap` applies to this path as to cis SMR (algorithm-2 §22): θ from the
+/// outcome probe's values.
+#[test]
+fn every_pair_equals_a_cis_run_with_sample_overlap() {
+    identity(true, &["--sample-overlap"]);
+}
+
+fn identity(heidi: bool, extra: &[&str]) {
+    let dir = tmp(match (heidi, extra.is_empty()) {
+        (true, true) => "identity",
+        (false, _) => "identity-heidi-off",
+        (true, false) => "identity-extra",
     });
+    let mut ld = ld_args(&d_bfile(), heidi);
+    ld.extend(extra.iter().map(|s| s.to_string()));
     let (outcome, stored) = make_outcome(&dir, false);
     let d = fixture();
     let expo = d.join("eqtl/eqtl");
-    let bfile = d.join("ref/ref");
-    let ld = ld_args(&bfile, heidi);
+    let bfile = d_bfile();
     let out = dir.join("omics");
     // The second slot given with --eqtl-summary, the first with --beqtl-summary.
     ok(&run_with(
@@ -288,8 +300,8 @@ fn identity(heidi: bool) {
         .iter()
         .any(|r| r[14].starts_with('-') != r[17].starts_with('-')));
 
-    if !heidi {
-        assert!(rows.iter().all(|r| r[23] == "NA" && r[24] == "NA"));
+    if !heidi || !extra.is_empty() {
+        assert!(heidi || rows.iter().all(|r| r[23] == "NA" && r[24] == "NA"));
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
@@ -361,5 +373,129 @@ fn no_common_snp_is_an_input_error_without_output() {
     assert!(err.contains("no SNP in common"), "{err}");
     assert!(err.contains("out"), "{err}");
     assert!(!ext(&out, "smr").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--smr-multi` with two BESD (algorithm-2 §20): every `.msmr` row equals the `.msmr` row of
+/// a cis `--smr-multi` run whose GWAS is the outcome probe's data as a `.ma` (the p_Outco
+/// column is the double quotient there as in the `.msmr`'s p_GWAS, Q70); no side lists.
+#[test]
+fn every_multi_snp_pair_equals_a_multi_snp_run_with_the_outcome_as_gwas() {
+    let dir = tmp("multi");
+    let (outcome, stored) = make_outcome(&dir, false);
+    let d = fixture();
+    let expo = d.join("eqtl/eqtl");
+    let bfile = d_bfile();
+    let out = dir.join("omics");
+    let common = ["--smr-multi", "--set-wind", "500", "--ld-multi-snp", "0.2"];
+    let mut args = vec![
+        "--bfile",
+        s(&bfile),
+        "--beqtl-summary",
+        s(&expo),
+        "--beqtl-summary",
+        s(&outcome),
+        "--outcome-wind",
+        "300",
+        "--out",
+        s(&out),
+    ];
+    args.extend(common);
+    ok(&run(&args));
+    assert!(!ext(&out, "snps4msmr.list").exists());
+    assert!(!ext(&out, "prbregion4msmr.list").exists());
+    assert!(!ext(&out, "smr").exists());
+    let (head, rows) = table(&ext(&out, "msmr"));
+    assert_eq!(head.len(), 26);
+    assert_eq!(head[23], "p_SMR_multi");
+    assert_eq!(head[24], "p_HEIDI");
+    let outco_epi = read_epi(&ext(&outcome, "epi")).unwrap();
+    let expo_epi = read_epi(&ext(&expo, "epi")).unwrap();
+    let mut compared = 0;
+    for (o, entries) in stored.iter().enumerate() {
+        let mut ma = String::from("SNP\tA1\tA2\tfreq\tb\tse\tp\tn\n");
+        for (snp, a1, a2, f, b, se) in entries {
+            let _ = writeln!(
+                ma,
+                "{snp}\t{a1}\t{a2}\t{f}\t{}\t{}\t0.5\t1000",
+                f64::from(*b),
+                f64::from(*se)
+            );
+        }
+        let ma_path = dir.join(format!("o{o}.ma"));
+        std::fs::write(&ma_path, ma).unwrap();
+        let cis_out = dir.join(format!("multi{o}"));
+        let mut args = vec![
+            "--bfile",
+            s(&bfile),
+            "--beqtl-summary",
+            s(&expo),
+            "--gwas-summary",
+            s(&ma_path),
+            "--out",
+            s(&cis_out),
+        ];
+        args.extend(common);
+        ok(&run(&args));
+        let (_, want_all) = table(&ext(&cis_out, "msmr"));
+        let oname = &outco_epi[o].probe;
+        let (ochr, obp) = (outco_epi[o].chr, outco_epi[o].bp);
+        let near = |id: &str| {
+            let e = expo_epi.iter().find(|r| r.probe == id).unwrap();
+            e.chr == ochr && (e.bp - obp).abs() <= 300_000
+        };
+        let want: Vec<&Vec<String>> = want_all.iter().filter(|r| near(&r[0])).collect();
+        let got: Vec<&Vec<String>> = rows.iter().filter(|r| &r[4] == oname).collect();
+        assert_eq!(
+            got.iter().map(|r| &r[0]).collect::<Vec<_>>(),
+            want.iter().map(|r| &r[0]).collect::<Vec<_>>(),
+            "exposure probes of outcome {oname}"
+        );
+        for (g, w) in got.iter().zip(&want) {
+            // topSNP .. p_SMR_multi as printed; HEIDI within the battery's tolerance.
+            for (gi, wi) in (8..=23).zip(4..=19) {
+                assert_eq!(g[gi], w[wi], "{oname} {}: column {}", g[0], head[gi]);
+            }
+            assert!(close(&g[24], &w[20], 2e-6), "{oname} {}: p_HEIDI", g[0]);
+            assert_eq!(g[25], w[21]);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, rows.len());
+    assert!(compared >= 10, "only {compared} pairs");
+    // The multi-SNP test used several SNPs somewhere: p_SMR_multi differs from p_SMR.
+    assert!(rows.iter().any(|r| r[22] != r[23]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Set and gene lists do not apply between two BESD; `--set-wind` needs `--smr-multi`.
+#[test]
+fn multi_snp_lists_with_two_besd_are_usage_errors() {
+    let dir = tmp("multi-usage");
+    let (outcome, _) = make_outcome(&dir, false);
+    let d = fixture();
+    let list = dir.join("genes.txt");
+    std::fs::write(&list, "1 20000000 20300000 ENSG00058880247\n").unwrap();
+    let (bfile, expo) = (d_bfile(), d.join("eqtl/eqtl"));
+    for extra in [
+        vec!["--smr-multi", "--gene-list", s(&list)],
+        vec!["--set-wind", "100"],
+    ] {
+        let out = dir.join("res");
+        let mut args = vec![
+            "--bfile",
+            s(&bfile),
+            "--beqtl-summary",
+            s(&expo),
+            "--beqtl-summary",
+            s(&outcome),
+            "--out",
+            s(&out),
+        ];
+        args.extend(extra.iter().copied());
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(!ext(&out, "msmr").exists() && !ext(&out, "smr").exists());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
