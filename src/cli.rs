@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod besd_tools;
 pub mod compat;
+pub mod datasets;
 pub mod lookup;
 pub mod multi;
 pub mod omics;
@@ -73,6 +74,9 @@ pub struct Cli {
     /// Text eQTL releases converted to BESD.
     #[command(flatten)]
     pub releases: releases::ReleaseArgs,
+    /// Several eQTL datasets in one run.
+    #[command(flatten)]
+    pub datasets: datasets::DatasetArgs,
 }
 
 /// Input files.
