@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod besd_tools;
 pub mod compat;
+pub mod datasets;
 pub mod lookup;
 pub mod multi;
 pub mod omics;
@@ -77,6 +78,9 @@ pub struct Cli {
     /// `--sample-overlap`.
     #[command(flatten)]
     pub overlap: overlap::OverlapArgs,
+    /// Several eQTL datasets in one run.
+    #[command(flatten)]
+    pub datasets: datasets::DatasetArgs,
 }
 
 /// Input files.

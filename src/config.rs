@@ -150,6 +150,8 @@ pub struct Config {
     pub batch: bool,
     /// eQTL BESD files.
     pub besd: BesdPaths,
+    /// The eQTL datasets of the run (one unless several are given; the first is `besd`).
+    pub datasets: crate::data::datasets::Datasets,
     /// Output prefix.
     pub out: PathBuf,
     /// `--maf` (0 = off).
@@ -299,13 +301,20 @@ impl Config {
         let f = &cli.filters;
         let h = &cli.heidi;
         let o = &cli.output;
-        let Some(beqtl_summary) = cli.inputs.beqtl_summary.as_deref() else {
+        // Several eQTL datasets (data-spec/datasets.md); the first is `besd`.
+        let datasets = crate::data::datasets::resolve(
+            cli.inputs.beqtl_summary.as_deref(),
+            &cli.datasets.more,
+            cli.datasets.beqtl_flist.as_deref(),
+        )?;
+        let Some(datasets) = datasets else {
             return Err(Error::Config(
                 "--beqtl-summary is required (the eQTL data: a BESD prefix, directory or tar \
                  archive)"
                     .into(),
             ));
         };
+        let beqtl_summary = datasets.list[0].prefix.clone();
         if !(0.0..=0.5).contains(&f.maf) {
             return Err(Error::Config(format!(
                 "--maf must be in [0, 0.5], got {}",
@@ -464,7 +473,7 @@ impl Config {
             }
         };
         let batch = traits.len() > 1 || cli.inputs.gwas_flist.is_some();
-        if batch {
+        if batch || datasets.named {
             check_trait_names(&traits)?;
         }
         Ok(Config {
@@ -478,7 +487,8 @@ impl Config {
             match_by_chrpos: cli.harmonise.match_by == "chrpos",
             traits,
             batch,
-            besd: BesdPaths::from_prefix(beqtl_summary),
+            besd: BesdPaths::from_prefix(&beqtl_summary),
+            datasets,
             out: o.out.clone(),
             maf: f.maf,
             peqtl_smr: h.peqtl_smr,
@@ -543,6 +553,18 @@ impl Config {
         if self.besd.prefix.is_file() {
             v.push(self.besd.prefix.clone());
         }
+        for d in self.datasets.list.iter().skip(1) {
+            let b = BesdPaths::from_prefix(&d.prefix);
+            for p in [&b.besd, &b.esi, &b.epi, &b.prefix] {
+                let mut gz = p.as_os_str().to_owned();
+                gz.push(".gz");
+                v.extend(
+                    [p.clone(), PathBuf::from(gz)]
+                        .into_iter()
+                        .filter(|p| p.is_file()),
+                );
+            }
+        }
         v.extend(self.check_list().into_iter().map(Path::to_path_buf));
         v
     }
@@ -596,10 +618,19 @@ impl Config {
         } else {
             opt("--gwas-summary", Some(self.gwas.display().to_string()));
         }
-        opt(
-            "--beqtl-summary",
-            Some(self.besd.prefix.display().to_string()),
-        );
+        if self.datasets.named {
+            for d in &self.datasets.list {
+                opt(
+                    "--beqtl-summary",
+                    Some(format!("{} (dataset {})", d.prefix.display(), d.name)),
+                );
+            }
+        } else {
+            opt(
+                "--beqtl-summary",
+                Some(self.besd.prefix.display().to_string()),
+            );
+        }
         opt("--out", Some(self.out.display().to_string()));
         opt("--maf", Some(self.maf.to_string()));
         opt("--peqtl-smr", Some(format!("{:e}", self.peqtl_smr)));

@@ -18,6 +18,9 @@ pub struct RunLog {
     lines: Mutex<Vec<String>>,
     started: Instant,
     echo: bool,
+    /// A path prefix shown as another in every message (a unit's staging directory shown as
+    /// its outputs' directory, see [`RunLog::show_paths_as`]).
+    rewrite: Mutex<Option<(String, String)>>,
 }
 
 impl RunLog {
@@ -27,6 +30,7 @@ impl RunLog {
             lines: Mutex::new(Vec::new()),
             started: Instant::now(),
             echo,
+            rewrite: Mutex::new(None),
         }
     }
 
@@ -39,7 +43,8 @@ impl RunLog {
     /// Each line starts with the seconds since the run started, so the log shows where the
     /// time goes stage by stage.
     pub fn note(&self, msg: impl Into<String>) {
-        let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg.into());
+        let msg = self.rewritten(msg.into());
+        let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg);
         if self.echo {
             eprintln!("{msg}");
         }
@@ -84,6 +89,19 @@ impl RunLog {
         }
     }
 
+    /// From now on, show every occurrence of `from` in a message as `to` (`None`: stop).
+    /// A work unit writes under its staging directory; its messages name the final paths.
+    pub fn show_paths_as(&self, rewrite: Option<(String, String)>) {
+        *self.rewrite.lock().unwrap_or_else(|e| e.into_inner()) = rewrite;
+    }
+
+    fn rewritten(&self, msg: String) -> String {
+        match &*self.rewrite.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((from, to)) if msg.contains(from.as_str()) => msg.replace(from.as_str(), to),
+            _ => msg,
+        }
+    }
+
     /// Seconds since the log started.
     pub fn elapsed_s(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
@@ -101,7 +119,8 @@ impl RunLog {
 
     /// Record one message in the log only (not echoed: the caller printed it already).
     pub fn record(&mut self, msg: impl Into<String>) {
-        let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg.into());
+        let msg = self.rewritten(msg.into());
+        let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg);
         self.lines
             .lock()
             .unwrap_or_else(|e| e.into_inner())

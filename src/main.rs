@@ -55,11 +55,18 @@ fn main() -> ExitCode {
         "export" => return fastsmr::export::main(args[2..].to_vec()),
         _ => {}
     }
-    // Two BESD prefixes: SMR between two xQTL datasets (src/commands/omics.rs).
-    let omics = fastsmr::commands::omics::split_args(&command);
-    let parsed = match &omics {
-        Some((a, _)) => Cli::try_parse_from(a),
-        None => Cli::try_parse_from(&args),
+    // A repeated --beqtl-summary with a GWAS input: several eQTL datasets
+    // (src/commands/datasets.rs); otherwise two BESD prefixes are SMR between two xQTL
+    // datasets (src/commands/omics.rs).
+    let several = fastsmr::commands::datasets::split_args(&command);
+    let omics = several
+        .is_none()
+        .then(|| fastsmr::commands::omics::split_args(&command))
+        .flatten();
+    let parsed = match (&several, &omics) {
+        (Some(a), _) => Cli::try_parse_from(a),
+        (None, Some((a, _))) => Cli::try_parse_from(a),
+        (None, None) => Cli::try_parse_from(&args),
     };
     let cli = match parsed {
         Ok(cli) => cli,
@@ -201,9 +208,7 @@ fn expected_outputs(cfg: &Config) -> Vec<std::path::PathBuf> {
         "epi",
     ];
     let mut prefixes = vec![cfg.out.clone()];
-    if cfg.batch {
-        prefixes.extend(cfg.traits.iter().map(|t| out_path(&cfg.out, &t.name)));
-    }
+    prefixes.extend(fastsmr::commands::datasets::prefixes(cfg));
     prefixes
         .iter()
         .flat_map(|p| exts.iter().map(move |e| out_path(p, e)))

@@ -1,6 +1,7 @@
 //! The command layer: one file per command. [`Mode`] is what the flags ask for, resolved from
 //! the reference's flat command line; [`run`] dispatches to the command's `run`.
 
+pub mod datasets;
 pub mod multi;
 pub mod omics;
 pub mod smr;
@@ -30,6 +31,7 @@ impl Mode {
     /// combination is a usage error ([`Error::Config`]).
     /// `args` is the raw command line (program name first).
     pub fn resolve(cli: &Cli, cfg: &Config, args: &[String]) -> Result<Mode> {
+        datasets::check_mode(cfg)?;
         if cfg.unpack_besd {
             if cli.multi.smr_multi {
                 return Err(Error::Config(

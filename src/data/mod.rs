@@ -2,6 +2,7 @@
 //! dataset ([`eqtl::EqtlData`]), the LD reference with its SNP-ID index
 //! ([`reference::LdReference`]), and the ID lists that filter both ([`lists::IdLists`]).
 
+pub mod datasets;
 pub mod eqtl;
 pub mod lists;
 pub mod reference;

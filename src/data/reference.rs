@@ -32,6 +32,12 @@ pub struct LdReference {
 }
 
 impl LdReference {
+    /// Rebuild the SNP-ID index for another eQTL dataset of the run; the individuals, the
+    /// `.bim`, the genotypes and their allele counts are kept (read once for all datasets).
+    pub fn reindex(&mut self, eqtl: &EqtlData) {
+        self.index = MatchIndex::new(&eqtl.esi, &eqtl.esi_keep, &self.bim, &self.bim_keep);
+    }
+
     /// Read the LD reference (`None` with `--heidi-off`).
     /// The SNP-ID index joins the reference with `eqtl`'s kept SNPs.
     pub fn load(

@@ -152,6 +152,10 @@ pub struct Unit {
     pub index: usize,
     /// The eQTL dataset (the `--beqtl-summary` prefix).
     pub dataset: PathBuf,
+    /// The dataset's name when the run has several (file names carry it:
+    /// `<out>.<dataset>.<trait>.*`); absent for a single-dataset run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_name: Option<String>,
     /// The trait name (file names use it in a batch).
     pub trait_name: String,
     /// The GWAS file.

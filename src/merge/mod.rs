@@ -96,13 +96,24 @@ fn describe_region(region: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// Read the `.epi` of the job (the input named in the manifests, checked against its hash):
-/// each probe ID's row number and chromosome.
-fn read_epi_index(inputs: &[InputFile]) -> Result<(HashMap<String, usize>, BTreeSet<Chrom>)> {
-    let records = if let Some(epi) = inputs.iter().find(|i| i.role == "epi") {
+/// Each probe ID's row number in one dataset's `.epi`.
+type EpiIndex = HashMap<String, usize>;
+
+/// Read the `.epi` of a dataset of the job (the input named in the manifests, role `epi`, or
+/// `epi:<dataset>` when the run names its datasets; checked against its hash): each probe
+/// ID's row number and chromosome.
+fn read_epi_index(
+    inputs: &[InputFile],
+    dataset: Option<&str>,
+) -> Result<(EpiIndex, BTreeSet<Chrom>)> {
+    let role = |r: &str| match dataset {
+        Some(d) => format!("{r}:{d}"),
+        None => r.to_string(),
+    };
+    let records = if let Some(epi) = inputs.iter().find(|i| i.role == role("epi")) {
         check_unchanged(epi)?;
         crate::io::epi::read_epi(&epi.path)?
-    } else if let Some(ar) = inputs.iter().find(|i| i.role == "beqtl-archive") {
+    } else if let Some(ar) = inputs.iter().find(|i| i.role == role("beqtl-archive")) {
         check_unchanged(ar)?;
         let mut out = None;
         scan_archive(&ar.path, |part, label, r| {
@@ -139,8 +150,89 @@ fn check_unchanged(input: &InputFile) -> Result<()> {
     Ok(())
 }
 
-/// Merge the `.smr` tables of one unit from several genome regions, rows in `.epi` order.
-fn merge_smr(parts: &[PathBuf], index: &HashMap<String, usize>) -> Result<Vec<u8>> {
+/// How the rows of one table of a unit are found and keyed by probe, for a merge of genome
+/// regions (data-spec/shards.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// A header line, then one line per row keyed by its first column (`.smr` cis or trans,
+    /// `.smr.extra`, `.msmr`).
+    Table,
+    /// No header; records of a probe line, its SNP lines and `end` (`.snps4msmr.list`).
+    Blocks,
+    /// No header; one line per row keyed by its fourth column (`.prbregion4msmr.list`).
+    Regions,
+}
+
+/// The layout of a table the merge joins by probe; `None` for a side file.
+fn layout_of(suffix: &str) -> Option<Layout> {
+    match suffix {
+        "smr" | "smr.extra" | "msmr" => Some(Layout::Table),
+        "snps4msmr.list" => Some(Layout::Blocks),
+        "prbregion4msmr.list" => Some(Layout::Regions),
+        _ => None,
+    }
+}
+
+/// One record of a table: the probe it belongs to, its first line number, its text.
+type Record<'t> = (&'t str, u64, String);
+
+/// The records of `text` (a table of `layout`) with the probe each belongs to and its line.
+fn records<'t>(
+    text: &'t str,
+    layout: Layout,
+    path: &Path,
+) -> Result<(Option<&'t str>, Vec<Record<'t>>)> {
+    let mut lines = text.split_inclusive('\n');
+    let header = match layout {
+        Layout::Table => Some(
+            lines
+                .next()
+                .ok_or_else(|| Error::format(path, "empty table, expected a header line"))?,
+        ),
+        _ => None,
+    };
+    let first = if header.is_some() { 2 } else { 1 };
+    let mut out = Vec::new();
+    let mut open: Option<Record<'t>> = None;
+    for (ln, line) in lines.enumerate() {
+        let n = ln as u64 + first;
+        match layout {
+            Layout::Table => out.push((line.split('\t').next().unwrap_or(""), n, line.into())),
+            Layout::Regions => {
+                let key = line.trim_end_matches(['\n', '\r']).split('\t').nth(3);
+                let key = key.ok_or_else(|| {
+                    Error::parse(
+                        path,
+                        n,
+                        "expected four columns: chr, first bp, last bp, probe",
+                    )
+                })?;
+                out.push((key, n, line.into()));
+            }
+            Layout::Blocks => match open.as_mut() {
+                None => open = Some((line.trim_end_matches(['\n', '\r']), n, line.into())),
+                Some((_, _, body)) => {
+                    body.push_str(line);
+                    if line.trim_end_matches(['\n', '\r']) == "end" {
+                        out.extend(open.take());
+                    }
+                }
+            },
+        }
+    }
+    if let Some((probe, n, _)) = open {
+        return Err(Error::parse(
+            path,
+            n,
+            format!("the SNP list of probe {probe} has no closing `end` line"),
+        ));
+    }
+    Ok((header, out))
+}
+
+/// Merge one table (`layout`) of one unit from several genome regions, rows in `.epi` order
+/// (a probe's rows, e.g. its trans regions, in the order the region's run wrote them).
+fn merge_rows(parts: &[PathBuf], layout: Layout, index: &EpiIndex) -> Result<Vec<u8>> {
     let mut header: Option<String> = None;
     let mut rows: Vec<(usize, usize, String)> = Vec::new();
     for (pi, p) in parts.iter().enumerate() {
@@ -148,31 +240,27 @@ fn merge_smr(parts: &[PathBuf], index: &HashMap<String, usize>) -> Result<Vec<u8
             path: p.clone(),
             source,
         })?;
-        let mut lines = text.split_inclusive('\n');
-        let h = lines
-            .next()
-            .ok_or_else(|| Error::format(p, "empty table, expected a header line"))?;
-        match &header {
-            None => header = Some(h.to_string()),
-            Some(first) if first != h => {
+        let (h, recs) = records(&text, layout, p)?;
+        match (&header, h) {
+            (None, Some(h)) => header = Some(h.to_string()),
+            (Some(first), Some(h)) if first != h => {
                 return Err(refuse(format!(
                     "{}: header differs from {}",
                     p.display(),
                     parts[0].display()
                 )))
             }
-            Some(_) => {}
+            _ => {}
         }
-        for (ln, line) in lines.enumerate() {
-            let probe = line.split('\t').next().unwrap_or("");
+        for (probe, line, rec) in recs {
             let &i = index.get(probe).ok_or_else(|| {
                 Error::parse(
                     p,
-                    ln as u64 + 2,
+                    line,
                     format!("probe '{probe}' is not in the .epi of the job"),
                 )
             })?;
-            rows.push((i, pi, line.to_string()));
+            rows.push((i, pi, rec));
         }
     }
     // Stable: a probe ID used twice keeps region order.
@@ -192,6 +280,61 @@ fn merge_smr(parts: &[PathBuf], index: &HashMap<String, usize>) -> Result<Vec<u8
         out.extend_from_slice(line.as_bytes());
     }
     Ok(out)
+}
+
+/// Whether every file of `paths` holds the same bytes as the first.
+fn same_bytes(paths: &[&PathBuf]) -> Result<bool> {
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|source| Error::Open {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    let first = read(paths[0])?;
+    for p in &paths[1..] {
+        let len = std::fs::metadata(p)
+            .map_err(|source| Error::Open {
+                path: p.to_path_buf(),
+                source,
+            })?
+            .len();
+        if len != first.len() as u64 || read(p)? != first {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Genome regions the job's analysis cannot be split into: trans-SMR regions lie on other
+/// chromosomes than their probe, so a region restricting the SNPs (`--chr`, `--snp-chr`, SNP
+/// ranges) changes its rows; `--set-list`/`--gene-list` tables are in list order, which
+/// the merge cannot restore.
+fn check_analysis_regions(
+    m: &Manifest,
+    regions: &BTreeMap<BTreeMap<String, String>, Vec<usize>>,
+) -> Result<()> {
+    if m.settings.contains_key("--trans") {
+        if let Some(r) = regions.keys().find(|r| {
+            r.keys()
+                .any(|k| k.starts_with("--snp") || k.contains("-snp-") || k.ends_with("-snp"))
+        }) {
+            return Err(refuse(format!(
+                "trans-SMR shards cannot be merged by genome region {}: its trans regions lie on \
+                 other chromosomes than the probe, so restricting the SNPs changes the rows; \
+                 split trans-SMR jobs with --probe-chr (or by trait with --shard)",
+                describe_region(r)
+            )));
+        }
+    }
+    for list in ["--set-list", "--gene-list"] {
+        if m.settings.contains_key(list) {
+            return Err(refuse(format!(
+                "multi-SNP shards run with {list} cannot be merged by genome region: their rows \
+                 are in list order; split such jobs by trait (--shard) only"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Check and merge; returns a one-paragraph report. Nothing is written unless every check
@@ -331,6 +474,7 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
                     (
                         u.index,
                         u.dataset.clone(),
+                        u.dataset_name.clone(),
                         u.trait_name.clone(),
                         u.gwas.clone(),
                     )
@@ -339,7 +483,7 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
         };
         if key(&first.m) != key(&s.m) {
             return Err(refuse(format!(
-                "{} and {} list other work units (traits): not shards of one job",
+                "{} and {} list other work units (datasets x traits): not shards of one job",
                 name0.display(),
                 name.display()
             )));
@@ -387,14 +531,24 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
         }
     }
     let genome_split = regions.len() > 1 || !regions.keys().next().is_some_and(|r| r.is_empty());
-    let mut epi_index = None;
+    let mut epi_index: Option<BTreeMap<Option<String>, EpiIndex>> = None;
     if genome_split {
         if regions.keys().any(|r| r.is_empty()) {
             return Err(refuse(
                 "shards of the whole genome and of a region overlap (duplicated work)",
             ));
         }
-        let (index, chrs) = read_epi_index(&first.m.inputs)?;
+        // Each dataset's .epi: its row order, and the chromosomes every region must cover.
+        let mut index = BTreeMap::new();
+        let mut chrs = BTreeSet::new();
+        for name in first.m.units.iter().map(|u| u.dataset_name.clone()) {
+            if let std::collections::btree_map::Entry::Vacant(e) = index.entry(name) {
+                let (i, c) = read_epi_index(&first.m.inputs, e.key().as_deref())?;
+                chrs.extend(c);
+                e.insert(i);
+            }
+        }
+        check_analysis_regions(&first.m, &regions)?;
         let chr_only = regions
             .keys()
             .all(|r| r.keys().all(|k| k == "--probe-chr" || k == "--snp-chr"));
@@ -448,11 +602,12 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
     let mut units: Vec<Unit> = Vec::new();
     let mut region_left = Vec::new();
     for ju in &first.m.units {
-        let prefix = if batch {
-            out_path(out, &ju.trait_name)
-        } else {
-            out.to_path_buf()
-        };
+        let prefix = crate::commands::datasets::unit_prefix(
+            out,
+            ju.dataset_name.as_deref(),
+            batch,
+            &ju.trait_name,
+        );
         // The unit as each region's shard ran it.
         let ran: Vec<&Unit> = regions
             .values()
@@ -501,30 +656,63 @@ pub fn merge(out: &Path, prefixes: &[PathBuf], command: &[String]) -> Result<Str
                     ));
                 }
             }
-            Some(index) => {
-                let parts: Vec<PathBuf> = ran
+            Some(indexes) => {
+                let index = indexes
+                    .get(&ju.dataset_name)
+                    .ok_or_else(|| refuse("internal error: no .epi index for the dataset"))?;
+                // Every file any region's run of the unit wrote, in suffix order.
+                let all: BTreeSet<&str> = ran
                     .iter()
-                    .map(|r| {
-                        if r.outputs.iter().any(|f| f.suffix == "smr") {
-                            Ok(out_path(&r.out_prefix, "smr"))
-                        } else {
-                            Err(refuse(format!(
-                                "unit {} ({}) of {} wrote no .smr",
-                                r.index,
-                                r.trait_name,
-                                r.out_prefix.display()
-                            )))
+                    .flat_map(|r| r.outputs.iter().map(|f| f.suffix.as_str()))
+                    .collect();
+                for suffix in all {
+                    let parts: Vec<Option<PathBuf>> = ran
+                        .iter()
+                        .map(|r| {
+                            r.outputs
+                                .iter()
+                                .any(|f| f.suffix == suffix)
+                                .then(|| out_path(&r.out_prefix, suffix))
+                        })
+                        .collect();
+                    match layout_of(suffix) {
+                        Some(layout) => {
+                            let parts = parts
+                                .into_iter()
+                                .zip(&ran)
+                                .map(|(p, r)| {
+                                    p.ok_or_else(|| {
+                                        refuse(format!(
+                                            "unit {} ({}) of {} wrote no .{suffix}, the other \
+                                             regions did",
+                                            r.index,
+                                            r.trait_name,
+                                            r.out_prefix.display()
+                                        ))
+                                    })
+                                })
+                                .collect::<Result<Vec<_>>>()?;
+                            plan.push((
+                                out_path(&prefix, suffix),
+                                Planned::Bytes(merge_rows(&parts, layout, index)?),
+                            ));
+                            suffixes_of_unit.push(suffix.to_string());
                         }
-                    })
-                    .collect::<Result<_>>()?;
-                plan.push((
-                    out_path(&prefix, "smr"),
-                    Planned::Bytes(merge_smr(&parts, index)?),
-                ));
-                suffixes_of_unit.push("smr".to_string());
-                for r in &ran {
-                    for f in r.outputs.iter().filter(|f| f.suffix != "smr") {
-                        region_left.push(out_path(&r.out_prefix, &f.suffix));
+                        None => {
+                            // A side file is merged only where every region wrote the same
+                            // bytes (the unsharded run's, e.g. with --probe-chr regions);
+                            // otherwise it describes its region and stays with its shard.
+                            let present: Vec<&PathBuf> = parts.iter().flatten().collect();
+                            if present.len() == parts.len() && same_bytes(&present)? {
+                                plan.push((
+                                    out_path(&prefix, suffix),
+                                    Planned::Copy(present[0].clone()),
+                                ));
+                                suffixes_of_unit.push(suffix.to_string());
+                            } else {
+                                region_left.extend(present.into_iter().cloned());
+                            }
+                        }
                     }
                 }
             }

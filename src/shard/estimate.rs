@@ -43,47 +43,66 @@ fn size_of(path: &Path) -> Result<f64> {
 }
 
 /// The shared (per-run) part of the estimate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Estimate {
-    /// Bytes held whatever the traits.
+    /// Bytes held whatever the traits and datasets (LD reference, frequency file).
     pub shared_bytes: f64,
+    /// Bytes held by each eQTL dataset while its units run (one dataset at a time).
+    pub dataset_bytes: Vec<f64>,
+}
+
+/// Bytes held by the eQTL dataset `prefix`.
+fn dataset_bytes(prefix: &Path) -> Result<f64> {
+    let mut b = 0.0;
+    for (role, p) in super::eqtl_files(prefix)? {
+        let s = size_of(&p)?;
+        b += match role.as_str() {
+            "esi" => ESI_FACTOR * s,
+            "epi" => EPI_FACTOR * s,
+            "besd" => MAPPED_FACTOR * s,
+            // An archive's members are decompressed whole before parsing (memory.md §2):
+            // count its text as the `.esi` would be, and its size once more.
+            _ => ESI_FACTOR * s * 0.25 + s / GZ_RATIO,
+        };
+    }
+    Ok(b)
 }
 
 impl Estimate {
-    /// Sizes of the eQTL data and the LD reference of `cfg`.
+    /// Sizes of the eQTL datasets and the LD reference of `cfg`.
     pub fn of(cfg: &Config) -> Result<Self> {
+        let dataset_bytes = cfg
+            .datasets
+            .list
+            .iter()
+            .map(|d| dataset_bytes(&d.prefix))
+            .collect::<Result<Vec<_>>>()?;
         let mut b = 0.0;
-        for (role, p) in super::eqtl_files(&cfg.besd.prefix)? {
-            let s = size_of(&p)?;
-            b += match role.as_str() {
-                "esi" => ESI_FACTOR * s,
-                "epi" => EPI_FACTOR * s,
-                "besd" => MAPPED_FACTOR * s,
-                // An archive's members are decompressed whole before parsing (memory.md §2):
-                // count its text as the `.esi` would be, and its size once more.
-                _ => ESI_FACTOR * s * 0.25 + s / GZ_RATIO,
-            };
-        }
         if let Some(bf) = &cfg.bfile {
             b += BIM_FACTOR * size_of(&bf.bim)? + MAPPED_FACTOR * size_of(&bf.bed)?;
         }
         if let Some(f) = &cfg.eqtlgen_freq {
             b += size_of(f)?;
         }
-        Ok(Estimate { shared_bytes: b })
+        Ok(Estimate {
+            shared_bytes: b,
+            dataset_bytes,
+        })
     }
 
-    /// MB for a shard running the traits `gwas` one after the other (the largest counts);
-    /// rounded up to a multiple of 100 MB after the margin.
-    pub fn shard_mb(&self, gwas: &[&Path]) -> Result<u64> {
+    /// MB for a shard running `units` (dataset position, trait file) one after the other,
+    /// one dataset at a time (the largest dataset with its largest trait counts); rounded up
+    /// to a multiple of 100 MB after the margin.
+    pub fn shard_mb(&self, units: &[(usize, &Path)]) -> Result<u64> {
         let mut largest: f64 = 0.0;
-        for p in gwas {
-            largest = largest.max(size_of(p)?);
+        for &(d, p) in units {
+            let held = self.dataset_bytes.get(d).copied().unwrap_or(0.0);
+            largest = largest.max(held + GWAS_FACTOR * size_of(p)?);
         }
-        let bytes = if gwas.is_empty() {
+        let bytes = if units.is_empty() {
             0.0
         } else {
-            self.shared_bytes + GWAS_FACTOR * largest
+            self.shared_bytes + largest
         };
         let mb = (BASE_MB + bytes / 1e6) * MARGIN;
         Ok(((mb / 100.0).ceil() * 100.0) as u64)

@@ -2,7 +2,8 @@
 //! writes the run manifest (data-spec/manifest.md) unit by unit.
 //!
 //! A work unit is one eQTL dataset × one trait, restricted to the run's genome region
-//! (`--chr`, probe ranges). `--shard K/N` deals the units round-robin; each unit's outputs are
+//! (`--chr`, probe ranges), dataset-major (data-spec/datasets.md). `--shard K/N` deals the
+//! units round-robin; each unit's outputs are
 //! written in a staging directory and moved into place together once the unit ends, and the
 //! manifest is rewritten (atomically) after every unit, so that a killed run leaves a
 //! manifest saying exactly which units finished.
@@ -71,26 +72,30 @@ impl ScaleSettings {
     }
 }
 
-/// Output prefix of the trait `name` of `cfg`: `<out>` for a single trait, `<out>.<name>` in
-/// a batch (as the pipeline names them).
-pub fn unit_prefix(cfg: &Config, name: &str) -> PathBuf {
-    if cfg.batch {
-        smr::trait_out(&cfg.out, name)
-    } else {
-        cfg.out.clone()
-    }
+/// Output prefix of the trait `name` of `cfg` against the dataset `dataset` (its name when
+/// the run names its datasets): `<out>` for a single trait, `<out>.<name>` in a batch,
+/// `<out>.<dataset>.<name>` with several datasets.
+pub fn unit_prefix(cfg: &Config, dataset: Option<&str>, name: &str) -> PathBuf {
+    crate::commands::datasets::unit_prefix(&cfg.out, dataset, cfg.batch, name)
 }
 
-/// Every unit of the job described by `cfg` (all shards), all pending / in other shards.
+/// Every unit of the job described by `cfg` (all shards), all pending / in other shards:
+/// dataset-major, index `dataset × traits + trait`.
 pub fn job_units(cfg: &Config, shard: ShardSpec) -> Vec<Unit> {
-    cfg.traits
+    let named = cfg.datasets.named;
+    cfg.datasets
+        .list
         .iter()
+        .flat_map(|d| cfg.traits.iter().map(move |t| (d, t)))
         .enumerate()
-        .map(|(i, t)| {
+        .map(|(i, (d, t))| {
             let s = shard_of(i, shard.n);
+            let dataset_name = named.then(|| d.name.clone());
             Unit {
                 index: i,
-                dataset: cfg.besd.prefix.clone(),
+                dataset: d.prefix.clone(),
+                out_prefix: unit_prefix(cfg, dataset_name.as_deref(), &t.name),
+                dataset_name,
                 trait_name: t.name.clone(),
                 gwas: t.path.clone(),
                 shard: s,
@@ -99,7 +104,6 @@ pub fn job_units(cfg: &Config, shard: ShardSpec) -> Vec<Unit> {
                 } else {
                     UnitStatus::OtherShard
                 },
-                out_prefix: unit_prefix(cfg, &t.name),
                 outputs: Vec::new(),
                 probes: None,
                 probes_tested: None,
@@ -128,9 +132,33 @@ pub fn eqtl_files(prefix: &Path) -> Result<Vec<(String, PathBuf)>> {
     })
 }
 
+/// The eQTL input files of every dataset: roles `besd`, `esi`, `epi` (or `beqtl-archive`)
+/// for a single dataset, `besd:<dataset>`, ... when the run names its datasets.
+pub fn dataset_files(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
+    if !cfg.datasets.named {
+        return eqtl_files(&cfg.besd.prefix);
+    }
+    let mut v = Vec::new();
+    for d in &cfg.datasets.list {
+        let files = eqtl_files(&d.prefix).map_err(|e| {
+            Error::Analysis(format!(
+                "eQTL dataset {} ({}): {e}",
+                d.name,
+                d.prefix.display()
+            ))
+        })?;
+        v.extend(
+            files
+                .into_iter()
+                .map(|(role, p)| (format!("{role}:{}", d.name), p)),
+        );
+    }
+    Ok(v)
+}
+
 /// Every input file of the run with its role, the traits' GWAS files included.
 pub fn input_files(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
-    let mut v = eqtl_files(&cfg.besd.prefix)?;
+    let mut v = dataset_files(cfg)?;
     if let Some(b) = &cfg.bfile {
         v.push(("bed".into(), b.bed.clone()));
         v.push(("bim".into(), b.bim.clone()));
@@ -156,14 +184,49 @@ pub fn input_files(cfg: &Config) -> Result<Vec<(String, PathBuf)>> {
     Ok(v)
 }
 
+/// The settings of the analysis beyond [`Config::describe`], as flag → value: `--smr-multi`
+/// (its window and pruning settings), `--set-list`, `--gene-list`, `--trans` (its windows and
+/// threshold). Shards of one job must agree on them; the merge reads which analysis ran.
+pub fn analysis_settings(analysis: &SmrAnalysis) -> Vec<(String, String)> {
+    let path = |p: &Path| p.display().to_string();
+    match analysis {
+        SmrAnalysis::Cis => Vec::new(),
+        SmrAnalysis::Multi(plan) => {
+            let mut v = vec![("--smr-multi".to_string(), format!("{:?}", plan.settings))];
+            if let Some(p) = &plan.set_list {
+                v.push(("--set-list".into(), path(p)));
+            }
+            if let Some(p) = &plan.gene_list {
+                v.push(("--gene-list".into(), path(p)));
+            }
+            v
+        }
+        SmrAnalysis::Trans(t) => vec![("--trans".to_string(), format!("{t:?}"))],
+    }
+}
+
 /// A new manifest for this run (status running, every unit pending or in another shard).
 pub fn new_manifest(
     cfg: &Config,
+    analysis: &SmrAnalysis,
     scale: &ScaleSettings,
     command: &[String],
     started_unix: f64,
 ) -> Result<Manifest> {
-    let settings = settings_map(&cfg.describe());
+    let mut settings = settings_map(&cfg.describe());
+    settings.extend(analysis_settings(analysis));
+    if cfg.datasets.named {
+        let list = &cfg.datasets;
+        // The datasets themselves are the units' and the inputs'; the log lists them.
+        settings.insert(
+            "--beqtl-summary".into(),
+            list.list
+                .iter()
+                .map(|d| format!("{}={}", d.name, d.prefix.display()))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
     let region = settings
         .iter()
         .filter(|(k, _)| REGION_FLAGS.contains(&k.as_str()))
@@ -252,6 +315,8 @@ pub fn resumable(old: &Manifest, new: &Manifest) -> std::result::Result<Vec<usiz
         }
         let Some(o) = old.units.iter().find(|o| {
             o.index == u.index
+                && o.dataset == u.dataset
+                && o.dataset_name == u.dataset_name
                 && o.trait_name == u.trait_name
                 && o.gwas == u.gwas
                 && o.out_prefix == u.out_prefix
@@ -275,6 +340,7 @@ pub fn resumable(old: &Manifest, new: &Manifest) -> std::result::Result<Vec<usiz
 pub fn dry_run(cfg: &Config, scale: &ScaleSettings) -> Result<String> {
     let units = job_units(cfg, scale.shard);
     let est = estimate::Estimate::of(cfg)?;
+    let position = |u: &Unit| u.index / cfg.traits.len().max(1);
     let settings = settings_map(&cfg.describe());
     let region: Vec<String> = settings
         .iter()
@@ -294,8 +360,11 @@ pub fn dry_run(cfg: &Config, scale: &ScaleSettings) -> Result<String> {
     let mut max_mb = 0u64;
     for k in 1..=scale.shard.n {
         let mine: Vec<&Unit> = units.iter().filter(|u| u.shard == k).collect();
-        let gwas: Vec<&Path> = mine.iter().map(|u| u.gwas.as_path()).collect();
-        let mb = est.shard_mb(&gwas)?;
+        let work: Vec<(usize, &Path)> = mine
+            .iter()
+            .map(|u| (position(u), u.gwas.as_path()))
+            .collect();
+        let mb = est.shard_mb(&work)?;
         max_mb = max_mb.max(mb);
         s.push_str(&format!(
             "shard {k}/{}: {} unit(s), memory estimate {mb} MB{}\n",
@@ -308,10 +377,13 @@ pub fn dry_run(cfg: &Config, scale: &ScaleSettings) -> Result<String> {
             }
         ));
         for u in mine {
+            let dataset = match &u.dataset_name {
+                Some(n) => format!("{n} ({})", u.dataset.display()),
+                None => u.dataset.display().to_string(),
+            };
             s.push_str(&format!(
-                "  unit {}: {} x {} -> {}.smr\n",
+                "  unit {}: {dataset} x {} -> {}.smr\n",
                 u.index,
-                u.dataset.display(),
                 u.trait_name,
                 u.out_prefix.display()
             ));
@@ -435,7 +507,7 @@ pub fn run(
     log: &mut RunLog,
 ) -> Result<()> {
     let started = Instant::now();
-    let mut m = new_manifest(cfg, scale, command, now_unix())?;
+    let mut m = new_manifest(cfg, analysis, scale, command, now_unix())?;
     if scale.resume {
         match Manifest::read(&cfg.out) {
             Ok(old) => match resumable(&old, &m) {
@@ -499,9 +571,21 @@ pub fn run(
                 .units
                 .iter()
                 .filter(|u| u.status == UnitStatus::Failed)
-                .map(|u| format!("{} ({})", u.trait_name, u.error.clone().unwrap_or_default()))
+                .map(|u| {
+                    let what = match &u.dataset_name {
+                        Some(d) => format!("{d} x {}", u.trait_name),
+                        None => u.trait_name.clone(),
+                    };
+                    format!("{what} ({})", u.error.clone().unwrap_or_default())
+                })
                 .collect();
-            if cfg.batch {
+            if cfg.datasets.named {
+                log.info(format!(
+                    "datasets x traits: {} of {} work units completed",
+                    todo.len() - failed.len(),
+                    todo.len()
+                ));
+            } else if cfg.batch {
                 log.info(format!(
                     "batch: {} of {} traits completed",
                     todo.len() - failed.len(),
@@ -510,16 +594,21 @@ pub fn run(
             }
             let err = if failed.is_empty() {
                 None
-            } else if !cfg.batch {
+            } else if !cfg.batch && !cfg.datasets.named {
                 // A single trait's error as the pipeline gives it.
                 Some(Error::Analysis(
                     m.units[todo[0]].error.clone().unwrap_or_default(),
                 ))
             } else {
                 Some(Error::Analysis(format!(
-                    "{} of {} traits failed: {}",
+                    "{} of {} {} failed: {}",
                     failed.len(),
                     todo.len(),
+                    if cfg.datasets.named {
+                        "work units (dataset x trait)"
+                    } else {
+                        "traits"
+                    },
                     failed.join("; ")
                 )))
             };
@@ -533,13 +622,37 @@ pub fn run(
     }
 }
 
-/// A genome shard whose region holds no probe: every unit gets a header-only `.smr` (the
-/// merge adds no row for it) and is done (data-spec/shards.md §2).
-fn empty_region(cfg: &Config, m: &mut Manifest, todo: &[usize], log: &mut RunLog) -> Result<()> {
-    let header = if cfg.target_snp.is_some() {
-        crate::output::smr::SMR_HEADER_TARGET
+/// A genome shard whose region holds no probe: every unit gets its analysis' tables with
+/// their headers and no row (the merge adds no row for them) and is done
+/// (data-spec/shards.md §2).
+fn empty_region(
+    cfg: &Config,
+    analysis: &smr::Loaded,
+    m: &mut Manifest,
+    todo: &[usize],
+    log: &mut RunLog,
+) -> Result<()> {
+    use crate::output::smr::{SMR_HEADER, SMR_HEADER_TARGET, SMR_HEADER_TRANS};
+    let cis = if cfg.target_snp.is_some() {
+        SMR_HEADER_TARGET
     } else {
-        crate::output::smr::SMR_HEADER
+        SMR_HEADER
+    };
+    let tables: Vec<(&str, String)> = match analysis {
+        smr::Loaded::Cis => {
+            let mut v = vec![("smr", format!("{cis}\n"))];
+            if cfg.extras.smr_extra_columns {
+                let extra = crate::output::extra_columns::EXTRA_HEADER;
+                v.push(("smr.extra", format!("{cis}\t{extra}\n")));
+            }
+            v
+        }
+        smr::Loaded::Trans(_) => vec![("smr", format!("{SMR_HEADER_TRANS}\n"))],
+        smr::Loaded::Multi(_) => vec![
+            ("msmr", format!("{}\n", crate::output::msmr::MSMR_HEADER)),
+            ("prbregion4msmr.list", String::new()),
+            ("snps4msmr.list", String::new()),
+        ],
     };
     log.info(format!(
         "no probe in the region ({}): header-only tables",
@@ -551,11 +664,11 @@ fn empty_region(cfg: &Config, m: &mut Manifest, todo: &[usize], log: &mut RunLog
     ));
     for &i in todo {
         let u = &mut m.units[i];
-        crate::output::atomic::write_atomic(
-            &out_path(&u.out_prefix, "smr"),
-            format!("{header}\n").as_bytes(),
-        )?;
-        u.outputs = vec![OutputFile::of(&u.out_prefix, "smr")?];
+        u.outputs.clear();
+        for (suffix, text) in &tables {
+            crate::output::atomic::write_atomic(&out_path(&u.out_prefix, suffix), text.as_bytes())?;
+            u.outputs.push(OutputFile::of(&u.out_prefix, suffix)?);
+        }
         u.probes = Some(0);
         u.probes_tested = Some(0);
         u.wall_s = Some(0.0);
@@ -564,6 +677,9 @@ fn empty_region(cfg: &Config, m: &mut Manifest, todo: &[usize], log: &mut RunLog
     Ok(())
 }
 
+/// Run the units `todo` (indexes, ascending: dataset-major) of `m`: each dataset's data read
+/// once, when its first unit comes, and dropped before the next dataset's; the LD reference
+/// read once, with the first dataset, its SNP-ID index rebuilt for each later one.
 fn run_units(
     cfg: &Config,
     analysis: &SmrAnalysis,
@@ -574,90 +690,185 @@ fn run_units(
     log: &mut RunLog,
 ) -> Result<()> {
     // On the run's one thread pool (commands::run).
-    {
-        let snp_lists = IdLists::snps(cfg)?;
-        let eqtl = EqtlData::load(cfg, &snp_lists, log)?;
-        let reference = LdReference::load(cfg, &eqtl, &snp_lists, log)?;
-        let analysis = &analysis.load(log)?;
-        if eqtl.probes.is_empty() && !m.region.is_empty() {
-            return empty_region(cfg, m, todo, log);
+    let snp_lists = IdLists::snps(cfg)?;
+    let n_traits = cfg.traits.len().max(1);
+    let named = cfg.datasets.named;
+    let mut reference: Option<Option<LdReference>> = None;
+    let mut loaded = None;
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &i in todo {
+        let d = i / n_traits;
+        match groups.last_mut() {
+            Some((g, v)) if *g == d => v.push(i),
+            _ => groups.push((d, vec![i])),
         }
-        for (n, &i) in todo.iter().enumerate() {
-            let (name, gwas, prefix) = {
-                let u = &mut m.units[i];
-                u.status = UnitStatus::Running;
-                (u.trait_name.clone(), u.gwas.clone(), u.out_prefix.clone())
-            };
-            m.wall_s = started.elapsed().as_secs_f64();
-            m.write(&cfg.out)?;
-            if cfg.batch {
-                log.info(format!(
-                    "==== trait {name} ({}/{}): {} ====",
-                    n + 1,
-                    todo.len(),
-                    gwas.display()
-                ));
-            }
-            let unit_started = Instant::now();
-            if resume {
-                remove_stale_stages(&prefix, i, log);
-            }
-            let stage = stage_dir(&prefix, i);
-            crate::output::atomic::register_temp_dir(&stage);
-            std::fs::create_dir_all(&stage).map_err(|source| Error::Write {
-                path: stage.clone(),
-                source,
-            })?;
-            let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
-            let r = smr::run_trait(
-                cfg,
-                analysis,
-                &eqtl,
-                reference.as_ref(),
-                &gwas,
-                &stage.join(base),
-                log,
-            );
-            let suffixes = publish(&stage, &prefix)?;
-            if !suffixes.is_empty() {
-                log.info(format!(
-                    "  unit {i} ({name}): outputs moved into place: {}.{{{}}}",
-                    prefix.display(),
-                    suffixes.join(",")
-                ));
-            }
-            let u = &mut m.units[i];
-            u.outputs = suffixes
-                .iter()
-                .map(|s| OutputFile::of(&prefix, s))
-                .collect::<Result<Vec<_>>>()?;
-            u.wall_s = Some(unit_started.elapsed().as_secs_f64());
-            match r {
-                Ok(s) => {
-                    record_summary(u, &s);
-                    u.status = UnitStatus::Done;
-                    if cfg.batch {
-                        log.info(format!(
-                            "trait {name} done in {:.2} s",
-                            u.wall_s.unwrap_or(0.0)
-                        ));
-                    }
-                }
-                Err(e) => {
-                    u.status = UnitStatus::Failed;
-                    u.error = Some(e.to_string());
-                    if cfg.batch {
-                        log.info(format!("trait {name} FAILED: {e}"));
-                    }
-                }
-            }
-            m.wall_s = started.elapsed().as_secs_f64();
-            m.peak_rss_kib = peak_rss_kib();
-            m.write(&cfg.out)?;
-            release_free_heap();
-        }
-        Ok(())
     }
+    let n_groups = groups.len();
+    for (gi, (d, units)) in groups.into_iter().enumerate() {
+        let dataset = &cfg.datasets.list[d];
+        let dcfg = crate::commands::datasets::config_for(cfg, dataset);
+        if named {
+            log.info(format!(
+                "==== eQTL dataset {} ({}/{n_groups}): {} ====",
+                dataset.name,
+                gi + 1,
+                dataset.prefix.display()
+            ));
+        }
+        let data = EqtlData::load(&dcfg, &snp_lists, log).and_then(|eqtl| {
+            match &mut reference {
+                None => reference = Some(LdReference::load(&dcfg, &eqtl, &snp_lists, log)?),
+                Some(Some(r)) => {
+                    r.reindex(&eqtl);
+                    log.info(format!(
+                        "  SNP-ID index of the LD reference (read once) rebuilt for dataset {}",
+                        dataset.name
+                    ));
+                }
+                Some(None) => {}
+            }
+            if loaded.is_none() {
+                loaded = Some(analysis.load(log)?);
+            }
+            Ok(eqtl)
+        });
+        let eqtl = match data {
+            Ok(e) => e,
+            // Several datasets: a dataset that cannot be read fails its own units only.
+            Err(e) if named => {
+                log.info(format!("eQTL dataset {} FAILED: {e}", dataset.name));
+                for &i in &units {
+                    let u = &mut m.units[i];
+                    u.status = UnitStatus::Failed;
+                    u.error = Some(format!("eQTL dataset {}: {e}", dataset.name));
+                }
+                m.wall_s = started.elapsed().as_secs_f64();
+                m.write(&cfg.out)?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let (Some(reference), Some(analysis)) = (&reference, &loaded) else {
+            return Err(Error::Analysis(
+                "internal error: the LD reference or the analysis was not loaded".into(),
+            ));
+        };
+        if eqtl.probes.is_empty() && !m.region.is_empty() {
+            empty_region(&dcfg, analysis, m, &units, log)?;
+            continue;
+        }
+        run_dataset(
+            &dcfg,
+            analysis,
+            &eqtl,
+            reference.as_ref(),
+            m,
+            &units,
+            started,
+            resume,
+            log,
+        )?;
+        drop(eqtl);
+        release_free_heap();
+    }
+    Ok(())
+}
+
+/// Run the units `todo` of one dataset, loaded as `eqtl`, one after the other.
+#[allow(clippy::too_many_arguments)]
+fn run_dataset(
+    cfg: &Config,
+    analysis: &smr::Loaded,
+    eqtl: &EqtlData,
+    reference: Option<&LdReference>,
+    m: &mut Manifest,
+    todo: &[usize],
+    started: Instant,
+    resume: bool,
+    log: &mut RunLog,
+) -> Result<()> {
+    let several = cfg.batch || cfg.datasets.named;
+    for (n, &i) in todo.iter().enumerate() {
+        let (name, gwas, prefix) = {
+            let u = &mut m.units[i];
+            u.status = UnitStatus::Running;
+            (u.trait_name.clone(), u.gwas.clone(), u.out_prefix.clone())
+        };
+        m.wall_s = started.elapsed().as_secs_f64();
+        m.write(&cfg.out)?;
+        if several {
+            log.info(format!(
+                "==== trait {name} ({}/{}): {} ====",
+                n + 1,
+                todo.len(),
+                gwas.display()
+            ));
+        }
+        let unit_started = Instant::now();
+        if resume {
+            remove_stale_stages(&prefix, i, log);
+        }
+        let stage = stage_dir(&prefix, i);
+        crate::output::atomic::register_temp_dir(&stage);
+        std::fs::create_dir_all(&stage).map_err(|source| Error::Write {
+            path: stage.clone(),
+            source,
+        })?;
+        let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
+        // The unit's messages name its outputs where they will be, not the staging directory.
+        log.show_paths_as(Some((
+            format!("{}", stage.join(&base).display()),
+            format!("{}", prefix.display()),
+        )));
+        let r = smr::run_trait(
+            cfg,
+            analysis,
+            eqtl,
+            reference,
+            &gwas,
+            &stage.join(base),
+            log,
+        );
+        log.show_paths_as(None);
+        let suffixes = publish(&stage, &prefix)?;
+        if !suffixes.is_empty() {
+            log.info(format!(
+                "  unit {i} ({name}): outputs moved into place: {}.{{{}}}",
+                prefix.display(),
+                suffixes.join(",")
+            ));
+        }
+        let u = &mut m.units[i];
+        u.outputs = suffixes
+            .iter()
+            .map(|s| OutputFile::of(&prefix, s))
+            .collect::<Result<Vec<_>>>()?;
+        u.wall_s = Some(unit_started.elapsed().as_secs_f64());
+        match r {
+            Ok(s) => {
+                record_summary(u, &s);
+                u.status = UnitStatus::Done;
+                if several {
+                    log.info(format!(
+                        "trait {name} done in {:.2} s",
+                        u.wall_s.unwrap_or(0.0)
+                    ));
+                }
+            }
+            Err(e) => {
+                u.status = UnitStatus::Failed;
+                u.error = Some(e.to_string());
+                if several {
+                    log.info(format!("trait {name} FAILED: {e}"));
+                }
+            }
+        }
+        m.wall_s = started.elapsed().as_secs_f64();
+        m.peak_rss_kib = peak_rss_kib();
+        m.write(&cfg.out)?;
+        release_free_heap();
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod battery;
 mod besd_tools;
 mod cli_compat;
 mod corpus;
+mod datasets;
 mod determinism;
 mod eqtlgen;
 mod filters;

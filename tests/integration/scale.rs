@@ -337,8 +337,10 @@ fn merge_refuses_missing_duplicated_foreign_and_unfinished_shards() {
         "chromosome 1 is covered by two regions",
     );
     ok(merge(&out, &[c1, c2, c3]));
-    std::fs::remove_file(with(&out, "smr")).unwrap();
-    std::fs::remove_file(with(&out, "manifest.json")).unwrap();
+    // The tables, and the side files every region wrote alike (here the frequency-check list).
+    for f in files_of(&out) {
+        std::fs::remove_file(d.path().join(f)).unwrap();
+    }
     // A shard's manifest missing.
     assert_refused(
         merge(&out, &[s1, d.path().join("nothing")]),
@@ -508,4 +510,133 @@ fn dry_run_lists_every_shard_and_writes_nothing() {
         "{text}"
     );
     assert!(files_of(&out).is_empty());
+}
+
+/// Every file of the unsharded run `full` (but its log and manifest) and of the merge `m`:
+/// the same names, the same bytes.
+fn assert_same_files(m: &Path, full: &Path, want: &[&str]) {
+    let strip = |p: &Path| -> Vec<String> {
+        let base = p.file_name().unwrap().to_string_lossy().len() + 1;
+        files_of(p)
+            .into_iter()
+            .map(|n| n[base..].to_string())
+            .filter(|n| n != "log" && n != "manifest.json")
+            .collect()
+    };
+    let mut w: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+    w.sort();
+    assert_eq!(strip(full), w, "the unsharded run's files");
+    assert_eq!(strip(m), w, "the merged files");
+    for name in want {
+        assert_eq!(bytes(&with(m, name)), bytes(&with(full, name)), "{name}");
+    }
+}
+
+#[test]
+fn every_table_of_multi_snp_and_extended_runs_merges_from_chromosome_shards() {
+    let d = tempfile::tempdir().unwrap();
+    let t = traits(d.path());
+    let g = gwas_args(&t[2..]);
+    for (name, flag, tables) in [
+        (
+            "multi",
+            "--smr-multi",
+            &["msmr", "snps4msmr.list", "prbregion4msmr.list"][..],
+        ),
+        ("extra", "--smr-extra-columns", &["smr", "smr.extra"][..]),
+    ] {
+        let full = d.path().join(format!("{name}_full"));
+        ok(analysis(&g, &full, &[flag]));
+        // --probe-chr regions: every SNP in every region, so every file merges, the
+        // harmonisation report and the frequency-check list included.
+        let mut shards = Vec::new();
+        for c in ["3", "1", "2"] {
+            let p = d.path().join(format!("{name}_p{c}"));
+            ok(analysis(&g, &p, &[flag, "--probe-chr", c]));
+            shards.push(p);
+        }
+        let m = d.path().join(format!("{name}_m"));
+        ok(merge(&m, &shards));
+        let mut all = tables.to_vec();
+        all.extend(["harmonise.tsv", "snp_failed_freq_ck.list"]);
+        assert_same_files(&m, &full, &all);
+        // --chr regions (and an empty one): the tables merge; the harmonisation report,
+        // which describes each region's SNPs, stays with the shards and the merge says so.
+        let mut shards = Vec::new();
+        for c in ["1", "2", "3", "5"] {
+            let p = d.path().join(format!("{name}_c{c}"));
+            ok(analysis(&g, &p, &[flag, "--chr", c]));
+            shards.push(p);
+        }
+        let mc = d.path().join(format!("{name}_mc"));
+        let o = ok(merge(&mc, &shards));
+        let report = String::from_utf8_lossy(&o.stderr);
+        assert!(report.contains("stay with their shards"), "{report}");
+        assert!(!with(&mc, "harmonise.tsv").exists());
+        for tb in tables {
+            assert_eq!(
+                bytes(&with(&mc, tb)),
+                bytes(&with(&full, tb)),
+                "{name} {tb}"
+            );
+        }
+        let rows_full = rows(&with(&full, tables[0]));
+        assert!(rows_full > 3, "{name}: {rows_full} rows");
+    }
+}
+
+#[test]
+fn trans_tables_merge_from_probe_chromosome_shards_and_not_from_snp_regions() {
+    let d = tempfile::tempdir().unwrap();
+    let t = traits(d.path());
+    let g = gwas_args(&t[..1]);
+    let full = d.path().join("full");
+    ok(analysis(&g, &full, &["--trans"]));
+    assert!(rows(&with(&full, "smr")) > 2);
+    let mut shards = Vec::new();
+    for c in ["1", "2", "3"] {
+        let p = d.path().join(format!("p{c}"));
+        ok(analysis(&g, &p, &["--trans", "--probe-chr", c]));
+        shards.push(p);
+    }
+    let m = d.path().join("m");
+    ok(merge(&m, &shards));
+    assert_same_files(
+        &m,
+        &full,
+        &["smr", "harmonise.tsv", "snp_failed_freq_ck.list"],
+    );
+    // --chr also restricts the SNPs, hence the trans regions: refused, nothing written.
+    let mut shards = Vec::new();
+    for c in ["1", "2", "3"] {
+        let p = d.path().join(format!("c{c}"));
+        ok(analysis(&g, &p, &["--trans", "--chr", c]));
+        shards.push(p);
+    }
+    let out = d.path().join("mc");
+    assert_refused(
+        merge(&out, &shards),
+        &out,
+        "trans-SMR shards cannot be merged",
+    );
+    // A cis shard and a trans shard are not one job.
+    let cis = d.path().join("cis1");
+    ok(analysis(&g, &cis, &["--probe-chr", "1"]));
+    let p2 = d.path().join("p2");
+    let p3 = d.path().join("p3");
+    assert_refused(merge(&out, &[cis, p2, p3]), &out, "--trans: (not set) vs");
+}
+
+#[test]
+fn unit_log_lines_name_the_final_outputs() {
+    let d = tempfile::tempdir().unwrap();
+    let t = traits(d.path());
+    let out = d.path().join("b");
+    ok(analysis(&gwas_args(&t[..2]), &out, &[]));
+    let log = String::from_utf8(bytes(&with(&out, "log"))).unwrap();
+    let saved = format!("results saved in {}", with(&out, "alpha.smr").display());
+    assert!(log.contains(&saved), "{log}");
+    let report = format!("rows in {}", with(&out, "beta.harmonise.tsv").display());
+    assert!(log.contains(&report), "{log}");
+    assert!(!log.contains("fastsmr-stage"), "{log}");
 }
