@@ -790,12 +790,9 @@ fn run_dataset(
     let several = cfg.batch || cfg.datasets.named;
     for (n, &i) in todo.iter().enumerate() {
         let (name, gwas, prefix) = {
-            let u = &mut m.units[i];
-            u.status = UnitStatus::Running;
+            let u = &m.units[i];
             (u.trait_name.clone(), u.gwas.clone(), u.out_prefix.clone())
         };
-        m.wall_s = started.elapsed().as_secs_f64();
-        m.write(&cfg.out)?;
         if several {
             log.info(format!(
                 "==== trait {name} ({}/{}): {} ====",
@@ -814,6 +811,11 @@ fn run_dataset(
             path: stage.clone(),
             source,
         })?;
+        // "running" only once the staging directory exists: a unit marked running always
+        // has one for --resume to clear.
+        m.units[i].status = UnitStatus::Running;
+        m.wall_s = started.elapsed().as_secs_f64();
+        m.write(&cfg.out)?;
         let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
         // The unit's messages name its outputs where they will be, not the staging directory.
         log.show_paths_as(Some((
