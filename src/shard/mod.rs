@@ -790,12 +790,9 @@ fn run_dataset(
     let several = cfg.batch || cfg.datasets.named;
     for (n, &i) in todo.iter().enumerate() {
         let (name, gwas, prefix) = {
-            let u = &mut m.units[i];
-            u.status = UnitStatus::Running;
+            let u = &m.units[i];
             (u.trait_name.clone(), u.gwas.clone(), u.out_prefix.clone())
         };
-        m.wall_s = started.elapsed().as_secs_f64();
-        m.write(&cfg.out)?;
         if several {
             log.info(format!(
                 "==== trait {name} ({}/{}): {} ====",
@@ -808,12 +805,17 @@ fn run_dataset(
         if resume {
             remove_stale_stages(&prefix, i, log);
         }
+        // The staging directory exists before the manifest says `running`: a run killed
+        // inside a unit always leaves both (data-spec/shards.md §5).
         let stage = stage_dir(&prefix, i);
         crate::output::atomic::register_temp_dir(&stage);
         std::fs::create_dir_all(&stage).map_err(|source| Error::Write {
             path: stage.clone(),
             source,
         })?;
+        m.units[i].status = UnitStatus::Running;
+        m.wall_s = started.elapsed().as_secs_f64();
+        m.write(&cfg.out)?;
         let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
         // The unit's messages name its outputs where they will be, not the staging directory.
         log.show_paths_as(Some((
