@@ -85,6 +85,18 @@ fn main() -> ExitCode {
         command.join(" ")
     ));
     log.info(fastsmr::log::started_line());
+    if cli.datasets.beqtl_flist.is_some()
+        && (omics.is_some()
+            || fastsmr::lookup::requested(&cli)
+            || fastsmr::releases::requested(&cli)
+            || fastsmr::besd_tools::wants(&cli))
+    {
+        eprintln!(
+            "Error: --beqtl-flist (several eQTL datasets) is for the SMR analyses; look-ups, BESD \
+             tools and SMR between two xQTL datasets take --beqtl-summary (data-spec/datasets.md)"
+        );
+        return ExitCode::from(2);
+    }
     if let Some((_, outcome)) = &omics {
         return omics_main(&cli, outcome, &mut log);
     }

@@ -805,6 +805,8 @@ fn run_dataset(
         if resume {
             remove_stale_stages(&prefix, i, log);
         }
+        // The staging directory exists before the manifest says `running`: a run killed
+        // inside a unit always leaves both (data-spec/shards.md §5).
         let stage = stage_dir(&prefix, i);
         crate::output::atomic::register_temp_dir(&stage);
         std::fs::create_dir_all(&stage).map_err(|source| Error::Write {

@@ -348,6 +348,17 @@ fn duplicate_names_are_usage_errors_and_a_missing_dataset_an_input_error() {
     let left: Vec<String> = files_of(&out).into_iter().filter(|f| f != "log").collect();
     assert!(left.is_empty(), "{left:?}");
     // Several datasets are for the SMR analyses.
+    std::fs::write(&list, format!("a {}\nb {}\n", s(&d.eqtl), s(&d.sub))).unwrap();
+    let o = run(&[
+        "--beqtl-flist".to_string(),
+        s(&list),
+        "--query".into(),
+        "5e-8".into(),
+        "--out".into(),
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is for the SMR analyses"));
     let o = run(&args(&[&[
         "--beqtl-summary",
         &s(&d.eqtl),
@@ -440,4 +451,94 @@ fn two_by_two_sharded_and_merged_equals_unsharded() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(files_of(&out).is_empty());
+}
+
+#[test]
+fn multi_snp_and_trans_run_per_dataset_and_a_corrupt_dataset_fails_its_units_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = data(dir.path());
+    for (flag, tables) in [
+        (
+            "--smr-multi",
+            &["msmr", "snps4msmr.list", "prbregion4msmr.list"][..],
+        ),
+        ("--trans", &["smr"][..]),
+    ] {
+        let name = flag.trim_start_matches('-');
+        let out = dir.path().join(name);
+        ok(run(&args(&[&[
+            "--beqtl-summary",
+            &s(&d.eqtl),
+            "--beqtl-summary",
+            &s(&d.sub),
+            "--gwas-summary",
+            &s(&d.beta),
+            flag,
+            "--out",
+            &s(&out),
+        ]])));
+        for (ds, prefix) in [("eqtl", &d.eqtl), ("sub", &d.sub)] {
+            let one = dir.path().join(format!("{name}_{ds}"));
+            ok(run(&args(&[&[
+                "--beqtl-summary",
+                &s(prefix),
+                "--gwas-summary",
+                &s(&d.beta),
+                flag,
+                "--out",
+                &s(&one),
+            ]])));
+            for t in tables {
+                assert_eq!(
+                    bytes(&with(&out, &format!("{ds}.beta.{t}"))),
+                    bytes(&with(&one, t)),
+                    "{flag} {ds} {t}"
+                );
+            }
+        }
+    }
+    // The second dataset's .esi cut short: its units fail, the first dataset's are written.
+    let bad = dir.path().join("bad");
+    for e in ["besd", "epi"] {
+        std::fs::copy(with(&d.sub, e), with(&bad, e)).unwrap();
+    }
+    let esi = std::fs::read_to_string(with(&d.sub, "esi")).unwrap();
+    let mut lines: Vec<&str> = esi.lines().collect();
+    lines.truncate(lines.len() / 2);
+    std::fs::write(with(&bad, "esi"), lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("partly");
+    let o = two_by_two_with(&d.eqtl, &bad, &d, &out);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(with(&out, "eqtl.alpha.smr").exists() && with(&out, "eqtl.beta.smr").exists());
+    assert!(!with(&out, "bad.alpha.smr").exists());
+    let m: serde_json::Value =
+        serde_json::from_slice(&bytes(&with(&out, "manifest.json"))).unwrap();
+    let status: Vec<&str> = m["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["done", "done", "failed", "failed"]);
+    let log = String::from_utf8(bytes(&with(&out, "log"))).unwrap();
+    assert!(log.contains("eQTL dataset bad FAILED"), "{log}");
+    assert!(
+        log.contains("2 of 4 work units (dataset x trait) failed"),
+        "{log}"
+    );
+}
+
+fn two_by_two_with(a: &Path, b: &Path, d: &Data, out: &Path) -> Output {
+    run(&args(&[&[
+        "--beqtl-summary",
+        &s(a),
+        "--beqtl-summary",
+        &s(b),
+        "--gwas-summary",
+        &s(&d.alpha),
+        "--gwas-summary",
+        &s(&d.beta),
+        "--out",
+        &s(out),
+    ]]))
 }

@@ -640,3 +640,72 @@ fn unit_log_lines_name_the_final_outputs() {
     assert!(log.contains(&report), "{log}");
     assert!(!log.contains("fastsmr-stage"), "{log}");
 }
+
+#[test]
+fn set_list_shards_are_refused_by_genome_region() {
+    let d = tempfile::tempdir().unwrap();
+    let t = traits(d.path());
+    let g = gwas_args(&t[..1]);
+    // One set per chromosome: its first probe with the chromosome's first SNPs.
+    let f = fixture();
+    let epi = std::fs::read_to_string(f.join("eqtl/eqtl.epi")).unwrap();
+    let esi = std::fs::read_to_string(f.join("eqtl/eqtl.esi")).unwrap();
+    let mut sets = String::new();
+    for c in ["1", "2", "3"] {
+        let row = epi
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|r| r[0] == c)
+            .unwrap();
+        let (probe, bp) = (row[1].to_string(), row[3].parse::<i64>().unwrap());
+        let snps: Vec<&str> = esi
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|r| r[0] == c && (r[3].parse::<i64>().unwrap() - bp).abs() < 300_000)
+            .map(|r| r[1])
+            .collect();
+        sets.push_str(&format!("{probe} {} END\n", snps.join(" ")));
+    }
+    let list = d.path().join("sets.txt");
+    std::fs::write(&list, sets).unwrap();
+    let flags = [
+        "--smr-multi",
+        "--set-list",
+        list.to_str().unwrap(),
+        "--peqtl-smr",
+        "1",
+    ];
+    let mut shards = Vec::new();
+    for c in ["1", "2", "3"] {
+        let p = d.path().join(format!("c{c}"));
+        let mut a = flags.to_vec();
+        a.extend(["--chr", c]);
+        ok(analysis(&g, &p, &a));
+        shards.push(p);
+    }
+    let out = d.path().join("m");
+    assert_refused(
+        merge(&out, &shards),
+        &out,
+        "run with --set-list cannot be merged by genome region",
+    );
+    // Trait shards of the same job merge as any other.
+    let g2 = gwas_args(&t[..2]);
+    let full = d.path().join("full");
+    ok(analysis(&g2, &full, &flags));
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let p = d.path().join(format!("k{k}"));
+        let mut a = flags.to_vec();
+        let spec = format!("{k}/2");
+        a.extend(["--shard", &spec]);
+        ok(analysis(&g2, &p, &a));
+        shards.push(p);
+    }
+    let m = d.path().join("mk");
+    ok(merge(&m, &shards));
+    for name in ["alpha.msmr", "beta.msmr", "beta.snps4msmr.list"] {
+        assert_eq!(bytes(&with(&m, name)), bytes(&with(&full, name)), "{name}");
+    }
+    assert!(rows(&with(&full, "alpha.msmr")) > 1);
+}
