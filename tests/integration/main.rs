@@ -13,6 +13,7 @@ mod cli_compat;
 mod corpus;
 mod eqtlgen;
 mod filters;
+mod fuzz_smoke;
 mod genes;
 mod golden;
 mod hardening;
