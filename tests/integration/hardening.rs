@@ -2,25 +2,8 @@
 //! partial output, inputs from pipes and FIFOs work, and the counts the reference prints
 //! (`expected/*/stdout.txt`) are the counts our log gives.
 
+use crate::support::{data_dir as data, fastsmr as bin, names};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fastsmr"))
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
 
 /// SIGTERM and SIGKILL at spread-out points of a run (small-seed1, under a second): SIGTERM
 /// ends with 143 (or the default action before the handler exists) and no temporary left;

@@ -25,3 +25,5 @@ mod releases;
 mod report_browser;
 mod scale;
 mod smr_extensions;
+/// Helpers shared by the suites.
+mod support;
