@@ -167,6 +167,14 @@ fn create_exclusive(dir: &Path, stem: &str) -> std::io::Result<(PathBuf, File)> 
     }
 }
 
+/// Why no file can be made or finished while a signal stops the run.
+fn stopping() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Interrupted,
+        "the run is being stopped by a signal",
+    )
+}
+
 /// Is `name` (a file name) one of the temporaries made here: hidden, ending in `.tmp`? Final
 /// outputs never are.
 pub fn is_temporary_name(name: &str) -> bool {
@@ -227,10 +235,7 @@ impl AtomicFile {
         };
         let mut reg = registry();
         if reg.shutting_down {
-            return Err(wrap(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "the run is being stopped by a signal",
-            )));
+            return Err(wrap(stopping()));
         }
         check_target(&reg, path)?;
         let (tmp_path, file) = create_exclusive(&dir, &name).map_err(wrap)?;
@@ -294,10 +299,7 @@ impl AtomicFile {
             return Err(e);
         }
         if reg.shutting_down {
-            return Err(wrap(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "the run is being stopped by a signal",
-            )));
+            return Err(wrap(stopping()));
         }
         if self.set.is_some() {
             if let Some(e) = reg.find(self.set, &self.tmp_path) {
@@ -460,10 +462,7 @@ impl ScratchFile {
         };
         let mut reg = registry();
         if reg.shutting_down {
-            return Err(wrap(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "the run is being stopped by a signal",
-            )));
+            return Err(wrap(stopping()));
         }
         let name = beside
             .file_name()
