@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
 SECS=${1:-600}
 shift || true
-TARGETS=${*:-besd besd_stream ma bed}
+TARGETS=${*:-besd besd_stream ma bed tables tarball}
 mkdir -p logs
 for t in $TARGETS; do
   mkdir -p corpus/$t

@@ -22,6 +22,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod filters;
+pub mod fuzzing;
 pub mod genes;
 pub mod harmonise;
 pub mod io;

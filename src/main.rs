@@ -97,25 +97,30 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    // Before any output exists, in every mode: SIGINT/SIGTERM remove the temporaries.
+    if let Err(e) = atomic::install_signal_cleanup() {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
     if let Some((_, outcome)) = &omics {
-        return omics_main(&cli, outcome, &mut log);
+        return published_together(|| omics_main(&cli, outcome, &mut log));
     }
     if fastsmr::lookup::requested(&cli) {
         // Look-ups and summaries of the eQTL data (src/lookup): no GWAS, no LD reference.
-        return match fastsmr::lookup::run(&cli, &mut log) {
+        return published_together(|| match fastsmr::lookup::run(&cli, &mut log) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("Error: {e}");
                 let usage = matches!(e, fastsmr::error::Error::Config(_));
                 ExitCode::from(if usage { 2 } else { 1 })
             }
-        };
+        });
     }
     if fastsmr::releases::requested(&cli) {
-        return fastsmr::releases::main(&cli, &mut log);
+        return published_together(|| fastsmr::releases::main(&cli, &mut log));
     }
     if fastsmr::besd_tools::wants(&cli) {
-        return besd_tools_main(&cli, &mut log);
+        return published_together(|| besd_tools_main(&cli, &mut log));
     }
     let cfg =
         match Config::from_cli(&cli).and_then(|c| atomic::check_out_prefix(&c.out).map(|()| c)) {
@@ -161,10 +166,6 @@ fn main() -> ExitCode {
     if let Err(e) = atomic::refuse_inputs(expected_outputs(&cfg).iter().map(|p| p.as_path())) {
         eprintln!("Error: {e}");
         return ExitCode::from(2);
-    }
-    if let Err(e) = atomic::install_signal_cleanup() {
-        eprintln!("Error: {e}");
-        return ExitCode::from(1);
     }
     log.info("Settings:");
     for line in cfg.describe() {
@@ -225,6 +226,23 @@ fn expected_outputs(cfg: &Config) -> Vec<std::path::PathBuf> {
         .iter()
         .flat_map(|p| exts.iter().map(move |e| out_path(p, e)))
         .collect()
+}
+
+/// Run a mode that gives its own exit status with every file it writes (its log too) in one
+/// [`OutputSet`]: published together when it succeeds, all removed when it fails.
+fn published_together(mode: impl FnOnce() -> ExitCode) -> ExitCode {
+    let set = OutputSet::begin();
+    let code = mode();
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    match set.commit() {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// The BESD tools (`--make-besd`, `--update-esi`, ...): their own settings and dispatch.

@@ -130,6 +130,39 @@ pub const TSMR_HEADER: [&str; 10] = [
     "Phenotype",
 ];
 
+/// One row of a TwoSampleMR table, in [`TSMR_HEADER`] order (`samplesize` is always NA).
+struct TsmrRow<'a> {
+    snp: &'a str,
+    beta: String,
+    se: String,
+    effect_allele: &'a str,
+    other_allele: &'a str,
+    eaf: String,
+    pval: String,
+    gene: &'a str,
+    phenotype: &'a str,
+}
+
+impl TsmrRow<'_> {
+    /// Append the row, tab-separated, with its newline.
+    fn push_to(self, buf: &mut String) {
+        let fields = [
+            self.snp,
+            &self.beta,
+            &self.se,
+            self.effect_allele,
+            self.other_allele,
+            &self.eaf,
+            &self.pval,
+            "NA",
+            self.gene,
+            self.phenotype,
+        ];
+        buf.push_str(&fields.join("\t"));
+        buf.push('\n');
+    }
+}
+
 fn opt_g(x: Option<f64>) -> String {
     x.map(fmt_g6).unwrap_or_else(|| "NA".into())
 }
@@ -201,38 +234,30 @@ pub fn twosamplemr_from_smr(
             }
             // Exposure: the probe's expression; Phenotype = probe ID so that each probe is its
             // own exposure in TwoSampleMR.
-            exp.push_str(
-                &[
-                    r.top_snp.clone(),
-                    opt_g(r.b_eqtl),
-                    opt_g(r.se_eqtl),
-                    r.a1.clone(),
-                    r.a2.clone(),
-                    opt_g(r.freq),
-                    opt_e(r.p_eqtl),
-                    "NA".into(),
-                    r.gene.clone(),
-                    r.probe_id.clone(),
-                ]
-                .join("\t"),
-            );
-            exp.push('\n');
-            out.push_str(
-                &[
-                    r.top_snp.clone(),
-                    opt_g(r.b_gwas),
-                    opt_g(r.se_gwas),
-                    r.a1.clone(),
-                    r.a2.clone(),
-                    opt_g(r.freq),
-                    opt_e(r.p_gwas),
-                    "NA".into(),
-                    r.gene.clone(),
-                    name.clone(),
-                ]
-                .join("\t"),
-            );
-            out.push('\n');
+            TsmrRow {
+                snp: &r.top_snp,
+                beta: opt_g(r.b_eqtl),
+                se: opt_g(r.se_eqtl),
+                effect_allele: &r.a1,
+                other_allele: &r.a2,
+                eaf: opt_g(r.freq),
+                pval: opt_e(r.p_eqtl),
+                gene: &r.gene,
+                phenotype: &r.probe_id,
+            }
+            .push_to(&mut exp);
+            TsmrRow {
+                snp: &r.top_snp,
+                beta: opt_g(r.b_gwas),
+                se: opt_g(r.se_gwas),
+                effect_allele: &r.a1,
+                other_allele: &r.a2,
+                eaf: opt_g(r.freq),
+                pval: opt_e(r.p_gwas),
+                gene: &r.gene,
+                phenotype: name,
+            }
+            .push_to(&mut out);
         }
     }
     (exp, out)
@@ -273,38 +298,30 @@ pub fn twosamplemr_from_plot(d: &PlotData, p_max: f64, outcome: &str) -> Result<
         } else {
             f64::NAN
         };
-        exp.push_str(
-            &[
-                e.snp.clone(),
-                fmt_g6(e.b),
-                fmt_g6(e.se),
-                s.a1.clone(),
-                s.a2.clone(),
-                "NA".into(),
-                fmt_e6(pe),
-                "NA".into(),
-                gene.clone(),
-                d.target.clone(),
-            ]
-            .join("\t"),
-        );
-        exp.push('\n');
-        out.push_str(
-            &[
-                e.snp.clone(),
-                fmt_g6(g.b),
-                fmt_g6(g.se),
-                s.a1.clone(),
-                s.a2.clone(),
-                "NA".into(),
-                fmt_e6(pg),
-                "NA".into(),
-                gene.clone(),
-                outcome.to_string(),
-            ]
-            .join("\t"),
-        );
-        out.push('\n');
+        TsmrRow {
+            snp: &e.snp,
+            beta: fmt_g6(e.b),
+            se: fmt_g6(e.se),
+            effect_allele: &s.a1,
+            other_allele: &s.a2,
+            eaf: "NA".into(),
+            pval: fmt_e6(pe),
+            gene: &gene,
+            phenotype: &d.target,
+        }
+        .push_to(&mut exp);
+        TsmrRow {
+            snp: &e.snp,
+            beta: fmt_g6(g.b),
+            se: fmt_g6(g.se),
+            effect_allele: &s.a1,
+            other_allele: &s.a2,
+            eaf: "NA".into(),
+            pval: fmt_e6(pg),
+            gene: &gene,
+            phenotype: outcome,
+        }
+        .push_to(&mut out);
     }
     Ok((exp, out))
 }

@@ -328,7 +328,13 @@ mod tests {
         assert_eq!(orientation("A", "G", "G", "A"), Orientation::BIsA1);
         assert_eq!(orientation("A", "G", "A", "G"), Orientation::AIsA1);
         assert_eq!(orientation("A", "G", "T", "C"), Orientation::Mismatch);
-        assert_eq!(precision_tolerance(4), 0.5e-4 + 1e-7);
+        // "Equal to the file's precision": a 4-decimal token 0.8929 stands for [0.89285,
+        // 0.89295]; float32 .esi values just inside that pass, just outside do not.
+        let tol = precision_tolerance(decimals_of("0.8929"));
+        assert!((f64::from(0.89294f32) - 0.8929).abs() <= tol);
+        assert!((f64::from(0.89286f32) - 0.8929).abs() <= tol);
+        assert!((f64::from(0.89296f32) - 0.8929).abs() > tol);
+        assert!((f64::from(0.8928f32) - 0.8929).abs() > tol);
         assert_eq!(decimals_of("0.8929"), 4);
         assert_eq!(decimals_of("1"), 0);
     }

@@ -16,6 +16,10 @@
 //! * Files made with [`AtomicFile::create_kept`] (the log, the list of SNPs that failed the
 //!   frequency check) explain a failure: [`OutputSet::commit_kept`] publishes only those.
 //! * With no set open, [`AtomicFile::commit`] renames at once (one file on its own).
+//! * [`ScratchFile`]: a working file that is never published (a spool, a sort bucket),
+//!   named `.<name>.<what>.<random>.tmp` beside the output it serves, created the same way,
+//!   removed when dropped or when a signal stops the run.
+//! * [`is_temporary_name`] tells these hidden names from final ones.
 //! * [`install_signal_cleanup`]: on SIGINT or SIGTERM every temporary is removed and the
 //!   process exits with 130 or 143. (SIGKILL cannot be caught: it can leave temporaries, but
 //!   never a final-named partial file.)
@@ -52,6 +56,8 @@ struct Registry {
     next_id: u64,
     inputs: Vec<(u64, u64, PathBuf)>,
     temp_dirs: Vec<PathBuf>,
+    /// Live [`ScratchFile`]s.
+    scratch: Vec<PathBuf>,
     shutting_down: bool,
 }
 
@@ -61,6 +67,7 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     next_id: 0,
     inputs: Vec::new(),
     temp_dirs: Vec::new(),
+    scratch: Vec::new(),
     shutting_down: false,
 });
 
@@ -131,6 +138,49 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
+/// The directory a file at `path` lives in (`.` for a bare name).
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Create `dir/.<stem>.<random>.tmp` exclusively (`O_CREAT | O_EXCL | O_NOFOLLOW`: never
+/// through a planted file or symlink), with a new random name if one is taken.
+fn create_exclusive(dir: &Path, stem: &str) -> std::io::Result<(PathBuf, File)> {
+    let mut attempt = 0;
+    loop {
+        let tmp = dir.join(format!(".{stem}.{:016x}.tmp", random_u64()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Why no file can be made or finished while a signal stops the run.
+fn stopping() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Interrupted,
+        "the run is being stopped by a signal",
+    )
+}
+
+/// Is `name` (a file name) one of the temporaries made here: hidden, ending in `.tmp`? Final
+/// outputs never are.
+pub fn is_temporary_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
 /// Refuse to write `path` when it is a directory or one of the run's inputs.
 fn check_target(reg: &Registry, path: &Path) -> Result<()> {
     if let Some(input) = reg.input_at(path) {
@@ -174,10 +224,7 @@ impl AtomicFile {
     }
 
     fn create_with(path: &Path, kept: bool) -> Result<Self> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = dir_of(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -188,28 +235,10 @@ impl AtomicFile {
         };
         let mut reg = registry();
         if reg.shutting_down {
-            return Err(wrap(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "the run is being stopped by a signal",
-            )));
+            return Err(wrap(stopping()));
         }
         check_target(&reg, path)?;
-        let mut attempt = 0;
-        let (tmp_path, file) = loop {
-            let tmp = dir.join(format!(".{name}.{:016x}.tmp", random_u64()));
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&tmp)
-            {
-                Ok(f) => break (tmp, f),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
-                    attempt += 1;
-                }
-                Err(e) => return Err(wrap(e)),
-            }
-        };
+        let (tmp_path, file) = create_exclusive(&dir, &name).map_err(wrap)?;
         let (set, list) = reg.current();
         list.push(Entry {
             tmp: tmp_path.clone(),
@@ -270,10 +299,7 @@ impl AtomicFile {
             return Err(e);
         }
         if reg.shutting_down {
-            return Err(wrap(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "the run is being stopped by a signal",
-            )));
+            return Err(wrap(stopping()));
         }
         if self.set.is_some() {
             if let Some(e) = reg.find(self.set, &self.tmp_path) {
@@ -417,6 +443,50 @@ impl Drop for OutputSet {
     }
 }
 
+/// A working file beside an output, never published: `.<name>.<what>.<random>.tmp` in the
+/// directory of `beside` (the output it serves), created exclusively like an
+/// [`AtomicFile`]'s temporary, removed when dropped and by the signal cleanup. For spools and
+/// sort buckets too large for memory.
+#[derive(Debug)]
+pub struct ScratchFile {
+    path: PathBuf,
+}
+
+impl ScratchFile {
+    /// Create one for the output `beside`; `what` says what it holds (`spool`, `rowid`, ...).
+    /// Returns the file opened for writing; errors name `beside`.
+    pub fn create(beside: &Path, what: &str) -> Result<(Self, File)> {
+        let wrap = |source| Error::Write {
+            path: beside.to_path_buf(),
+            source,
+        };
+        let mut reg = registry();
+        if reg.shutting_down {
+            return Err(wrap(stopping()));
+        }
+        let name = beside
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (path, file) =
+            create_exclusive(&dir_of(beside), &format!("{name}.{what}")).map_err(wrap)?;
+        reg.scratch.push(path.clone());
+        Ok((ScratchFile { path }, file))
+    }
+
+    /// Where it is (to reopen it for reading).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        registry().scratch.retain(|p| p != &self.path);
+    }
+}
+
 /// Remove every registered temporary and stop new ones (the signal path).
 fn remove_all_temporaries(reg: &mut Registry) {
     reg.shutting_down = true;
@@ -430,6 +500,9 @@ fn remove_all_temporaries(reg: &mut Registry) {
     }
     for d in reg.temp_dirs.drain(..) {
         let _ = std::fs::remove_dir_all(d);
+    }
+    for p in reg.scratch.drain(..) {
+        let _ = std::fs::remove_file(p);
     }
 }
 
@@ -517,22 +590,13 @@ pub fn check_out_prefix(out: &Path) -> Result<()> {
 /// Check that the directory of the output prefix `out` exists and accepts new files, by
 /// creating and removing an empty probe file there (exclusively, under a random name).
 pub fn check_output_dir(out: &Path) -> Result<()> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let probe = dir.join(format!(".fastsmr-write-check.{:016x}.tmp", random_u64()));
+    let dir = dir_of(out);
     let wrap = |source| Error::OutputDir {
         dir: dir.clone(),
         out: out.to_path_buf(),
         source,
     };
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&probe)
-        .map_err(wrap)?;
+    let (probe, _file) = create_exclusive(&dir, "fastsmr-write-check").map_err(wrap)?;
     std::fs::remove_file(&probe).map_err(wrap)
 }
 
@@ -636,6 +700,37 @@ mod tests {
         let f1 = AtomicFile::create(&out).unwrap();
         let f2 = AtomicFile::create(&out).unwrap();
         assert_ne!(f1.tmp_path, f2.tmp_path);
+    }
+
+    #[test]
+    fn scratch_files_are_exclusive_hidden_and_removed_when_dropped() {
+        let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x.besd");
+        let (a, mut fa) = ScratchFile::create(&out, "rowid").unwrap();
+        let (b, _fb) = ScratchFile::create(&out, "rowid").unwrap();
+        assert_ne!(a.path(), b.path());
+        fa.write_all(b"spooled").unwrap();
+        assert_eq!(std::fs::read(a.path()).unwrap(), b"spooled");
+        let n = names(dir.path());
+        assert_eq!(n.len(), 2);
+        for name in &n {
+            assert!(
+                name.starts_with(".x.besd.rowid.") && is_temporary_name(name),
+                "{name}"
+            );
+        }
+        // Final names never look like temporaries.
+        for name in ["x.besd", "x.bak.esi", ".hidden", "x.tmp"] {
+            assert!(!is_temporary_name(name), "{name}");
+        }
+        drop((a, b));
+        assert!(names(dir.path()).is_empty());
+        // An output set is not involved: a scratch file is never published.
+        let set = OutputSet::begin();
+        let (c, _) = ScratchFile::create(&out, "value").unwrap();
+        set.commit().unwrap();
+        assert!(c.path().exists() && !out.exists());
     }
 
     #[test]

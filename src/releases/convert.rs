@@ -22,7 +22,7 @@ use crate::io::releases::eqtlgen::beta_se_from_z;
 use crate::io::releases::{Build, Effect, Header, Layout, ReleaseRow, RowParser};
 use crate::io::source::open_text;
 use crate::io::text::LineReader;
-use crate::output::atomic::AtomicFile;
+use crate::output::atomic::{AtomicFile, ScratchFile};
 use crate::output::format::fmt_g6;
 use crate::types::{Bp, Chrom};
 use compact_str::CompactString;
@@ -139,21 +139,6 @@ impl RawEntry {
             y: f64_at(16),
         }
     }
-}
-
-/// A temporary file in the output directory, removed on drop.
-struct TempFile {
-    path: PathBuf,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-fn temp_path(out: &Path, what: &str) -> PathBuf {
-    crate::io::besd::sink::temp_beside(out, what)
 }
 
 fn with_ext(out: &Path, ext: &str) -> PathBuf {
@@ -737,14 +722,10 @@ fn write_epi(path: &Path, c: &Collector, order: &[u32]) -> Result<AtomicFile> {
 
 /// Convert the set described by `settings` into `<out>.besd/.esi/.epi`.
 pub fn convert(settings: &Settings) -> Result<Summary> {
-    let spool_path = temp_path(&settings.out, "spool");
-    let spool_guard = TempFile {
-        path: spool_path.clone(),
-    };
-    let spool = File::create(&spool_path).map_err(|source| Error::Write {
-        path: spool_path.clone(),
-        source,
-    })?;
+    // Scratch files (the spool, the buckets) beside the outputs, removed when dropped and on
+    // a signal (output::atomic::ScratchFile).
+    let (spool_guard, spool) = ScratchFile::create(&settings.out, "spool")?;
+    let spool_path = spool_guard.path().to_path_buf();
     let mut c = Collector {
         files: settings.files.clone(),
         snps: Vec::new(),
@@ -812,25 +793,18 @@ pub fn convert(settings: &Settings) -> Result<Summary> {
         let p = p.to_path_buf();
         move |e| Error::read(p.clone(), e)
     };
-    let bucket_files: Vec<TempFile> = if n_buckets == 1 {
+    let bucket_files: Vec<ScratchFile> = if n_buckets == 1 {
         Vec::new()
     } else {
-        let files: Vec<TempFile> = (0..n_buckets)
-            .map(|k| TempFile {
-                path: temp_path(&settings.out, &format!("bucket{k}")),
-            })
+        let (files, handles): (Vec<ScratchFile>, Vec<File>) = (0..n_buckets)
+            .map(|k| ScratchFile::create(&settings.out, &format!("bucket{k}")))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        let mut writers: Vec<BufWriter<File>> = handles
+            .into_iter()
+            .map(|f| BufWriter::with_capacity(1 << 16, f))
             .collect();
-        let mut writers = files
-            .iter()
-            .map(|t| {
-                File::create(&t.path)
-                    .map(|f| BufWriter::with_capacity(1 << 16, f))
-                    .map_err(|source| Error::Write {
-                        path: t.path.clone(),
-                        source,
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
         let mut r = BufReader::with_capacity(
             1 << 20,
             File::open(&spool_path).map_err(read_err(&spool_path))?,
@@ -841,13 +815,13 @@ pub fn convert(settings: &Settings) -> Result<Summary> {
             let e = RawEntry::decode(&b);
             let k = bucket_of[probe_rank[e.probe as usize] as usize] as usize;
             writers[k].write_all(&b).map_err(|source| Error::Write {
-                path: files[k].path.clone(),
+                path: files[k].path().to_path_buf(),
                 source,
             })?;
         }
         for (w, t) in writers.into_iter().zip(&files) {
             w.into_inner().map_err(|e| Error::Write {
-                path: t.path.clone(),
+                path: t.path().to_path_buf(),
                 source: e.into_error(),
             })?;
         }
@@ -868,7 +842,7 @@ pub fn convert(settings: &Settings) -> Result<Summary> {
         let path = if n_buckets == 1 {
             spool_path.clone()
         } else {
-            bucket_files[k].path.clone()
+            bucket_files[k].path().to_path_buf()
         };
         raw.clear();
         File::open(&path)

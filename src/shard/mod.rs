@@ -461,10 +461,10 @@ fn publish(stage: &Path, prefix: &Path) -> Result<Vec<String>> {
     for e in std::fs::read_dir(stage).map_err(wrap)? {
         let e = e.map_err(wrap)?;
         let name = e.file_name().to_string_lossy().into_owned();
+        if crate::output::atomic::is_temporary_name(&name) {
+            continue;
+        }
         if let Some(suffix) = name.strip_prefix(&format!("{base}.")) {
-            if suffix.contains(".tmp.") {
-                continue;
-            }
             suffixes.push(suffix.to_string());
         }
     }

@@ -2,6 +2,7 @@
 //! and converted back (round trip), errors that name the file and line and leave no output,
 //! the sample size kept when re-making, `--update-freq`, and `--make-besd` on the tarball.
 
+use crate::support::{ok, tiny as fixture};
 use fastsmr::io::besd::{BesdEntry, BesdFile};
 use fastsmr::io::epi::read_epi;
 use fastsmr::io::esi::read_esi;
@@ -10,10 +11,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
 
 /// `<prefix>.<e>` (the prefix may contain dots).
 fn ext(prefix: &Path, e: &str) -> PathBuf {
@@ -29,10 +26,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// (probe ID, SNP ID) → (beta, se) of every stored entry of a BESD prefix.

@@ -4,12 +4,9 @@
 //! temporary file left behind, and never a panic. Also: the fuzz crash regressions, and an
 //! output directory without write permission.
 
+use crate::support::data_dir as data;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
 
 /// One row of `tests/data/bad/index.tsv`.
 #[derive(Debug, Clone)]

@@ -2,14 +2,8 @@
 //! (data-spec/ranges.md): each filtered run reproduces the reference's rows for the probes it
 //! keeps.
 
-use std::path::{Path, PathBuf};
+use crate::support::data;
 use std::process::Command;
-
-fn data(fixture: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(fixture)
-}
 
 const FIXTURES: [&str; 3] = ["tiny-seed1", "trans-seed1", "small-seed1"];
 

@@ -2,17 +2,12 @@
 //! outputs: selection rules against calculations made here from the tables themselves, files
 //! checked for structure, bad input rejected with file and line, nothing written.
 
+use crate::support::data;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fastsmr");
-
-fn data(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(p)
-}
 
 fn run(args: &[&str]) -> (i32, String) {
     let o = Command::new(BIN).args(args).output().expect("run fastsmr");

@@ -2,13 +2,10 @@
 //! (`tests/data/tiny-seed1/expected/<case>/`), compared as oracle-notes §5 prescribes.
 
 use crate::compare;
+use crate::support::tiny as fixture;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
 
 struct Run {
     out: Output,

@@ -2,25 +2,8 @@
 //! partial output, inputs from pipes and FIFOs work, and the counts the reference prints
 //! (`expected/*/stdout.txt`) are the counts our log gives.
 
+use crate::support::{data_dir as data, fastsmr as bin, names};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fastsmr"))
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
 
 /// SIGTERM and SIGKILL at spread-out points of a run (small-seed1, under a second): SIGTERM
 /// ends with 143 (or the default action before the handler exists) and no temporary left;
@@ -129,6 +112,96 @@ fn signals_at_random_points_leave_no_partial_output() {
     }
     // At least some signals landed mid-run (the delays are below the run's length).
     assert!(stopped[0] + stopped[1] >= 4, "{stopped:?}");
+}
+
+/// `--make-besd` (small-seed1, an 8.7 MB `.besd`) stopped by SIGTERM or SIGKILL at points
+/// spread over its length: the `.besd`, `.esi` and `.epi` appear complete (byte for byte the
+/// uninterrupted run's) or not at all; after SIGTERM all three or none, and no temporary
+/// (`AtomicFile`s and the streaming sink's scratch spools are all removed by the handler).
+#[test]
+fn signals_during_make_besd_leave_all_three_files_or_none() {
+    let src = data().join("small-seed1/eqtl/eqtl");
+    let run = |out: &Path| {
+        let mut c = bin();
+        c.arg("--beqtl-summary")
+            .arg(&src)
+            .arg("--make-besd")
+            .arg("--out")
+            .arg(out);
+        c
+    };
+    let full = tempfile::tempdir().unwrap();
+    let t0 = std::time::Instant::now();
+    let st = run(&full.path().join("o")).output().unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let run_ms = (t0.elapsed().as_millis() as u64).max(20);
+    let triplet = ["o.besd", "o.epi", "o.esi"];
+    for f in triplet {
+        // The uninterrupted conversion is the input, byte for byte (a plain BESD copied).
+        let ext = f.rsplit('.').next().unwrap();
+        assert_eq!(
+            std::fs::read(full.path().join(f)).unwrap(),
+            std::fs::read(src.with_extension(ext)).unwrap(),
+            "{f}"
+        );
+    }
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut stopped = 0;
+    for round in 0..10 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay_ms = (x >> 33) % run_ms;
+        let sig = if round % 2 == 0 {
+            libc::SIGTERM
+        } else {
+            libc::SIGKILL
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = run(&dir.path().join("o"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SAFETY: sending a signal to our own child process, which has not been reaped yet.
+        unsafe {
+            libc::kill(child.id() as i32, sig);
+        }
+        let status = child.wait().unwrap();
+        let left = names(dir.path());
+        if status.success() {
+            continue;
+        }
+        stopped += 1;
+        let present: Vec<&str> = triplet
+            .iter()
+            .copied()
+            .filter(|f| left.iter().any(|n| n == f))
+            .collect();
+        for f in &present {
+            assert_eq!(
+                std::fs::read(dir.path().join(f)).unwrap(),
+                std::fs::read(full.path().join(f)).unwrap(),
+                "signal {sig} after {delay_ms} ms left a partial {f}"
+            );
+        }
+        if sig == libc::SIGTERM {
+            assert!(
+                present.is_empty() || present.len() == 3,
+                "SIGTERM after {delay_ms} ms left only {present:?}"
+            );
+            assert!(
+                left.iter().all(|n| !n.starts_with('.')),
+                "SIGTERM after {delay_ms} ms left {left:?}"
+            );
+        }
+    }
+    assert!(stopped >= 3, "only {stopped} signals landed mid-run");
 }
 
 /// A GWAS file and an ID list read from FIFOs (as `<(zcat ...)` gives them): the same rows

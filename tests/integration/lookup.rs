@@ -3,18 +3,13 @@
 //! (exit 1 or 2, a message naming the flag and file, nothing written). Plus the range filters
 //! against the counts SMR 1.3.1 printed for every battery case that uses them.
 
+use crate::support::data;
 use clap::Parser;
 use fastsmr::cli::Cli;
 use fastsmr::filters::{Filters, Tables};
 use fastsmr::io::eqtl_source::{EqtlSource, Part};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn data(fixture: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(fixture)
-}
 
 struct Run {
     out: Output,

@@ -15,6 +15,7 @@ mod datasets;
 mod determinism;
 mod eqtlgen;
 mod filters;
+mod fuzz_smoke;
 mod genes;
 mod golden;
 mod hardening;
@@ -27,3 +28,5 @@ mod releases;
 mod report_browser;
 mod scale;
 mod smr_extensions;
+/// Helpers shared by the suites.
+mod support;

@@ -2,12 +2,9 @@
 //! counts the reference notes record for other settings (algorithm-2 §16.9), the LD column
 //! attached to its own probe (Q47 fixed), and bad input.
 
+use crate::support::tiny as fixture;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
 
 /// `--plot` around ENSG00026305663 ±100 kb on tiny-seed1 (the probe of the notes' table).
 fn plot(out: &Path, gene_list: &Path, extra: &[&str]) -> Output {

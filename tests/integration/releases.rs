@@ -5,6 +5,7 @@
 //! hand from the written z, N and frequency (eQTLGen, z-scores only). Bad inputs exit 1 or 2
 //! with the file and line named, and leave no BESD file behind.
 
+use crate::support::{stderr, tiny as fixture};
 use fastsmr::io::besd::BesdFile;
 use fastsmr::io::epi::{read_epi, EpiRecord};
 use fastsmr::io::esi::{read_esi, EsiRecord};
@@ -12,20 +13,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
-
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fastsmr"))
         .args(args)
         .current_dir(fixture())
         .output()
         .expect("run fastsmr")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// One stored value of the original BESD.

@@ -4,8 +4,8 @@
 //! A sparse `.besd` (format code 3, data-spec/besd.md §4) puts every row id before every value
 //! and the offsets of all probes before both, so a file written probe by probe needs the end
 //! before it can write the start. [`SparseSink`] therefore spools each probe's row ids and its
-//! values to two temporary files in the output directory
-//! (`.<name>.rowid.tmp<pid>`, `.<name>.value.tmp<pid>`), keeps only the offsets (two `u64` per
+//! values to two scratch files in the output directory
+//! ([`ScratchFile`]s `.<name>.rowid.<random>.tmp`, `.<name>.value.<random>.tmp`), keeps only the offsets (two `u64` per
 //! probe) in memory, and [`SparseSink::finish`] writes the header, the value count and the
 //! offsets and then copies the two spools after them into the output's temporary file. The
 //! bytes are identical to [`crate::io::besd::writer::write_sparse`] on the same probes.
@@ -17,7 +17,7 @@
 use crate::error::{Error, Result};
 use crate::io::besd::header::{CODE_SPARSE, HEADER_MISSING};
 use crate::io::besd::reader::BesdEntry;
-use crate::output::atomic::AtomicFile;
+use crate::output::atomic::{AtomicFile, ScratchFile};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -25,21 +25,18 @@ use std::path::{Path, PathBuf};
 /// Buffer of each spool writer and of the final copy.
 const SPOOL_BUFFER: usize = 1 << 20;
 
-/// One spool file: a buffered writer on a temporary file, removed on drop.
+/// One spool file: a buffered writer on a scratch file (removed when the spool is dropped).
 struct Spool {
-    path: PathBuf,
     writer: Option<BufWriter<File>>,
+    file: ScratchFile,
 }
 
 impl Spool {
-    fn create(path: PathBuf, label: &Path) -> Result<Self> {
-        let file = File::create(&path).map_err(|source| Error::Write {
-            path: label.to_path_buf(),
-            source,
-        })?;
+    fn create(beside: &Path, what: &str) -> Result<Self> {
+        let (file, f) = ScratchFile::create(beside, what)?;
         Ok(Spool {
-            path,
-            writer: Some(BufWriter::with_capacity(SPOOL_BUFFER, file)),
+            writer: Some(BufWriter::with_capacity(SPOOL_BUFFER, f)),
+            file,
         })
     }
 
@@ -55,7 +52,7 @@ impl Spool {
         };
         let w = self.writer.take().expect("spool open until copied");
         drop(w.into_inner().map_err(|e| werr(e.into_error()))?);
-        let mut r = File::open(&self.path).map_err(werr)?;
+        let mut r = File::open(self.file.path()).map_err(werr)?;
         let mut buf = vec![0u8; SPOOL_BUFFER];
         loop {
             let n = r.read(&mut buf).map_err(werr)?;
@@ -65,13 +62,6 @@ impl Spool {
             out.write_all(&buf[..n])?;
         }
         Ok(())
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        self.writer = None;
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -85,20 +75,6 @@ pub struct SparseSink {
     rowids: Spool,
     values: Spool,
     bytes: Vec<u8>,
-}
-
-/// A temporary file name beside `path`, in its directory: `.<name>.<what>.tmp<pid>` (hidden,
-/// and named after the run so that concurrent runs do not collide).
-pub fn temp_beside(path: &Path, what: &str) -> PathBuf {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "besd".to_string());
-    dir.join(format!(".{name}.{what}.tmp{}", std::process::id()))
 }
 
 impl SparseSink {
@@ -116,8 +92,8 @@ impl SparseSink {
             n_snps,
             sample_size,
             offsets: vec![0],
-            rowids: Spool::create(temp_beside(path, "rowid"), path)?,
-            values: Spool::create(temp_beside(path, "value"), path)?,
+            rowids: Spool::create(path, "rowid")?,
+            values: Spool::create(path, "value")?,
             bytes: Vec::new(),
         })
     }

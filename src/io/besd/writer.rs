@@ -1,15 +1,18 @@
 //! BESD writers: sparse type 3 and dense type 5 (data-spec/besd.md §7). Used by `--make-besd`
 //! and by the tests' own builders.
 //!
-//! Files are written to a temporary file in the target directory and renamed into place, so a
-//! failed run never leaves a half-written `.besd` under the final name.
+//! [`write_sparse`] and [`write_dense`] write through the atomic writer
+//! ([`crate::output::atomic::AtomicFile`]): an exclusive temporary in the target directory,
+//! renamed into place when complete (with the other outputs of the run, inside an
+//! [`crate::output::atomic::OutputSet`]), so a failed run never leaves a half-written `.besd`
+//! under the final name.
 
 use crate::error::{Error, Result};
 use crate::io::besd::header::{CODE_DENSE, CODE_SPARSE, HEADER_MISSING};
 use crate::io::besd::reader::BesdEntry;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use crate::output::atomic::AtomicFile;
+use std::io::Write;
+use std::path::Path;
 
 /// Missing beta/se in a dense file (data-spec/besd.md §3).
 const DENSE_MISSING: f32 = -9.0;
@@ -54,37 +57,18 @@ fn check_input(path: &Path, n_snps: usize, probes: &[Vec<BesdEntry>]) -> Result<
     Ok((s, p))
 }
 
-/// A temporary file beside `path`, renamed over it on success and removed on failure.
+/// Write `path` through an [`AtomicFile`]: `body` writes the bytes; committed when it succeeds,
+/// removed otherwise. Errors name `path`.
 fn write_atomic(
     path: &Path,
-    body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    body: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "besd".to_string());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let werr = |e: std::io::Error| Error::Write {
+    let mut f = AtomicFile::create(path)?;
+    body(&mut f).map_err(|source| Error::Write {
         path: path.to_path_buf(),
-        source: e,
-    };
-    let result = (|| -> std::io::Result<()> {
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        body(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
-    Ok(())
+        source,
+    })?;
+    f.commit()
 }
 
 /// Write a sparse (format code 3) `.besd` with `probes[p]` as probe p's entries in stored order.

@@ -297,11 +297,22 @@ mod tests {
     }
 
     #[test]
-    fn byte_table_matches_shifts() {
-        for (b, codes) in BYTE_TO_CODES.iter().enumerate() {
-            for (k, &c) in codes.iter().enumerate() {
-                assert_eq!(c as usize, (b >> (2 * k)) & 3);
-            }
+    fn byte_table_decodes_the_plink_example_bytes() {
+        // PLINK 1 .bed documentation: genotypes are packed four to a byte, the first
+        // individual in the two lowest bits. Its example byte 0x6C = 01 10 11 00 holds, for
+        // individuals 1..4, the codes 00, 11, 10, 01.
+        assert_eq!(BYTE_TO_CODES[0x6C], [0, 3, 2, 1]);
+        // 11 10 01 00 and its mirror; all-equal bytes.
+        assert_eq!(BYTE_TO_CODES[0xE4], [0, 1, 2, 3]);
+        assert_eq!(BYTE_TO_CODES[0x1B], [3, 2, 1, 0]);
+        assert_eq!(BYTE_TO_CODES[0x00], [0; 4]);
+        assert_eq!(BYTE_TO_CODES[0x55], [1; 4]);
+        assert_eq!(BYTE_TO_CODES[0xAA], [2; 4]);
+        assert_eq!(BYTE_TO_CODES[0xFF], [3; 4]);
+        // Round trip: packing the four codes back gives every byte.
+        for (b, c) in BYTE_TO_CODES.iter().enumerate() {
+            let packed = c[0] | c[1] << 2 | c[2] << 4 | c[3] << 6;
+            assert_eq!(usize::from(packed), b);
         }
     }
 
