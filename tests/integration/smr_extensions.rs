@@ -215,7 +215,11 @@ fn a_gene_list_with_a_bad_range_is_an_input_error_without_output() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("genes.txt");
-    std::fs::write(&list, "1 20000000 20300000 ENSG00058880247\n1 20300000 20000000 X\n").unwrap();
+    std::fs::write(
+        &list,
+        "1 20000000 20300000 ENSG00058880247\n1 20300000 20000000 X\n",
+    )
+    .unwrap();
     let out = dir.path().join("res");
     let o = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
         .args(["--bfile", f.join("ref/ref").to_str().unwrap()])
@@ -227,6 +231,9 @@ fn a_gene_list_with_a_bad_range_is_an_input_error_without_output() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("genes.txt, line 2") && err.contains("bad range"), "{err}");
+    assert!(
+        err.contains("genes.txt, line 2") && err.contains("bad range"),
+        "{err}"
+    );
     assert!(!dir.path().join("res.msmr").exists());
 }
