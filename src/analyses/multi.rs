@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::engine::{Analysis, Outcome, ProbeCtx, ProbeSnp, SkipReason, SnpSelection};
 use crate::error::Result;
 use crate::harmonise::SnpTable;
-use crate::ld::{correlation_matrix, LdSource};
+use crate::ld::{correlation_into, LdSource, Panels};
 use crate::stats::dist::{chisq1_tail, qchisq1_upper};
 use crate::stats::heidi::{heidi_new_with, HeidiOutcome, HeidiParams, HeidiScratch, HeidiSnp};
 use crate::stats::multi::{multi_snp_p, prune_greedy};
@@ -83,7 +83,12 @@ pub struct MultiScratch {
     heidi: HeidiScratch,
     codes: Vec<Option<u8>>,
     ks: Vec<usize>,
+    zx: Vec<f64>,
     region: Vec<ProbeSnp>,
+    panels: Panels,
+    col: Vec<f64>,
+    sums: Vec<f64>,
+    corr: Vec<f64>,
 }
 
 impl<'a> Multi<'a> {
@@ -177,26 +182,28 @@ impl Analysis for Multi<'_> {
         }
         // The instruments: |z| at the threshold or above, pruned for LD.
         sc.ks.clear();
-        sc.ks.extend(
-            region
-                .iter()
-                .filter(|x| x.zd.abs() >= self.z_threshold)
-                .map(|x| x.k()),
-        );
+        sc.zx.clear();
+        for x in region.iter().filter(|x| x.zd.abs() >= self.z_threshold) {
+            sc.ks.push(x.k());
+            sc.zx.push(x.zd);
+        }
         if sc.ks.is_empty() {
             return Ok(Outcome::Skipped(SkipReason::NoInstrument));
         }
-        let zx: Vec<f64> = region
-            .iter()
-            .filter(|x| x.zd.abs() >= self.z_threshold)
-            .map(|x| x.zd)
-            .collect();
-        let x = self.ld.matrix(&sc.ks, &mut sc.codes);
-        let corr = correlation_matrix(&x);
-        let m = zx.len();
+        // The instruments' correlation matrix, as `correlation_matrix` computes it, from
+        // genotypes decoded straight into the worker's panels (no per-probe matrix).
+        self.ld.panels(&sc.ks, &mut sc.codes, &mut sc.panels);
+        let m = sc.zx.len();
+        sc.sums.clear();
+        for j in 0..m {
+            sc.panels.column_into(j, &mut sc.col);
+            sc.sums.push(sc.col.iter().sum());
+        }
+        correlation_into(&sc.panels, &sc.sums, &mut sc.corr);
+        let corr = &sc.corr;
         let cut = self.settings.ld_multi_r2.sqrt();
         let kept: Vec<usize> = if cut < 1.0 {
-            prune_greedy(&corr, &zx, cut)
+            prune_greedy(corr, &sc.zx, cut)
         } else {
             (0..m).collect()
         };
@@ -212,7 +219,7 @@ impl Analysis for Multi<'_> {
             .iter()
             .map(|&k| s.gwas_b[k as usize] / s.gwas_se[k as usize])
             .collect();
-        let zxk: Vec<f64> = kept.iter().map(|&i| zx[i]).collect();
+        let zxk: Vec<f64> = kept.iter().map(|&i| sc.zx[i]).collect();
         let p_multi = multi_snp_p(&zy, &zxk, &ck);
 
         let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
@@ -220,14 +227,20 @@ impl Analysis for Multi<'_> {
         let zg = by / sy;
         let heidi = (self.cfg.heidi && smr.p <= self.cfg.psmr).then(|| {
             // HEIDI method 1 on the region; the set/gene modes use the single-precision z.
+            // Method 1 looks only at the SNPs passing its threshold: hand it just those, in
+            // region order (as the cis analysis does; the same result).
             let hs = &mut sc.heidi_snps;
             hs.clear();
-            hs.extend(region.iter().map(|x| HeidiSnp {
-                k: x.k(),
-                by: s.gwas_b[x.k()],
-                sy: s.gwas_se[x.k()],
-                bx: x.bx,
-                z: if cis_mode { x.zd } else { x.zf() },
+            let threshold = self.heidi.threshold;
+            hs.extend(region.iter().filter_map(|x| {
+                let z = if cis_mode { x.zd } else { x.zf() };
+                (z * z - threshold > 1e-6).then(|| HeidiSnp {
+                    k: x.k(),
+                    by: s.gwas_b[x.k()],
+                    sy: s.gwas_se[x.k()],
+                    bx: x.bx,
+                    z,
+                })
             }));
             heidi_new_with(hs, self.ld, &self.heidi, None, &mut sc.heidi)
         });

@@ -207,3 +207,33 @@ fn scale_free_heidi_is_invariant_to_the_units_of_the_gwas_effects() {
         assert!(((x - y) / x).abs() < 2e-3, "{x} vs {y}");
     }
 }
+
+/// A `--gene-list` line whose range is reversed is an input error naming the file and line;
+/// no `.msmr` is written.
+#[test]
+fn a_gene_list_with_a_bad_range_is_an_input_error_without_output() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("genes.txt");
+    std::fs::write(
+        &list,
+        "1 20000000 20300000 ENSG00058880247\n1 20300000 20000000 X\n",
+    )
+    .unwrap();
+    let out = dir.path().join("res");
+    let o = Command::new(env!("CARGO_BIN_EXE_fastsmr"))
+        .args(["--bfile", f.join("ref/ref").to_str().unwrap()])
+        .args(["--beqtl-summary", f.join("eqtl/eqtl").to_str().unwrap()])
+        .args(["--gwas-summary", f.join("gwas/trait.ma").to_str().unwrap()])
+        .args(["--smr-multi", "--gene-list", list.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("genes.txt, line 2") && err.contains("bad range"),
+        "{err}"
+    );
+    assert!(!dir.path().join("res.msmr").exists());
+}
