@@ -11,6 +11,7 @@ pub mod gwas;
 pub mod gwas_columns;
 pub mod lists;
 pub mod plink;
+pub mod read_ahead;
 pub mod releases;
 pub mod smr_table;
 pub mod source;
