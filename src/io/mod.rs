@@ -9,6 +9,7 @@ pub mod esi;
 pub mod freq;
 pub mod gwas;
 pub mod gwas_columns;
+pub mod id_index;
 pub mod lists;
 pub mod plink;
 pub mod read_ahead;

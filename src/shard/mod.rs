@@ -12,7 +12,7 @@ pub mod estimate;
 use crate::cli::scale::ScaleArgs;
 use crate::commands::smr::{self, SmrAnalysis};
 use crate::config::{out_path, Config};
-use crate::data::{EqtlData, IdLists, LdReference};
+use crate::data::IdLists;
 use crate::engine::Tally;
 use crate::error::{Error, Result};
 use crate::io::eqtl_source::{EqtlSource, Located};
@@ -576,8 +576,7 @@ fn run_units(
     // On the run's one thread pool (commands::run).
     {
         let snp_lists = IdLists::snps(cfg)?;
-        let eqtl = EqtlData::load(cfg, &snp_lists, log)?;
-        let reference = LdReference::load(cfg, &eqtl, &snp_lists, log)?;
+        let (eqtl, reference) = crate::data::load_both(cfg, &snp_lists, log)?;
         let analysis = &analysis.load(log)?;
         if eqtl.probes.is_empty() && !m.region.is_empty() {
             return empty_region(cfg, m, todo, log);
