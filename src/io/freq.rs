@@ -494,6 +494,41 @@ mod tests {
     }
 
     #[test]
+    fn rows_out_of_order_duplicates_lower_case_and_na() {
+        // Rows in another order than the .esi (the look-ahead misses), a repeated SNP, lower-
+        // case alleles, an NA frequency and an empty line: the row-by-row rules still apply.
+        let text = format!(
+            "{HEADER}rs3\t1\t300\tg\ta\t1\t2\t3\t0.5000\n\
+             rs1\t1\t100\tG\tA\t1\t2\t3\tNA\n\
+             \n\
+             rs2\t1\t200\tA\tC\t1\t2\t3\t0.25\n\
+             rs3\t1\t300\tG\tA\t1\t2\t3\t0.1\n\
+             rs7\t1\t700\tG\tA\t1\t2\t3\t0.1\n"
+        );
+        let mut t = EsiTable::from_records(&[
+            esi("rs1", "A", "G", None),
+            esi("rs2", "A", "C", None),
+            esi("rs3", "A", "G", Some(0.5)),
+        ]);
+        let (s, rep) = apply(&text, &mut t, FreqMode::Fill);
+        assert_eq!((s.rows, s.not_in_eqtl), (5, 1));
+        assert_eq!((s.b_is_a1, s.a_is_a1, s.mismatched), (2, 1, 0));
+        assert_eq!((s.freq_missing, s.filled, s.agree), (1, 1, 1));
+        assert_eq!(t.freq(0), None);
+        assert_eq!(t.freq(1), Some(0.75));
+        assert_eq!(rep.rows.len(), 1);
+        assert_eq!(
+            (rep.rows[0].snp.as_str(), rep.rows[0].reason),
+            ("rs3", "duplicate ID")
+        );
+        assert!(
+            rep.rows[0].detail.starts_with("line 6:"),
+            "{}",
+            rep.rows[0].detail
+        );
+    }
+
+    #[test]
     fn bad_header_and_short_row() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("af.txt");
