@@ -53,15 +53,9 @@ impl EqtlData {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => std::path::PathBuf::from("."),
         };
-        let mut spill = match Spill::create(&spill_dir) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                log.info(format!(
-                    "  note: no temporary file in {} ({e}): a compressed .besd is held in memory",
-                    spill_dir.display()
-                ));
-                None
-            }
+        let (mut spill, spill_error) = match Spill::create(&spill_dir) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e)),
         };
         let (source, mut esi, epi, renamed) =
             EqtlSource::open_tables_spilling(&cfg.besd.prefix, spill.as_mut())?;
@@ -128,6 +122,12 @@ impl EqtlData {
             source.label(Part::Besd).display()
         ));
         let (besd, spilled) = source.open_besd_spilled(esi.len(), epi.len(), keep, spill)?;
+        if let (Some(_), Some(e)) = (besd.n_entries_in_memory(), &spill_error) {
+            log.info(format!(
+                "  note: no temporary file in {} ({e}): the .besd is held in memory",
+                spill_dir.display()
+            ));
+        }
         match (besd.n_entries_in_memory(), spilled) {
             (Some(n), _) => log.info(format!(
                 "  layout {:?}; streamed, {n} (SNP, probe) entries of the kept probes and SNPs held in memory",
