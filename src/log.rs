@@ -34,6 +34,34 @@ impl RunLog {
         }
     }
 
+    /// A log on the same clock whose lines are held, not echoed, until [`RunLog::append`]: for
+    /// work done beside the caller's whose lines must still come in a fixed order.
+    pub fn deferred(&self) -> RunLog {
+        RunLog {
+            lines: Mutex::new(Vec::new()),
+            started: self.started,
+            echo: false,
+            rewrite: Mutex::new(
+                self.rewrite
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            ),
+        }
+    }
+
+    /// Append the lines of a [`RunLog::deferred`] log (echoed now when this log echoes).
+    pub fn append(&mut self, other: RunLog) {
+        let lines = other.lines.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut mine = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        for l in lines {
+            if self.echo {
+                eprintln!("{l}");
+            }
+            mine.push(l);
+        }
+    }
+
     /// Record one message.
     pub fn info(&mut self, msg: impl Into<String>) {
         self.note(msg);

@@ -9,7 +9,7 @@ use crate::harmonise::report::HarmoniseReport;
 use crate::io::besd::stream::Keep;
 use crate::io::besd::BesdFile;
 use crate::io::epi::EpiRecord;
-use crate::io::eqtl_source::{EqtlSource, Part};
+use crate::io::eqtl_source::{EqtlSource, Part, Spill};
 use crate::io::esi::EsiTable;
 use crate::io::freq::{apply_to_esi, FreqMode};
 use crate::log::RunLog;
@@ -46,7 +46,19 @@ impl EqtlData {
             "Reading eQTL SNP and probe information from {}",
             cfg.besd.prefix.display()
         ));
-        let (source, mut esi, epi, renamed) = EqtlSource::open_tables(&cfg.besd.prefix)?;
+        // A `.besd` that cannot be memory-mapped where it is (an archive member, a gzipped
+        // file) is decompressed into an unlinked temporary file beside the outputs and mapped
+        // from there (data-spec/eqtlgen-tarball.md §3); an archive is then read once.
+        let spill_dir = match cfg.out.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let (mut spill, spill_error) = match Spill::create(&spill_dir) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e)),
+        };
+        let (source, mut esi, epi, renamed) =
+            EqtlSource::open_tables_spilling(&cfg.besd.prefix, spill.as_mut())?;
         log.info(format!("  eQTL data: {}", source.describe()));
         for (path, rows) in &renamed {
             log.flagged(path, rows);
@@ -109,14 +121,26 @@ impl EqtlData {
             "Opening eQTL summary data {}",
             source.label(Part::Besd).display()
         ));
-        let besd = source.open_besd(esi.len(), epi.len(), keep)?;
-        match besd.n_entries_in_memory() {
-        Some(n) => log.info(format!(
-            "  layout {:?}; streamed, {n} (SNP, probe) entries of the kept probes and SNPs held in memory",
-            besd.layout()
-        )),
-        None => log.info(format!("  layout {:?} (memory-mapped)", besd.layout())),
-    }
+        let (besd, spilled) = source.open_besd_spilled(esi.len(), epi.len(), keep, spill)?;
+        if let (Some(_), Some(e)) = (besd.n_entries_in_memory(), &spill_error) {
+            log.info(format!(
+                "  note: no temporary file in {} ({e}): the .besd is held in memory",
+                spill_dir.display()
+            ));
+        }
+        match (besd.n_entries_in_memory(), spilled) {
+            (Some(n), _) => log.info(format!(
+                "  layout {:?}; streamed, {n} (SNP, probe) entries of the kept probes and SNPs held in memory",
+                besd.layout()
+            )),
+            (None, Some(bytes)) => log.info(format!(
+                "  layout {:?}; decompressed into a temporary file in {} ({bytes} bytes, removed \
+                 at exit), memory-mapped",
+                besd.layout(),
+                spill_dir.display()
+            )),
+            (None, None) => log.info(format!("  layout {:?} (memory-mapped)", besd.layout())),
+        }
         Ok(EqtlData {
             esi,
             esi_keep,

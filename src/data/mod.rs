@@ -10,4 +10,4 @@ pub mod sets;
 
 pub use eqtl::EqtlData;
 pub use lists::IdLists;
-pub use reference::LdReference;
+pub use reference::{load_both, LdReference};

@@ -31,6 +31,56 @@ pub struct LdReference {
     pub index: MatchIndex,
 }
 
+/// The LD reference before it is joined with the eQTL SNPs: everything
+/// [`LdReference::read_panel`] reads without the eQTL data.
+pub struct Panel {
+    keep: Vec<usize>,
+    sexes: Vec<i32>,
+    bim: BimTable,
+    bim_keep: Vec<u32>,
+    bed: BedFile,
+    counts: AlleleCounts,
+}
+
+impl Panel {
+    /// Join with `eqtl`'s kept SNPs (the SNP-ID index).
+    pub fn finish(self, eqtl: &EqtlData, log: &mut RunLog) -> LdReference {
+        let index = MatchIndex::new(&eqtl.esi, &eqtl.esi_keep, &self.bim, &self.bim_keep);
+        log.info("  SNP-ID index of the LD reference and eQTL SNPs built");
+        LdReference {
+            keep: self.keep,
+            sexes: self.sexes,
+            bim: self.bim,
+            bim_keep: self.bim_keep,
+            bed: self.bed,
+            counts: self.counts,
+            index,
+        }
+    }
+}
+
+/// Read the eQTL data and the LD reference side by side (data-spec/memory.md §5): the
+/// reference's `.fam`, `.bim` and allele counts need nothing from the eQTL side, so they are
+/// read while the `.esi`/`.epi` (and an archive's `.besd`, and `--eqtlgen-freq`) are; then the
+/// two are joined. The log has the eQTL side's lines first, then the reference's, as when they
+/// are read one after the other; an error is the eQTL side's first.
+pub fn load_both(
+    cfg: &Config,
+    snp_lists: &IdLists,
+    log: &mut RunLog,
+) -> Result<(EqtlData, Option<LdReference>)> {
+    let mut ref_log = log.deferred();
+    let (eqtl, panel) = rayon::join(
+        || EqtlData::load(cfg, snp_lists, log),
+        || LdReference::read_panel(cfg, snp_lists, &mut ref_log),
+    );
+    // The eQTL side's error first, without the reference's lines (as when read in order).
+    let eqtl = eqtl?;
+    log.append(ref_log);
+    let reference = panel?.map(|p| p.finish(&eqtl, log));
+    Ok((eqtl, reference))
+}
+
 impl LdReference {
     /// Rebuild the SNP-ID index for another eQTL dataset of the run; the individuals, the
     /// `.bim`, the genotypes and their allele counts are kept (read once for all datasets).
@@ -46,6 +96,16 @@ impl LdReference {
         snp_lists: &IdLists,
         log: &mut RunLog,
     ) -> Result<Option<LdReference>> {
+        Ok(Self::read_panel(cfg, snp_lists, log)?.map(|p| p.finish(eqtl, log)))
+    }
+
+    /// Read the LD reference without joining it with the eQTL SNPs (`None` with
+    /// `--heidi-off`).
+    pub fn read_panel(
+        cfg: &Config,
+        snp_lists: &IdLists,
+        log: &mut RunLog,
+    ) -> Result<Option<Panel>> {
         let Some(bf) = &cfg.bfile else {
             log.info("HEIDI is off: the LD reference is not used");
             return Ok(None);
@@ -94,16 +154,13 @@ impl LdReference {
         let sexes = keep.iter().map(|&i| fam[i].sex).collect();
         let counts = AlleleCounts::new(&bed, &keep);
         log.info(format!("  allele counts of {} SNPs done", bed.n_snps()));
-        let index = MatchIndex::new(&eqtl.esi, &eqtl.esi_keep, &bim, &bim_keep);
-        log.info("  SNP-ID index of the LD reference and eQTL SNPs built");
-        Ok(Some(LdReference {
+        Ok(Some(Panel {
             keep,
             sexes,
             bim,
             bim_keep,
             bed,
             counts,
-            index,
         }))
     }
 }

@@ -159,9 +159,9 @@ fn match_one_bim(
 /// 9 M-entry indexes and doing two lookups per `.bim` row for each trait.
 pub struct MatchIndex {
     /// `.bim` row index (first occurrence) by SNP ID.
-    bim_table: hashbrown::HashTable<u32>,
+    bim_table: IdIndex,
     /// Kept `.esi` row index (first occurrence among `esi_keep`) by SNP ID.
-    esi_table: hashbrown::HashTable<u32>,
+    esi_table: IdIndex,
     /// Per `.bim` row: the `.esi` row with that ID among `esi_keep` (first occurrence), or
     /// `u32::MAX` (also for `.bim` rows not in `bim_keep`).
     bim_esi: Vec<u32>,
@@ -172,30 +172,7 @@ pub struct MatchIndex {
     bim_unique: bool,
 }
 
-fn hash_id(s: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(s)
-}
-
-/// Index rows by ID, first occurrence kept (as [`index_by_id`]); also says whether every ID
-/// was distinct.
-fn id_table<'a>(
-    ids: impl ExactSizeIterator<Item = (u32, &'a str)>,
-    get: impl Fn(u32) -> &'a str,
-) -> (hashbrown::HashTable<u32>, bool) {
-    let mut t = hashbrown::HashTable::with_capacity(ids.len());
-    let mut unique = true;
-    for (i, id) in ids {
-        let h = hash_id(id);
-        match t.entry(h, |&j| get(j) == id, |&j| hash_id(get(j))) {
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(i);
-            }
-            hashbrown::hash_table::Entry::Occupied(_) => unique = false,
-        }
-    }
-    (t, unique)
-}
+use crate::io::id_index::{hash_id, IdIndex};
 
 /// Where the GWAS rows' IDs are, from [`MatchIndex::locate`]: one byte per GWAS row and four
 /// per `.bim` row (data-spec/memory.md §3).
@@ -246,19 +223,10 @@ const _: () = assert!(std::mem::size_of::<MatchedSnp>() == 16);
 impl MatchIndex {
     /// Build the indexes for the filtered `.esi` rows `esi_keep` and `.bim` rows `bim_keep`.
     pub fn new(esi: &EsiTable, esi_keep: &[u32], bim: &BimTable, bim_keep: &[u32]) -> Self {
-        let ((bim_table, bim_unique), (esi_table, _)) = rayon::join(
-            || {
-                id_table(
-                    (0..bim.len() as u32).map(|i| (i, bim.snp(i as usize))),
-                    |j| bim.snp(j as usize),
-                )
-            },
-            || {
-                id_table(esi_keep.iter().map(|&i| (i, esi.snp(i as usize))), |j| {
-                    esi.snp(j as usize)
-                })
-            },
-        );
+        // Each index is built in parallel (data-spec/memory.md §3), one after the other.
+        let bim_table = IdIndex::build_all(bim.len(), |j| bim.snp(j as usize));
+        let bim_unique = bim_table.unique();
+        let esi_table = IdIndex::build(esi_keep, |j| esi.snp(j as usize));
         let mut bim_kept = vec![false; bim.len()];
         for &b in bim_keep {
             bim_kept[b as usize] = true;

@@ -16,7 +16,8 @@ use crate::types::SkippedRow;
 
 /// Rows renamed for a duplicate ID, per table file.
 pub type Renamed = Vec<(PathBuf, Vec<SkippedRow>)>;
-use crate::io::source::{is_input_file, GZIP_MAGIC};
+use crate::io::read_ahead::ReadAhead;
+use crate::io::source::{is_input_file, Bytes, GZIP_MAGIC};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -159,9 +160,17 @@ fn open_file(path: &Path) -> Result<File> {
     })
 }
 
-/// Open an archive for entry iteration (gunzipping it when needed).
+/// Open an archive for entry iteration. A gzipped archive is inflated on a reader thread of
+/// its own ([`ReadAhead`]), so that the outer inflate overlaps with the inner inflate of the
+/// members and the parsing of their text.
 fn open_archive(path: &Path) -> Result<tar::Archive<Box<dyn BufRead>>> {
-    let r = maybe_gunzip(open_file(path)?).map_err(|e| Error::read(path, e))?;
+    let mut br = BufReader::with_capacity(STREAM_BUFFER, open_file(path)?);
+    let head = br.fill_buf().map_err(|e| Error::read(path, e))?;
+    let r: Box<dyn BufRead> = if head.len() >= 2 && head[..2] == GZIP_MAGIC {
+        Box::new(ReadAhead::spawn(MultiGzDecoder::new(br)))
+    } else {
+        Box::new(br)
+    };
     Ok(tar::Archive::new(r))
 }
 
@@ -480,6 +489,16 @@ impl EqtlSource {
     /// Locate `--beqtl-summary` and read its `.esi` and `.epi` (one pass over an archive).
     /// Also returns, per table, the rows whose duplicate ID was renamed (for the log).
     pub fn open_tables(given: &Path) -> Result<(Self, EsiTable, Vec<EpiRecord>, Renamed)> {
+        Self::open_tables_spilling(given, None)
+    }
+
+    /// [`EqtlSource::open_tables`] that, with `spill`, also copies an archive's `.besd` member
+    /// into it during the same pass over the archive (data-spec/eqtlgen-tarball.md §3), so that
+    /// the archive is read once and [`EqtlSource::open_besd_spilled`] maps the copy.
+    pub fn open_tables_spilling(
+        given: &Path,
+        mut spill: Option<&mut Spill>,
+    ) -> Result<(Self, EsiTable, Vec<EpiRecord>, Renamed)> {
         let (mut esi, mut epi) = (None, None);
         let mut renamed: Renamed = Vec::new();
         let mut read = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {
@@ -494,7 +513,11 @@ impl EqtlSource {
                     epi = Some(t);
                     renamed.push((label.to_path_buf(), f));
                 }
-                Part::Besd => {}
+                Part::Besd => {
+                    if let Some(sp) = spill.as_deref_mut() {
+                        sp.fill(r, label)?;
+                    }
+                }
             }
             Ok(())
         };
@@ -511,6 +534,37 @@ impl EqtlSource {
             (Some(s), Some(p)) => Ok((source, s, p, renamed)),
             _ => Err(Error::format(given, "the .esi or .epi could not be read")),
         }
+    }
+
+    /// Open the `.besd` (data-spec/eqtlgen-tarball.md §3): memory-mapped when plain; otherwise,
+    /// with `spill`, decompressed into it (unless [`EqtlSource::open_tables_spilling`] did
+    /// already) and memory-mapped from there; without, as [`EqtlSource::open_besd`]. Also
+    /// returns the bytes written to the temporary file.
+    pub fn open_besd_spilled(
+        &self,
+        n_snps: usize,
+        n_probes: usize,
+        keep: Keep<'_>,
+        spill: Option<Spill>,
+    ) -> Result<(BesdFile, Option<u64>)> {
+        if let EqtlSource::Files { besd, .. } = self {
+            if is_mappable(besd)? {
+                return Ok((BesdFile::open(besd, n_snps, n_probes)?, None));
+            }
+        }
+        let Some(mut spill) = spill else {
+            return Ok((self.open_besd(n_snps, n_probes, keep)?, None));
+        };
+        let label = self.label(Part::Besd);
+        if !spill.filled {
+            self.for_each_part(&[Part::Besd], |part, r| spill.fill(r, &self.label(part)))?;
+        }
+        let n = spill.len();
+        let bytes = spill.map(&label)?;
+        Ok((
+            BesdFile::from_bytes(bytes, &label, n_snps, n_probes)?,
+            Some(n),
+        ))
     }
 
     /// The `.besd` is a plain file that can be memory-mapped.
@@ -535,6 +589,101 @@ impl EqtlSource {
             Ok(())
         })?;
         out.ok_or_else(|| Error::format(self.label(Part::Besd), "the .besd could not be read"))
+    }
+}
+
+/// A `.besd` that cannot be memory-mapped where it is (an archive member, a gzipped file),
+/// decompressed into a temporary file that can (data-spec/eqtlgen-tarball.md §3). The file is
+/// unlinked as soon as it is created, so it disappears with the process however the run ends;
+/// its pages are the kernel's page cache, not the process's memory.
+pub struct Spill {
+    file: File,
+    dir: PathBuf,
+    written: u64,
+    filled: bool,
+}
+
+impl Spill {
+    /// An empty, already unlinked temporary file in `dir`.
+    pub fn create(dir: &Path) -> std::io::Result<Spill> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = dir.join(format!(
+            ".fastsmr-besd.{}.{}.tmp",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&name)?;
+        std::fs::remove_file(&name)?;
+        Ok(Spill {
+            file,
+            dir: dir.to_path_buf(),
+            written: 0,
+            filled: false,
+        })
+    }
+
+    /// The directory the temporary file is in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes written.
+    pub fn len(&self) -> u64 {
+        self.written
+    }
+
+    /// Nothing written yet.
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// Copy the (decompressed) stream `r` of `label` into the file.
+    fn fill(&mut self, r: &mut dyn BufRead, label: &Path) -> Result<()> {
+        use std::io::Write;
+        loop {
+            let buf = r.fill_buf().map_err(|e| Error::read(label, e))?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len();
+            if let Err(e) = self.file.write_all(buf) {
+                return Err(Error::Write {
+                    path: PathBuf::from(format!(
+                        "a temporary copy of {} in {}",
+                        label.display(),
+                        self.dir.display()
+                    )),
+                    source: std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e} after {} bytes (the decompressed .besd must fit there; or \
+                             unpack it once with --unpack-besd and use the plain BESD)",
+                            self.written
+                        ),
+                    ),
+                });
+            }
+            r.consume(n);
+            self.written += n as u64;
+        }
+        self.filled = true;
+        Ok(())
+    }
+
+    /// Memory-map what was written.
+    fn map(self, label: &Path) -> Result<Bytes> {
+        if self.written == 0 {
+            return Ok(Bytes::Owned(Vec::new()));
+        }
+        // SAFETY: the map is read-only and the file is unlinked: no other process can reach
+        // it, and this process never writes to it again.
+        let map = unsafe { memmap2::Mmap::map(&self.file) }.map_err(|e| Error::read(label, e))?;
+        Ok(Bytes::Mapped(map))
     }
 }
 

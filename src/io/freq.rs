@@ -199,60 +199,172 @@ pub struct FreqApplied {
     pub max_difference: f64,
 }
 
+/// A data row as the parallel parse of [`apply_to_esi`] leaves it; the rules of
+/// data-spec/eqtlgen-freq.md §3 are then applied row by row in file order.
+struct Parsed {
+    /// 1-based line number.
+    line: u64,
+    /// The `.esi` row with the row's SNP ID, or [`NOT_IN_ESI`].
+    esi: u32,
+    /// How the row's alleles relate to that `.esi` row's.
+    orient: Orientation,
+    /// Frequency of AlleleB (`None` when missing or out of range).
+    freq_b: Option<f64>,
+    /// Decimal places of the frequency token.
+    decimals: u32,
+    /// AlleleA and AlleleB (upper case) of a row whose alleles match neither way, for the
+    /// report.
+    alleles: Option<Box<(String, String)>>,
+}
+
+/// Upper case, without a copy when it already is.
+fn up(t: &str) -> std::borrow::Cow<'_, str> {
+    if t.bytes().any(|b| b.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(t.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
+}
+
+/// [`Parsed::esi`] of a row whose SNP is not in the `.esi`.
+const NOT_IN_ESI: u32 = u32::MAX;
+
+/// One chunk's rows, and the `.esi` row after the chunk's last match (where the next row's
+/// SNP usually is: the file and the `.esi` are both in genome order).
+#[derive(Default)]
+struct Chunk {
+    rows: Vec<Parsed>,
+    next: usize,
+}
+
 /// Apply the eQTLGen file to the `.esi` table (data-spec/eqtlgen-freq.md §3): orient each
 /// matching SNP's frequency to A1, compare it with the `.esi` value, and fill or replace.
 /// Mismatched alleles and disagreeing frequencies are added to `report`.
+///
+/// The text is parsed in parallel, block by block as it is decompressed
+/// ([`crate::io::text::parse_chunks_read`]), each row reduced to its `.esi` row, allele
+/// orientation and frequency; the rows are then applied in file order, so counts, report
+/// rows and the first error are those of a row-by-row reading.
 pub fn apply_to_esi(
     path: &Path,
     esi: &mut EsiTable,
     mode: FreqMode,
     report: &mut HarmoniseReport,
 ) -> Result<FreqApplied> {
-    // First occurrence of each ID (later ones inserted first, then overwritten).
-    let index: rustc_hash::FxHashMap<&str, usize> =
-        (0..esi.len()).rev().map(|i| (esi.snp(i), i)).collect();
+    use crate::io::id_index::IdIndex;
+    use crate::io::text::{parse_chunks_read, read_line_capped};
+    let mut reader = open_text(path)?;
+    let mut header = Vec::new();
+    if !read_line_capped(&mut reader, &mut header, path, 1)? {
+        return Err(Error::format(path, "empty file, expected a header line"));
+    }
+    let cols = find_columns(&line_str(&header), path)?;
+    let table: &EsiTable = esi;
+    // First occurrence of each ID.
+    let index = IdIndex::build_all(table.len(), |j| table.snp(j as usize));
+    let unique = index.unique();
+    let parse = |acc: &mut Chunk, line: u64, bytes: &[u8]| -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let text = line_str(bytes);
+        let mut f: [&str; 4] = [""; 4];
+        let mut n = 0;
+        for (k, tok) in text.split_whitespace().enumerate() {
+            for (slot, &c) in f.iter_mut().zip(&[cols.snp, cols.a, cols.b, cols.freq]) {
+                if k == c {
+                    *slot = tok;
+                }
+            }
+            n += 1;
+        }
+        if n != cols.n {
+            return Err(Error::parse(
+                path,
+                line,
+                format!("expected {} fields like the header, found {n}", cols.n),
+            ));
+        }
+        let [snp, ta, tb, ftok] = f;
+        let freq_b = ftok.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v));
+        let decimals = decimals_of(ftok);
+        // With distinct `.esi` IDs the row just after the previous match, when its ID is
+        // this one, is the row the index would give.
+        let guess = (unique && acc.next < table.len() && table.snp(acc.next) == snp)
+            .then_some(acc.next as u32);
+        let Some(i) = guess.or_else(|| index.get(snp, |j| table.snp(j as usize))) else {
+            acc.rows.push(Parsed {
+                line,
+                esi: NOT_IN_ESI,
+                orient: Orientation::Mismatch,
+                freq_b,
+                decimals,
+                alleles: None,
+            });
+            return Ok(());
+        };
+        acc.next = i as usize + 1;
+        let (a, b) = (up(ta), up(tb));
+        let e = table.row(i as usize);
+        let orient = orientation(e.a1, e.a2, &a, &b);
+        acc.rows.push(Parsed {
+            line,
+            esi: i,
+            orient,
+            freq_b,
+            decimals,
+            alleles: (orient == Orientation::Mismatch)
+                .then(|| Box::new((a.into_owned(), b.into_owned()))),
+        });
+        Ok(())
+    };
     // Each row is used once (`done`), so the new frequencies are applied after the scan.
     let mut updates: Vec<(usize, f32)> = Vec::new();
     let mut s = FreqApplied::default();
-    let mut done = vec![false; esi.len()];
-    for_each_row(path, |row| {
+    let mut done = vec![false; table.len()];
+    let mut apply = |row: &Parsed| {
         s.rows += 1;
-        let Some(&i) = index.get(row.snp.as_str()) else {
+        if row.esi == NOT_IN_ESI {
             s.not_in_eqtl += 1;
-            return Ok(());
-        };
+            return;
+        }
+        let i = row.esi as usize;
+        let e = table.row(i);
         if std::mem::replace(&mut done[i], true) {
             report.push(
-                &row.snp,
+                e.snp,
                 "eqtlgen-freq",
                 "not used",
                 "duplicate ID",
                 format!("line {}: SNP already seen in the file", row.line),
             );
-            return Ok(());
+            return;
         }
-        let e = esi.row(i);
-        match orientation(e.a1, e.a2, &row.allele_a, &row.allele_b) {
+        match row.orient {
             Orientation::BIsA1 => s.b_is_a1 += 1,
             Orientation::AIsA1 => s.a_is_a1 += 1,
             Orientation::Mismatch => {
                 s.mismatched += 1;
+                let (a, b) = row.alleles.as_deref().map_or(("", ""), |(a, b)| (a, b));
                 report.push(
-                    &row.snp,
+                    e.snp,
                     "eqtlgen-freq",
                     "not used",
                     "allele mismatch",
                     format!(
-                        "line {}: AlleleA/AlleleB {}/{} vs eQTL A1/A2 {}/{}",
-                        row.line, row.allele_a, row.allele_b, e.a1, e.a2
+                        "line {}: AlleleA/AlleleB {a}/{b} vs eQTL A1/A2 {}/{}",
+                        row.line, e.a1, e.a2
                     ),
                 );
-                return Ok(());
+                return;
             }
         }
-        let Some(f) = oriented_freq(e.a1, e.a2, &row) else {
+        let Some(f) = row.freq_b.map(|f| match row.orient {
+            Orientation::AIsA1 => 1.0 - f,
+            _ => f,
+        }) else {
             s.freq_missing += 1;
-            return Ok(());
+            return;
         };
         match e.freq {
             Some(old) => {
@@ -263,7 +375,7 @@ pub fn apply_to_esi(
                 } else {
                     s.disagree += 1;
                     report.push(
-                        &row.snp,
+                        e.snp,
                         "eqtlgen-freq",
                         if mode == FreqMode::Replace {
                             "replaced"
@@ -286,6 +398,11 @@ pub fn apply_to_esi(
                 updates.push((i, f as f32));
                 s.filled += 1;
             }
+        }
+    };
+    parse_chunks_read(&mut reader, path, 2, Chunk::default, parse, |chunks| {
+        for c in &chunks {
+            c.rows.iter().for_each(&mut apply);
         }
         Ok(())
     })?;
@@ -380,6 +497,41 @@ mod tests {
         assert_eq!(s.replaced, 3);
         assert_eq!(t.freq(3), Some(0.3));
         assert_eq!(t.freq(0), Some(0.8929));
+    }
+
+    #[test]
+    fn rows_out_of_order_duplicates_lower_case_and_na() {
+        // Rows in another order than the .esi (the look-ahead misses), a repeated SNP, lower-
+        // case alleles, an NA frequency and an empty line: the row-by-row rules still apply.
+        let text = format!(
+            "{HEADER}rs3\t1\t300\tg\ta\t1\t2\t3\t0.5000\n\
+             rs1\t1\t100\tG\tA\t1\t2\t3\tNA\n\
+             \n\
+             rs2\t1\t200\tA\tC\t1\t2\t3\t0.25\n\
+             rs3\t1\t300\tG\tA\t1\t2\t3\t0.1\n\
+             rs7\t1\t700\tG\tA\t1\t2\t3\t0.1\n"
+        );
+        let mut t = EsiTable::from_records(&[
+            esi("rs1", "A", "G", None),
+            esi("rs2", "A", "C", None),
+            esi("rs3", "A", "G", Some(0.5)),
+        ]);
+        let (s, rep) = apply(&text, &mut t, FreqMode::Fill);
+        assert_eq!((s.rows, s.not_in_eqtl), (5, 1));
+        assert_eq!((s.b_is_a1, s.a_is_a1, s.mismatched), (2, 1, 0));
+        assert_eq!((s.freq_missing, s.filled, s.agree), (1, 1, 1));
+        assert_eq!(t.freq(0), None);
+        assert_eq!(t.freq(1), Some(0.75));
+        assert_eq!(rep.rows.len(), 1);
+        assert_eq!(
+            (rep.rows[0].snp.as_str(), rep.rows[0].reason),
+            ("rs3", "duplicate ID")
+        );
+        assert!(
+            rep.rows[0].detail.starts_with("line 6:"),
+            "{}",
+            rep.rows[0].detail
+        );
     }
 
     #[test]

@@ -715,18 +715,24 @@ fn run_units(
                 dataset.prefix.display()
             ));
         }
-        let data = EqtlData::load(&dcfg, &snp_lists, log).and_then(|eqtl| {
-            match &mut reference {
-                None => reference = Some(LdReference::load(&dcfg, &eqtl, &snp_lists, log)?),
-                Some(Some(r)) => {
-                    r.reindex(&eqtl);
+        // The first dataset is read side by side with the LD reference (data::load_both);
+        // later ones only rebuild the reference's SNP-ID index.
+        let data = match &mut reference {
+            None => crate::data::load_both(&dcfg, &snp_lists, log).map(|(eqtl, r)| {
+                reference = Some(r);
+                eqtl
+            }),
+            Some(r) => EqtlData::load(&dcfg, &snp_lists, log).inspect(|eqtl| {
+                if let Some(r) = r {
+                    r.reindex(eqtl);
                     log.info(format!(
                         "  SNP-ID index of the LD reference (read once) rebuilt for dataset {}",
                         dataset.name
                     ));
                 }
-                Some(None) => {}
-            }
+            }),
+        }
+        .and_then(|eqtl| {
             if loaded.is_none() {
                 loaded = Some(analysis.load(log)?);
             }

@@ -592,3 +592,35 @@ fn strand_flip_recovers_complemented_snps_only_when_asked() {
     assert!(recovered + ambiguous + mismatch >= default_mismatch);
     assert!(mismatch < default_mismatch);
 }
+
+#[test]
+fn tarball_besd_is_mapped_from_an_unlinked_temporary_file() {
+    // The .besd member is decompressed into a nameless file beside the outputs (issue 13):
+    // the log says so, nothing is left in the output directory, and the results are the
+    // plain BESD's.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let o = run(&case_args(
+        "default",
+        &out,
+        Some(&fixture().join(TARBALL)),
+        None,
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("decompressed into a temporary file in"),
+        "{}",
+        stderr(&o)
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("fastsmr-besd"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let d = compare::compare_tables(
+        &expected("default", "out.smr").unwrap(),
+        &read(&dir.path().join("o.smr")),
+    );
+    assert!(d.ok(), "{}", d.report());
+}
