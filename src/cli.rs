@@ -107,7 +107,8 @@ pub struct InputArgs {
     pub beqtl_summary: Option<PathBuf>,
     /// eQTLGen allele-frequency file (SNP hg19_chr hg19_pos AlleleA AlleleB ... AlleleB_all).
     /// Alleles are matched to each eQTL's A1/A2 and the frequency oriented to A1; see
-    /// --eqtlgen-freq-mode for where it is used. Mismatches go to <OUT>.harmonise.tsv.
+    /// --eqtlgen-freq-mode for where it is used. Mismatches are counted in <OUT>.harmonise.summary.tsv
+    /// (listed in <OUT>.harmonise.tsv.gz with --harmonise-report full).
     #[arg(long, value_name = "FILE")]
     pub eqtlgen_freq: Option<PathBuf>,
     /// Where the --eqtlgen-freq frequency is used: fill = only SNPs whose .esi frequency is
@@ -132,6 +133,12 @@ pub struct HarmoniseArgs {
     #[arg(long, value_name = "id|chrpos", default_value = "id",
           value_parser = ["id", "chrpos"])]
     pub match_by: String,
+    /// The harmonisation report: summary = counts per (source, action, reason) in
+    /// <OUT>.harmonise.summary.tsv and the log (default); full = also every SNP dropped,
+    /// flipped or renamed, with its reason, in <OUT>.harmonise.tsv.gz (gzip).
+    #[arg(long, value_name = "summary|full", default_value = "summary",
+          value_parser = ["summary", "full"])]
+    pub harmonise_report: String,
 }
 
 /// SNP, probe and individual filters.
@@ -230,8 +237,8 @@ pub struct HeidiArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.harmonise.tsv,
-    /// <OUT>.snp_failed_freq_ck.list.
+    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.harmonise.summary.tsv,
+    /// <OUT>.snp_failed_freq_ck.list (and <OUT>.harmonise.tsv.gz with --harmonise-report full).
     #[arg(long, default_value = "smr", value_name = "PREFIX")]
     pub out: PathBuf,
     /// Unpack --beqtl-summary (tarball, gzipped members, directory) into a plain BESD

@@ -147,7 +147,16 @@ pub fn run_trait(
         geno,
         mut report,
     } = harmonise_trait(cfg, eqtl, reference, gwas_path, out, log)?;
-    let job = prepare_report(&mut report, esi, reference, &gwas, &matched, out, log);
+    let job = prepare_report(
+        &mut report,
+        esi,
+        reference,
+        &gwas,
+        &matched,
+        out,
+        cfg.harmonise_report,
+        log,
+    );
     std::thread::scope(|sc| {
         let writer = sc.spawn(|| job.write(esi));
         let n_matched;

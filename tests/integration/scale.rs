@@ -436,7 +436,7 @@ fn resume_after_a_killed_run_gives_the_uninterrupted_result() {
         alpha_mtime
     );
     for name in ["alpha", "beta", "gamma"] {
-        for ext in ["smr", "harmonise.tsv", "snp_failed_freq_ck.list"] {
+        for ext in ["smr", "harmonise.summary.tsv", "snp_failed_freq_ck.list"] {
             let f = format!("{name}.{ext}");
             assert_eq!(bytes(&with(&out, &f)), bytes(&with(&full, &f)), "{f}");
         }
