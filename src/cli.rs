@@ -5,6 +5,7 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod batch;
 pub mod besd_tools;
 pub mod compat;
 pub mod lookup;
@@ -73,6 +74,9 @@ pub struct Cli {
     /// Text eQTL releases converted to BESD.
     #[command(flatten)]
     pub releases: releases::ReleaseArgs,
+    /// How the traits of a batch share work.
+    #[command(flatten)]
+    pub batch: batch::BatchArgs,
 }
 
 /// Input files.

@@ -146,6 +146,8 @@ pub struct Config {
     /// `--harmonise-report`: the per-reason summary only (default) or also the full
     /// per-SNP list (data-spec/harmonise-report.md).
     pub harmonise_report: crate::harmonise::report::ReportMode,
+    /// `--trait-group`: traits of a batch per probe loop (None: the default).
+    pub trait_group: Option<usize>,
     /// Every trait to run, in command-line (or list) order. One trait without a list: the
     /// outputs keep their single-trait names (`<out>.smr`).
     pub traits: Vec<TraitInput>,
@@ -454,6 +456,7 @@ impl Config {
             eqtlgen_freq_mode,
             strand_flip: cli.harmonise.strand_flip,
             match_by_chrpos: cli.harmonise.match_by == "chrpos",
+            trait_group: cli.batch.trait_group.map(|n| n as usize),
             harmonise_report: if cli.harmonise.harmonise_report == "full" {
                 crate::harmonise::report::ReportMode::Full
             } else {

@@ -582,6 +582,28 @@ fn run_units(
         if eqtl.probes.is_empty() && !m.region.is_empty() {
             return empty_region(cfg, m, todo, log);
         }
+        // Traits may share probe loops (commands::batch): each writes into its own stage.
+        let plan = todo
+            .iter()
+            .map(|&i| {
+                let u = &m.units[i];
+                let base = u
+                    .out_prefix
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                (u.gwas.clone(), stage_dir(&u.out_prefix, i).join(base))
+            })
+            .collect();
+        let group = crate::commands::batch::group_size(cfg);
+        let mut runner = crate::commands::batch::TraitRunner::new(
+            cfg,
+            analysis,
+            &eqtl,
+            reference.as_ref(),
+            plan,
+            group,
+        );
         for (n, &i) in todo.iter().enumerate() {
             let (name, gwas, prefix) = {
                 let u = &mut m.units[i];
@@ -609,15 +631,11 @@ fn run_units(
                 source,
             })?;
             let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
-            let r = smr::run_trait(
-                cfg,
-                analysis,
-                &eqtl,
-                reference.as_ref(),
-                &gwas,
-                &stage.join(base),
-                log,
+            debug_assert_eq!(
+                base,
+                prefix.file_name().map(PathBuf::from).unwrap_or_default()
             );
+            let r = runner.run(n, log);
             let suffixes = publish(&stage, &prefix)?;
             if !suffixes.is_empty() {
                 log.info(format!(
