@@ -1,4 +1,4 @@
-//! Several traits of a batch through one probe loop (data-spec/batch.md): the traits of a
+//! Several traits of a batch through one probe loop (data-spec/cli.md §batches): the traits of a
 //! group are harmonised one after the other, then every probe is read once for all of them,
 //! and the LD that HEIDI needs (genotype panels, r with the instrument, the correlation of the
 //! SNPs kept) is computed once for the union of the traits' SNPs and shared.
