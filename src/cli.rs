@@ -5,6 +5,7 @@
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
+pub mod batch;
 pub mod besd_tools;
 pub mod compat;
 pub mod datasets;
@@ -81,6 +82,9 @@ pub struct Cli {
     /// Several eQTL datasets in one run.
     #[command(flatten)]
     pub datasets: datasets::DatasetArgs,
+    /// How the traits of a batch share work.
+    #[command(flatten)]
+    pub batch: batch::BatchArgs,
 }
 
 /// Input files.
@@ -115,7 +119,8 @@ pub struct InputArgs {
     pub beqtl_summary: Option<PathBuf>,
     /// eQTLGen allele-frequency file (SNP hg19_chr hg19_pos AlleleA AlleleB ... AlleleB_all).
     /// Alleles are matched to each eQTL's A1/A2 and the frequency oriented to A1; see
-    /// --eqtlgen-freq-mode for where it is used. Mismatches go to <OUT>.harmonise.tsv.
+    /// --eqtlgen-freq-mode for where it is used. Mismatches are counted in <OUT>.harmonise.summary.tsv
+    /// (listed in <OUT>.harmonise.tsv.gz with --harmonise-report full).
     #[arg(long, value_name = "FILE")]
     pub eqtlgen_freq: Option<PathBuf>,
     /// Where the --eqtlgen-freq frequency is used: fill = only SNPs whose .esi frequency is
@@ -140,6 +145,12 @@ pub struct HarmoniseArgs {
     #[arg(long, value_name = "id|chrpos", default_value = "id",
           value_parser = ["id", "chrpos"])]
     pub match_by: String,
+    /// The harmonisation report: summary = counts per (source, action, reason) in
+    /// <OUT>.harmonise.summary.tsv and the log (default); full = also every SNP dropped,
+    /// flipped or renamed, with its reason, in <OUT>.harmonise.tsv.gz (gzip).
+    #[arg(long, value_name = "summary|full", default_value = "summary",
+          value_parser = ["summary", "full"])]
+    pub harmonise_report: String,
 }
 
 /// SNP, probe and individual filters.
@@ -238,8 +249,8 @@ pub struct HeidiArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.harmonise.tsv,
-    /// <OUT>.snp_failed_freq_ck.list.
+    /// Output prefix: writes <OUT>.smr, <OUT>.log, <OUT>.harmonise.summary.tsv,
+    /// <OUT>.snp_failed_freq_ck.list (and <OUT>.harmonise.tsv.gz with --harmonise-report full).
     #[arg(long, default_value = "smr", value_name = "PREFIX")]
     pub out: PathBuf,
     /// Unpack --beqtl-summary (tarball, gzipped members, directory) into a plain BESD

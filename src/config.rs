@@ -143,6 +143,11 @@ pub struct Config {
     pub strand_flip: bool,
     /// `--match-by chrpos`.
     pub match_by_chrpos: bool,
+    /// `--harmonise-report`: the per-reason summary only (default) or also the full
+    /// per-SNP list (data-spec/harmonise-report.md).
+    pub harmonise_report: crate::harmonise::report::ReportMode,
+    /// `--trait-group`: traits of a batch per probe loop (None: the default).
+    pub trait_group: Option<usize>,
     /// Every trait to run, in command-line (or list) order. One trait without a list: the
     /// outputs keep their single-trait names (`<out>.smr`).
     pub traits: Vec<TraitInput>,
@@ -485,6 +490,12 @@ impl Config {
             eqtlgen_freq_mode,
             strand_flip: cli.harmonise.strand_flip,
             match_by_chrpos: cli.harmonise.match_by == "chrpos",
+            trait_group: cli.batch.trait_group.map(|n| n as usize),
+            harmonise_report: if cli.harmonise.harmonise_report == "full" {
+                crate::harmonise::report::ReportMode::Full
+            } else {
+                crate::harmonise::report::ReportMode::Summary
+            },
             traits,
             batch,
             besd: BesdPaths::from_prefix(&beqtl_summary),
@@ -681,6 +692,11 @@ impl Config {
         opt(
             "--match-by",
             self.match_by_chrpos.then(|| "chrpos".to_string()),
+        );
+        opt(
+            "--harmonise-report",
+            (self.harmonise_report == crate::harmonise::report::ReportMode::Full)
+                .then(|| "full".to_string()),
         );
         opt("--thread-num", Some(self.threads.to_string()));
         v

@@ -18,9 +18,9 @@ pub struct RunLog {
     lines: Mutex<Vec<String>>,
     started: Instant,
     echo: bool,
-    /// A path prefix shown as another in every message (a unit's staging directory shown as
-    /// its outputs' directory, see [`RunLog::show_paths_as`]).
-    rewrite: Mutex<Option<(String, String)>>,
+    /// Path prefixes shown as others in every message (units' staging directories shown as
+    /// their outputs' prefixes, see [`RunLog::show_paths_as`]).
+    rewrite: Mutex<Vec<(String, String)>>,
 }
 
 impl RunLog {
@@ -30,7 +30,7 @@ impl RunLog {
             lines: Mutex::new(Vec::new()),
             started: Instant::now(),
             echo,
-            rewrite: Mutex::new(None),
+            rewrite: Mutex::new(Vec::new()),
         }
     }
 
@@ -117,17 +117,21 @@ impl RunLog {
         }
     }
 
-    /// From now on, show every occurrence of `from` in a message as `to` (`None`: stop).
-    /// A work unit writes under its staging directory; its messages name the final paths.
-    pub fn show_paths_as(&self, rewrite: Option<(String, String)>) {
+    /// From now on, show every occurrence of each `from` in a message as its `to` (empty: stop).
+    /// Work units write under staging directories; their messages name the final paths.
+    pub fn show_paths_as(&self, rewrite: Vec<(String, String)>) {
         *self.rewrite.lock().unwrap_or_else(|e| e.into_inner()) = rewrite;
     }
 
     fn rewritten(&self, msg: String) -> String {
-        match &*self.rewrite.lock().unwrap_or_else(|e| e.into_inner()) {
-            Some((from, to)) if msg.contains(from.as_str()) => msg.replace(from.as_str(), to),
-            _ => msg,
+        let rewrite = self.rewrite.lock().unwrap_or_else(|e| e.into_inner());
+        let mut msg = msg;
+        for (from, to) in rewrite.iter() {
+            if msg.contains(from.as_str()) {
+                msg = msg.replace(from.as_str(), to);
+            }
         }
+        msg
     }
 
     /// Seconds since the log started.

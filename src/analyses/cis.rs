@@ -233,6 +233,45 @@ impl Analysis for Cis<'_> {
         cis: &mut Vec<ProbeSnp>,
         sc: &mut CisScratch,
     ) -> Result<Outcome<CisRow>> {
+        Ok(match self.instrument(probe, cis, sc) {
+            Step::Done(o) => o,
+            Step::Heidi {
+                row,
+                top,
+                targeted,
+                theta,
+            } => self.finish_heidi(cis, row, top, targeted, theta, sc),
+        })
+    }
+}
+
+/// A probe after its instrument and SMR test ([`Cis::instrument`]).
+pub enum Step {
+    /// Its outcome (no HEIDI to run).
+    Done(Outcome<CisRow>),
+    /// The row so far; HEIDI is to be run with the instrument at position `top` of the cis
+    /// set (`targeted`: a target SNP).
+    Heidi {
+        /// The row, without HEIDI.
+        row: CisRow,
+        /// Position of the instrument in the cis set.
+        top: usize,
+        /// The instrument is a target SNP.
+        targeted: bool,
+        /// The sample-overlap correlation θ (`--sample-overlap`), else `None`.
+        theta: Option<f64>,
+    },
+}
+
+impl Cis<'_> {
+    /// Everything of [`Analysis::test`] but HEIDI: the instrument, the SMR test and the
+    /// frequency; says whether HEIDI is to run.
+    pub fn instrument(
+        &self,
+        probe: &ProbeCtx<'_>,
+        cis: &mut Vec<ProbeSnp>,
+        sc: &mut CisScratch,
+    ) -> Step {
         let s = self.snps;
         let target = self.target_of(probe);
         if let Instrument::Snp(t) = target {
@@ -247,7 +286,7 @@ impl Analysis for Cis<'_> {
             }
         }
         if cis.is_empty() {
-            return Ok(Outcome::Skipped(match target {
+            return Step::Done(Outcome::Skipped(match target {
                 Instrument::Top => SkipReason::NoSnpInWindow,
                 _ => SkipReason::TargetAbsent,
             }));
@@ -260,7 +299,7 @@ impl Analysis for Cis<'_> {
                 .rposition(|c| c.k() == t || s.bp[c.k()] == s.bp[t])
                 .unwrap_or(0),
             Instrument::Snp(_) | Instrument::Missing => {
-                return Ok(Outcome::Skipped(SkipReason::TargetAbsent))
+                return Step::Done(Outcome::Skipped(SkipReason::TargetAbsent))
             }
             Instrument::Top => max_abs_id(cis.iter().map(|c| c.zd)),
         };
@@ -268,8 +307,9 @@ impl Analysis for Cis<'_> {
         let p_eqtl = chisq1_tail(c.zd * c.zd);
         let targeted = target != Instrument::Top;
         if !targeted && p_eqtl > self.cfg.peqtl_smr {
-            return Ok(Outcome::Skipped(SkipReason::NotSignificant));
+            return Step::Done(Outcome::Skipped(SkipReason::NotSignificant));
         }
+        let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
         // --sample-overlap: θ from the probe's null cis SNPs (crate::stats::overlap).
         let theta = match self.cfg.sample_overlap {
             Some(o) => {
@@ -277,37 +317,107 @@ impl Analysis for Cis<'_> {
                 let pairs = cis.iter().map(|x| (x.zd, zy(x)));
                 match estimate_theta(pairs, o.z_bound(), o.mmecs) {
                     Some(t) => Some(t),
-                    None => return Ok(Outcome::Skipped(SkipReason::TooFewNullSnps)),
+                    None => return Step::Done(Outcome::Skipped(SkipReason::TooFewNullSnps)),
                 }
             }
             None => None,
         };
-        let (by, sy) = (s.gwas_b[c.k()], s.gwas_se[c.k()]);
         let smr = match theta {
             Some(t) => smr_test_overlap(by, sy, c.bx, c.sx, t),
             None => smr_test(by, sy, c.bx, c.sx),
-        };
-        let (heidi, heidi_detail) = match self.ld {
-            Some(ld) if smr.p <= self.cfg.psmr => {
-                let (o, d) = self.heidi(cis, top, targeted, theta, ld, sc);
-                (Some(o), d)
-            }
-            _ => (None, HeidiDetail::default()),
         };
         let freq = match self.ld {
             Some(ld) => ld.freq(c.k()),
             None => self.esi.freq(s.esi[c.k()] as usize).map_or(-9.0, f64::from),
         };
-        Ok(Outcome::One(CisRow {
+        let row = CisRow {
             top: c.k(),
             freq,
             bx: c.bx,
             sx: c.sx,
             p_eqtl,
             smr,
-            heidi,
-            heidi_detail,
-        }))
+            heidi: None,
+            heidi_detail: HeidiDetail::default(),
+        };
+        if self.ld.is_some() && smr.p <= self.cfg.psmr {
+            Step::Heidi {
+                row,
+                top,
+                targeted,
+                theta,
+            }
+        } else {
+            Step::Done(Outcome::One(row))
+        }
+    }
+
+    /// The SNPs HEIDI method 1 is given for the cis set `cis` (instrument not a target, the
+    /// default `.smr` path), in cis order: those over the threshold. `None` when this probe's
+    /// HEIDI is not that one (method 0, a target SNP, the plot path): run
+    /// [`Analysis::test`]'s HEIDI instead.
+    pub fn heidi_snps_plain(
+        &self,
+        cis: &[ProbeSnp],
+        targeted: bool,
+        out: &mut Vec<HeidiSnp>,
+    ) -> bool {
+        if targeted
+            || self.plot_path
+            || self.cfg.heidi_method != HeidiMethod::New
+            || self.cfg.sample_overlap.is_some()
+        {
+            return false;
+        }
+        let s = self.snps;
+        out.clear();
+        for x in cis {
+            let zi = x.zd;
+            if zi * zi - self.heidi.threshold > 1e-6 {
+                out.push(HeidiSnp {
+                    k: x.k(),
+                    by: s.gwas_b[x.k()],
+                    sy: s.gwas_se[x.k()],
+                    bx: x.bx,
+                    z: zi,
+                });
+            }
+        }
+        true
+    }
+
+    /// Complete a [`Step::Heidi`] row with HEIDI run on this trait alone.
+    pub fn finish_heidi(
+        &self,
+        cis: &[ProbeSnp],
+        mut row: CisRow,
+        top: usize,
+        targeted: bool,
+        theta: Option<f64>,
+        sc: &mut CisScratch,
+    ) -> Outcome<CisRow> {
+        let ld = self
+            .ld
+            .expect("HEIDI is asked for only with an LD reference");
+        let (o, d) = self.heidi(cis, top, targeted, theta, ld, sc);
+        row.heidi = Some(o);
+        row.heidi_detail = d;
+        Outcome::One(row)
+    }
+
+    /// The HEIDI parameters.
+    pub fn heidi_params(&self) -> &HeidiParams {
+        &self.heidi
+    }
+
+    /// The HEIDI variant.
+    pub fn heidi_variant(&self) -> HeidiVariant {
+        self.variant
+    }
+
+    /// The trait's SNP table.
+    pub fn snps(&self) -> &SnpTable {
+        self.snps
     }
 }
 
@@ -323,11 +433,11 @@ impl Cis<'_> {
         ld: &dyn LdSource,
         sc: &mut CisScratch,
     ) -> (HeidiOutcome, HeidiDetail) {
-        let s = self.snps;
         let variant = HeidiVariant {
             overlap_theta: theta,
             ..self.variant
         };
+        let s = self.snps;
         // On the plot path a target SNP is the instrument but HEIDI is the plain method.
         let targeted = targeted && !self.plot_path;
         let heidi_snp = |x: &ProbeSnp, z: f64| HeidiSnp {

@@ -1,6 +1,7 @@
 //! The command layer: one file per command. [`Mode`] is what the flags ask for, resolved from
 //! the reference's flat command line; [`run`] dispatches to the command's `run`.
 
+pub mod batch;
 pub mod datasets;
 pub mod multi;
 pub mod omics;

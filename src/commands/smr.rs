@@ -83,6 +83,13 @@ pub fn run_batch(
 ) -> Vec<(String, Result<Tally>)> {
     let n = cfg.traits.len();
     let mut out = Vec::with_capacity(n);
+    let plan = cfg
+        .traits
+        .iter()
+        .map(|t| (t.path.clone(), trait_out(&cfg.out, &t.name)))
+        .collect();
+    let group = super::batch::group_size(cfg);
+    let mut runner = super::batch::TraitRunner::new(cfg, analysis, eqtl, reference, plan, group);
     for (i, t) in cfg.traits.iter().enumerate() {
         log.info(format!(
             "==== trait {} ({}/{n}): {} ====",
@@ -91,15 +98,7 @@ pub fn run_batch(
             t.path.display()
         ));
         let started = std::time::Instant::now();
-        let r = run_trait(
-            cfg,
-            analysis,
-            eqtl,
-            reference,
-            &t.path,
-            &trait_out(&cfg.out, &t.name),
-            log,
-        );
+        let r = runner.run(i, log);
         match &r {
             Ok(_) => log.info(format!(
                 "trait {} done in {:.2} s",
@@ -146,7 +145,16 @@ pub fn run_trait(
         geno,
         mut report,
     } = harmonise_trait(cfg, eqtl, reference, gwas_path, out, log)?;
-    let job = prepare_report(&mut report, esi, reference, &gwas, &matched, out, log);
+    let job = prepare_report(
+        &mut report,
+        esi,
+        reference,
+        &gwas,
+        &matched,
+        out,
+        cfg.harmonise_report,
+        log,
+    );
     std::thread::scope(|sc| {
         let writer = sc.spawn(|| job.write(esi));
         let n_matched;
@@ -207,11 +215,27 @@ impl Trait<'_> {
 
 /// The cis analysis of one harmonised trait: every probe through the engine, `<out>.smr`.
 fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
+    let analysis = cis_of(t)?;
+    log_testing(t.cfg, t.eqtl.probes.len(), log);
+    let plan = Plan {
+        probes: &t.eqtl.probes,
+        snp_filter: None,
+    };
+    let outcomes = engine::run(
+        &analysis,
+        &t.inputs(),
+        &plan,
+        progress_label(t.cfg, t.gwas_path),
+        log,
+    )?;
+    write_cis(t, &analysis, &outcomes, log)
+}
+
+/// The cis analysis of one harmonised trait (its instrument rule from the flags).
+pub(super) fn cis_of<'a>(t: &Trait<'a>) -> Result<Cis<'a>> {
     let Trait {
         cfg,
         eqtl,
-        gwas_path,
-        out,
         snps,
         ld,
         ..
@@ -228,29 +252,38 @@ fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
         },
         None => Target::None,
     };
-    let analysis = match &eqtl.pairs {
+    Ok(match &eqtl.pairs {
         Some(list) => Cis::new(cfg, snps, esi, ld, target).with_pairs(list),
         None => Cis::new(cfg, snps, esi, ld, target),
-    };
-    let plan = Plan {
-        probes: &eqtl.probes,
-        snp_filter: None,
-    };
+    })
+}
+
+/// Log the start of a cis probe loop.
+pub(super) fn log_testing(cfg: &Config, probes: usize, log: &mut RunLog) {
     log.info(format!(
-        "Testing {} probes with {} thread(s) (cis window {} kb, --peqtl-smr {:e}{})",
-        plan.probes.len(),
+        "Testing {probes} probes with {} thread(s) (cis window {} kb, --peqtl-smr {:e}{})",
         cfg.threads,
         cfg.cis_window_bp / 1000,
         cfg.peqtl_smr,
         if cfg.heidi { "" } else { ", HEIDI off" }
     ));
-    let outcomes = engine::run(
-        &analysis,
-        &t.inputs(),
-        &plan,
-        progress_label(cfg, gwas_path),
-        log,
-    )?;
+}
+
+/// Write the cis outcomes of one trait: `<out>.smr` (and the extended table), log counts.
+pub(super) fn write_cis(
+    t: &Trait<'_>,
+    analysis: &Cis<'_>,
+    outcomes: &engine::Outcomes<crate::analyses::cis::CisRow>,
+    log: &mut RunLog,
+) -> Result<Tally> {
+    let Trait {
+        cfg,
+        eqtl,
+        out,
+        snps,
+        ..
+    } = *t;
+    let esi = &eqtl.esi;
     log_unusable(log, eqtl, outcomes.unusable_entries);
     let table = || CisTable {
         epi: &eqtl.epi,
@@ -265,13 +298,13 @@ fn test_cis(t: &Trait<'_>, log: &mut RunLog) -> Result<Tally> {
         // data-spec/smr-output.md §extensions: the extended table next to the `.smr`.
         let extra = TableSink::new(ExtraTable::new(table()), out_path(out, "smr.extra"), n);
         let mut both = (sink, extra);
-        let tally = engine::drain(&outcomes, &mut both);
+        let tally = engine::drain(outcomes, &mut both);
         let path = both.1.finish()?;
         log.info(format!("extended table saved in {}", path.display()));
         sink = both.0;
         tally
     } else {
-        engine::drain(&outcomes, &mut sink)
+        engine::drain(outcomes, &mut sink)
     };
     log_heidi_scale(
         log,

@@ -30,7 +30,7 @@ pub struct Harmonised<'a> {
 
 /// Harmonise one trait against eQTL data and an LD reference already loaded: read the GWAS
 /// file, match, build the genotype columns, apply `--maf`, check frequencies. On an error
-/// after matching, `<out>.harmonise.tsv` is written before returning it.
+/// after matching, the harmonisation report is written before returning it.
 pub fn harmonise_trait<'a>(
     cfg: &Config,
     eqtl: &EqtlData,
@@ -199,7 +199,16 @@ pub fn harmonise_read<'a>(
     let gwas = GwasAfterMatch::new(std::mem::take(&mut gwas.records), &matched);
     let mut matched = matched;
     if matched.snps.is_empty() {
-        write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
+        write_report(
+            &mut report,
+            &gwas,
+            esi,
+            reference,
+            &matched,
+            out,
+            cfg.harmonise_report,
+            log,
+        )?;
         return Err(Error::Analysis(
             if reference.is_some() {
                 "no SNP is common to the GWAS data, the eQTL data and the LD reference with \
@@ -257,7 +266,16 @@ pub fn harmonise_read<'a>(
             );
         }
         if let Err(e) = checked {
-            write_report(&mut report, &gwas, esi, reference, &matched, out, log)?;
+            write_report(
+                &mut report,
+                &gwas,
+                esi,
+                reference,
+                &matched,
+                out,
+                cfg.harmonise_report,
+                log,
+            )?;
             return Err(e);
         }
     }

@@ -1,6 +1,7 @@
-//! The harmonisation report `<out>.harmonise.tsv`: one row per SNP dropped, flipped, renamed
-//! or flagged on the way from the inputs to the tests, with the reason, and the summary table
-//! written to the log (data-spec/harmonise-report.md).
+//! The harmonisation report (data-spec/harmonise-report.md): the counts per (source, action,
+//! reason) in the log and `<out>.harmonise.summary.tsv`, always; with `--harmonise-report
+//! full` also one row per SNP dropped, flipped, renamed or flagged on the way from the inputs
+//! to the tests, with the reason, in `<out>.harmonise.tsv.gz`.
 
 use super::alleles::gwas_alleles_as_written;
 use super::matching::{DropReason, Located, MatchResult};
@@ -16,8 +17,41 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-/// Header of `<out>.harmonise.tsv` (data-spec/harmonise-report.md §1).
+/// Header of the full report `<out>.harmonise.tsv.gz` (data-spec/harmonise-report.md §1).
 pub const REPORT_HEADER: &str = "SNP\tsource\taction\treason\tdetail";
+
+/// Header of `<out>.harmonise.summary.tsv` (data-spec/harmonise-report.md §1).
+pub const SUMMARY_HEADER: &str = "source\taction\treason\tSNPs";
+
+/// Suffix of the summary file.
+pub const SUMMARY_SUFFIX: &str = "harmonise.summary.tsv";
+
+/// Suffix of the full per-SNP report.
+pub const FULL_SUFFIX: &str = "harmonise.tsv.gz";
+
+/// What a run writes of the harmonisation report (`--harmonise-report`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReportMode {
+    /// The counts per (source, action, reason): log and `<out>.harmonise.summary.tsv`.
+    #[default]
+    Summary,
+    /// The summary and the per-SNP list `<out>.harmonise.tsv.gz`.
+    Full,
+}
+
+/// Counts per (source, action, reason).
+pub type ReportCounts = BTreeMap<(&'static str, &'static str, &'static str), usize>;
+
+/// The summary file's text: [`SUMMARY_HEADER`], then one line per (source, action, reason)
+/// in sorted order.
+pub fn summary_tsv(counts: &ReportCounts) -> String {
+    let mut t = String::from(SUMMARY_HEADER);
+    t.push('\n');
+    for ((s, a, r), n) in counts {
+        t.push_str(&format!("{s}\t{a}\t{r}\t{n}\n"));
+    }
+    t
+}
 
 /// One row of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +100,7 @@ impl HarmoniseReport {
     }
 
     /// Counts by (source, action, reason), in sorted order.
-    pub fn counts(&self) -> BTreeMap<(&'static str, &'static str, &'static str), usize> {
+    pub fn counts(&self) -> ReportCounts {
         let mut m = BTreeMap::new();
         for r in &self.rows {
             *m.entry((r.source, r.action, r.reason)).or_default() += 1;
@@ -113,38 +147,54 @@ impl HarmoniseReport {
         write_atomic(path, self.to_tsv().as_bytes())
     }
 
-    /// Write the report followed by more rows that `extra` writes to the file as TSV text
-    /// (whole lines, fields cleaned with [`push_tsv_field`]), streamed without one big buffer.
-    pub fn write_with(
+    /// Write the report gzip-compressed, followed by more rows that `extra` writes as TSV
+    /// text (whole lines, fields cleaned with [`push_tsv_field`]), streamed without one big
+    /// buffer.
+    pub fn write_gz_with(
         &self,
         path: &Path,
-        extra: impl FnOnce(&mut crate::output::atomic::AtomicFile) -> Result<()>,
+        extra: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<()> {
-        let mut f = crate::output::atomic::AtomicFile::create(path)?;
-        f.write_all(self.to_tsv().as_bytes())?;
-        extra(&mut f)?;
-        f.commit()
+        use std::io::Write;
+        let f = crate::output::atomic::AtomicFile::create(path)?;
+        // Level 1: the full report is millions of similar lines; faster levels matter more
+        // than a few per cent of size.
+        let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        let io_err = |source| crate::error::Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        gz.write_all(self.to_tsv().as_bytes()).map_err(io_err)?;
+        extra(&mut gz).map_err(io_err)?;
+        gz.finish().map_err(io_err)?.commit()
     }
 
     /// [`HarmoniseReport::summary_lines`] counting also `extra` rows by (source, action,
     /// reason).
-    pub fn summary_lines_with(
-        &self,
-        extra: &BTreeMap<(&'static str, &'static str, &'static str), usize>,
-    ) -> Vec<String> {
+    pub fn summary_lines_with(&self, extra: &ReportCounts) -> Vec<String> {
+        summary_lines_of(&self.counts_with(extra))
+    }
+
+    /// [`HarmoniseReport::counts`] plus `extra`.
+    pub fn counts_with(&self, extra: &ReportCounts) -> ReportCounts {
         let mut counts = self.counts();
         for (k, n) in extra {
             *counts.entry(*k).or_default() += n;
         }
-        let mut out = vec![format!(
-            "  {:<14} {:<9} {:<24} {:>10}",
-            "source", "action", "reason", "SNPs"
-        )];
-        for ((s, a, r), n) in counts {
-            out.push(format!("  {s:<14} {a:<9} {r:<24} {n:>10}"));
-        }
-        out
+        counts
     }
+}
+
+/// The log's summary table of `counts`: a header and one line per (source, action, reason).
+pub fn summary_lines_of(counts: &ReportCounts) -> Vec<String> {
+    let mut out = vec![format!(
+        "  {:<14} {:<9} {:<24} {:>10}",
+        "source", "action", "reason", "SNPs"
+    )];
+    for ((s, a, r), n) in counts {
+        out.push(format!("  {s:<14} {a:<9} {r:<24} {n:>10}"));
+    }
+    out
 }
 
 /// Append a TSV field: tabs and line breaks become spaces (pushed as is when there are none,
@@ -257,7 +307,9 @@ fn push_flipped_row(text: &mut String, s: &FlippedSnp, esi: &EsiTable) {
     text.push('\n');
 }
 
-/// Add the matching outcomes to the report, write `<out>.harmonise.tsv` and log its summary.
+/// Add the matching outcomes to the report, write it (`<out>.harmonise.summary.tsv`, and
+/// `<out>.harmonise.tsv.gz` in `mode` [`ReportMode::Full`]) and log its summary.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_report(
     report: &mut HarmoniseReport,
     gwas: &GwasAfterMatch,
@@ -265,9 +317,10 @@ pub(crate) fn write_report(
     reference: Option<&LdReference>,
     matched: &MatchResult,
     out: &Path,
+    mode: ReportMode,
     log: &mut RunLog,
 ) -> Result<()> {
-    prepare_report(report, esi, reference, gwas, matched, out, log).write(esi)
+    prepare_report(report, esi, reference, gwas, matched, out, mode, log).write(esi)
 }
 
 /// A matched SNP whose GWAS alleles were swapped (`swapped`) or complemented (`strand`).
@@ -277,22 +330,34 @@ struct FlippedSnp {
     strand: bool,
 }
 
-/// The harmonisation report of one trait, ready to be written (by [`ReportJob::write`]).
-pub(crate) struct ReportJob {
+/// The full per-SNP report of one trait, ready to be written.
+struct FullReport {
     report: HarmoniseReport,
     /// Matched SNPs whose GWAS alleles were swapped or complemented, in analysis order.
     flipped: Vec<FlippedSnp>,
     path: std::path::PathBuf,
 }
 
+/// The harmonisation report of one trait, ready to be written (by [`ReportJob::write`]).
+pub(crate) struct ReportJob {
+    counts: ReportCounts,
+    summary_path: std::path::PathBuf,
+    full: Option<FullReport>,
+}
+
 impl ReportJob {
-    /// Write `<out>.harmonise.tsv`: the report's rows, then the flipped rows, streamed. Runs
-    /// on the caller's thread only (no rayon: it may run beside the probe loop and must not
-    /// add threads to the `--thread-num` pool's work).
+    /// Write `<out>.harmonise.summary.tsv` and, when asked for, `<out>.harmonise.tsv.gz`
+    /// (the report's rows, then the flipped rows, streamed). Runs on the caller's thread only
+    /// (no rayon: it may run beside the probe loop and must not add threads to the
+    /// `--thread-num` pool's work).
     pub(crate) fn write(self, esi: &EsiTable) -> Result<()> {
-        self.report.write_with(&self.path, |f| {
+        write_atomic(&self.summary_path, summary_tsv(&self.counts).as_bytes())?;
+        let Some(full) = self.full else {
+            return Ok(());
+        };
+        full.report.write_gz_with(&full.path, |f| {
             let mut text = String::with_capacity(1 << 20);
-            for s in &self.flipped {
+            for s in &full.flipped {
                 push_flipped_row(&mut text, s, esi);
                 if text.len() >= 1 << 20 {
                     f.write_all(text.as_bytes())?;
@@ -305,7 +370,8 @@ impl ReportJob {
 }
 
 /// Add the matching outcomes to `report`, log the report's summary, and return what writing
-/// `<out>.harmonise.tsv` needs.
+/// the report needs (`mode`: also the full per-SNP list).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare_report(
     report: &mut HarmoniseReport,
     esi: &EsiTable,
@@ -313,6 +379,7 @@ pub(crate) fn prepare_report(
     gwas: &GwasAfterMatch,
     matched: &MatchResult,
     out: &Path,
+    mode: ReportMode,
     log: &mut RunLog,
 ) -> ReportJob {
     // Rows of the dropped SNPs whose alleles the report shows (first occurrence of each ID);
@@ -395,20 +462,33 @@ pub(crate) fn prepare_report(
         }
     }
     // Rows of the matched SNPs whose GWAS alleles were swapped or complemented, written after
-    // the others.
-    let flipped: Vec<FlippedSnp> = matched
+    // the others (only counted for the summary).
+    let is_flipped = |s: &super::matching::MatchedSnp| s.gwas_swapped || s.gwas_strand_flipped;
+    let flipped: Vec<FlippedSnp> = match mode {
+        ReportMode::Full => matched
+            .snps
+            .par_iter()
+            .filter(|s| is_flipped(s))
+            .map(|s| FlippedSnp {
+                esi: s.esi,
+                swapped: s.gwas_swapped,
+                strand: s.gwas_strand_flipped,
+            })
+            .collect(),
+        ReportMode::Summary => Vec::new(),
+    };
+    let (n_swapped, n_strand) = matched
         .snps
         .par_iter()
-        .filter(|s| s.gwas_swapped || s.gwas_strand_flipped)
-        .map(|s| FlippedSnp {
-            esi: s.esi,
-            swapped: s.gwas_swapped,
-            strand: s.gwas_strand_flipped,
+        .filter(|s| is_flipped(s))
+        .map(|s| {
+            if s.gwas_strand_flipped {
+                (0, 1)
+            } else {
+                (1, 0)
+            }
         })
-        .collect();
-    let n_strand = flipped.iter().filter(|s| s.strand).count();
-    let n_swapped = flipped.len() - n_strand;
-    let path = out_path(out, "harmonise.tsv");
+        .reduce(|| (0usize, 0usize), |a, b| (a.0 + b.0, a.1 + b.1));
     let mut extra_counts = BTreeMap::new();
     for (reason, n) in [
         ("alleles swapped", n_swapped),
@@ -418,18 +498,41 @@ pub(crate) fn prepare_report(
             extra_counts.insert(("gwas", "flipped", reason), n);
         }
     }
-    log.info(format!(
-        "Harmonisation report: {} rows in {}",
-        report.rows.len() + n_swapped + n_strand,
-        path.display()
-    ));
-    for line in report.summary_lines_with(&extra_counts) {
+    let counts = report.counts_with(&extra_counts);
+    let summary_path = out_path(out, SUMMARY_SUFFIX);
+    let total: usize = counts.values().sum();
+    let full = match mode {
+        ReportMode::Full => {
+            let path = out_path(out, FULL_SUFFIX);
+            log.info(format!(
+                "Harmonisation report: {total} rows in {}; counts in {}",
+                path.display(),
+                summary_path.display()
+            ));
+            Some(FullReport {
+                report: std::mem::take(report),
+                flipped,
+                path,
+            })
+        }
+        ReportMode::Summary => {
+            log.info(format!(
+                "Harmonisation report: {total} rows (SNPs dropped, flipped, renamed or flagged) \
+                 counted in {} \
+                 (every SNP with --harmonise-report full)",
+                summary_path.display()
+            ));
+            *report = HarmoniseReport::default();
+            None
+        }
+    };
+    for line in summary_lines_of(&counts) {
         log.info(line);
     }
     ReportJob {
-        report: std::mem::take(report),
-        flipped,
-        path,
+        counts,
+        summary_path,
+        full,
     }
 }
 
@@ -461,6 +564,18 @@ mod tests {
         assert_eq!(c[&("gwas", "flipped", "alleles swapped")], 1);
         let lines = r.summary_lines();
         assert_eq!(lines.len(), 3);
+        let mut extra = ReportCounts::new();
+        extra.insert(("gwas", "flipped", "alleles swapped"), 4);
+        assert_eq!(
+            summary_tsv(&r.counts_with(&extra)),
+            "source\taction\treason\tSNPs\n\
+             gwas\tdropped\tbad value\t2\n\
+             gwas\tflipped\talleles swapped\t5\n"
+        );
+        assert_eq!(
+            summary_tsv(&ReportCounts::new()),
+            "source\taction\treason\tSNPs\n"
+        );
         assert!(lines[1].contains("bad value") && lines[1].trim_end().ends_with('2'));
     }
 }

@@ -254,6 +254,27 @@ impl<'a> Genotypes<'a> {
         }
     }
 
+    /// What compact SNP `k`'s decoded column depends on besides the reference: its `.bed` SNP
+    /// and whether counts are turned into `2 - count`. Two traits' columns with the same
+    /// `.esi` row and key are identical.
+    pub fn column_key(&self, k: usize) -> (u32, bool) {
+        self.snps[k]
+    }
+
+    /// Decode compact SNP `k` into column `j` of `out` (shaped by [`Panels::shape`] with
+    /// this reference's `n_indiv`).
+    pub fn decode_into(&self, k: usize, scratch: &mut Vec<Option<u8>>, out: &mut Panels, j: usize) {
+        let n = self.n_indiv();
+        debug_assert_eq!(out.n(), n);
+        let base = (j / PANEL) * n * PANEL + j % PANEL;
+        self.decode_strided(
+            k,
+            scratch,
+            &mut out.data[base..base + (n - 1) * PANEL + 1],
+            PANEL,
+        );
+    }
+
     /// Decode several compact SNPs into `out` as [`Panels`] (column `j` is `ks[j]`).
     pub fn decode_panels(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>, out: &mut Panels) {
         let n = self.n_indiv();

@@ -60,6 +60,12 @@ impl Panels {
         self.m
     }
 
+    /// Make room for `m` columns of `n` values, to be filled column by column (e.g. by
+    /// [`crate::ld::Genotypes::decode_into`]); the padding lanes are zeroed.
+    pub fn shape(&mut self, n: usize, m: usize) {
+        self.reset(n, m);
+    }
+
     /// Make room for `m` columns of `n` values; the padding lanes are zeroed, the rest is left
     /// for the caller to overwrite.
     pub(super) fn reset(&mut self, n: usize, m: usize) {

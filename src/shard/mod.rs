@@ -794,6 +794,28 @@ fn run_dataset(
     log: &mut RunLog,
 ) -> Result<()> {
     let several = cfg.batch || cfg.datasets.named;
+    // Traits may share probe loops (commands::batch): each writes into its own stage, and
+    // every unit's messages name its outputs where they will be, not the staging directory.
+    let mut plan = Vec::with_capacity(todo.len());
+    let mut shown_as = Vec::with_capacity(todo.len());
+    for &i in todo {
+        let u = &m.units[i];
+        let base = u
+            .out_prefix
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let staged = stage_dir(&u.out_prefix, i).join(base);
+        shown_as.push((
+            format!("{}", staged.display()),
+            format!("{}", u.out_prefix.display()),
+        ));
+        plan.push((u.gwas.clone(), staged));
+    }
+    let group = crate::commands::batch::group_size(cfg);
+    let mut runner =
+        crate::commands::batch::TraitRunner::new(cfg, analysis, eqtl, reference, plan, group);
+    log.show_paths_as(shown_as);
     for (n, &i) in todo.iter().enumerate() {
         let (name, gwas, prefix) = {
             let u = &m.units[i];
@@ -824,22 +846,7 @@ fn run_dataset(
         m.units[i].status = UnitStatus::Running;
         m.wall_s = started.elapsed().as_secs_f64();
         m.write(&cfg.out)?;
-        let base = prefix.file_name().map(PathBuf::from).unwrap_or_default();
-        // The unit's messages name its outputs where they will be, not the staging directory.
-        log.show_paths_as(Some((
-            format!("{}", stage.join(&base).display()),
-            format!("{}", prefix.display()),
-        )));
-        let r = smr::run_trait(
-            cfg,
-            analysis,
-            eqtl,
-            reference,
-            &gwas,
-            &stage.join(base),
-            log,
-        );
-        log.show_paths_as(None);
+        let r = runner.run(n, log);
         let suffixes = publish(&stage, &prefix)?;
         if !suffixes.is_empty() {
             log.info(format!(
@@ -878,6 +885,7 @@ fn run_dataset(
         m.write(&cfg.out)?;
         release_free_heap();
     }
+    log.show_paths_as(Vec::new());
     Ok(())
 }
 

@@ -210,11 +210,48 @@ pub fn heidi_new_detailed<L: LdSource + ?Sized>(
     sc: &mut HeidiScratch,
 ) -> (HeidiOutcome, HeidiDetail) {
     let none = |o| (o, HeidiDetail::default());
+    let sel = match heidi_select(snps, prm, target) {
+        Ok(s) => s,
+        Err(o) => return none(o),
+    };
+    sc.ks.clear();
+    sc.ks.extend(sel.ids.iter().map(|&i| snps[i].k));
+    ld.panels(&sc.ks, &mut sc.codes, &mut sc.x);
+    r_with_target_panels(&sc.x, sel.t_pos, &mut sc.xt, &mut sc.sums, &mut sc.r);
+    let kept = match heidi_ld_filter(&sel, &sc.r, prm, variant, target) {
+        Ok(k) => k,
+        Err(o) => return none(o),
+    };
+    sc.xk.select_from(&sc.x, &kept);
+    sc.sums_kept.clear();
+    sc.sums_kept.extend(kept.iter().map(|&j| sc.sums[j]));
+    correlation_into(&sc.xk, &sc.sums_kept, &mut sc.c);
+    heidi_finish(snps, &sel, &kept, &sc.c, prm, variant, target)
+}
+
+/// The SNPs method 1 looks at (step 1 of [`heidi_new_detailed`]): positions into `snps`.
+#[derive(Debug, Clone, Default)]
+pub struct HeidiSelected {
+    /// Positions into `snps` of the SNPs passing the threshold (at most
+    /// [`PRE_PRUNE_CAP`], and the target), in the order LD is computed for them.
+    pub ids: Vec<usize>,
+    /// Position in `ids` of the LD anchor (the target, or the max-|z| SNP).
+    pub t_pos: usize,
+}
+
+/// Step 1 of method 1: the SNPs over the threshold, capped, and the LD anchor; `Err` with the
+/// outcome when too few pass. The LD of the selected SNPs (r with the anchor, the correlation
+/// of those kept) depends only on their genotypes, so several traits may compute it once.
+pub fn heidi_select(
+    snps: &[HeidiSnp],
+    prm: &HeidiParams,
+    target: Option<usize>,
+) -> std::result::Result<HeidiSelected, HeidiOutcome> {
     let mut ids: Vec<usize> = (0..snps.len())
         .filter(|&i| snps[i].z * snps[i].z - prm.threshold > 1e-6 || Some(i) == target)
         .collect();
     if ids.len() < prm.min_m {
-        return none(HeidiOutcome::TooFewSignificant);
+        return Err(HeidiOutcome::TooFewSignificant);
     }
     ids = cap_by_z(&ids, snps, PRE_PRUNE_CAP);
     if let Some(t) = target {
@@ -222,17 +259,24 @@ pub fn heidi_new_detailed<L: LdSource + ?Sized>(
             ids.push(t);
         }
     }
-    let z: Vec<f64> = ids.iter().map(|&i| snps[i].z).collect();
     let t_pos = match target {
         Some(t) => ids.iter().position(|&i| i == t).unwrap_or(0),
-        None => max_abs_id(&z),
+        None => max_abs_id(ids.iter().map(|&i| snps[i].z)),
     };
-    sc.ks.clear();
-    sc.ks.extend(ids.iter().map(|&i| snps[i].k));
-    ld.panels(&sc.ks, &mut sc.codes, &mut sc.x);
-    r_with_target_panels(&sc.x, t_pos, &mut sc.xt, &mut sc.sums, &mut sc.r);
-    let r = &sc.r;
-    let mut kept: Vec<usize> = (0..ids.len()).collect();
+    Ok(HeidiSelected { ids, t_pos })
+}
+
+/// Step 2 of method 1: the LD filter with the anchor, given `r[j]`, the r of `sel.ids[j]`
+/// with the anchor. Returns the positions (into `sel.ids`) kept, in order.
+pub fn heidi_ld_filter(
+    sel: &HeidiSelected,
+    r: &[f64],
+    prm: &HeidiParams,
+    variant: HeidiVariant,
+    target: Option<usize>,
+) -> std::result::Result<Vec<usize>, HeidiOutcome> {
+    let t_pos = sel.t_pos;
+    let mut kept: Vec<usize> = (0..sel.ids.len()).collect();
     if (prm.ld_upper - 1.0).abs() > 1e-6 || prm.ld_lower > 0.0 {
         kept.retain(|&j| {
             if j == t_pos {
@@ -247,14 +291,25 @@ pub fn heidi_new_detailed<L: LdSource + ?Sized>(
             upper_ok && r2 > prm.ld_lower
         });
         if kept.len() < prm.min_m {
-            return none(HeidiOutcome::TooFewAfterLdFilter);
+            return Err(HeidiOutcome::TooFewAfterLdFilter);
         }
     }
-    sc.xk.select_from(&sc.x, &kept);
-    sc.sums_kept.clear();
-    sc.sums_kept.extend(kept.iter().map(|&j| sc.sums[j]));
-    correlation_into(&sc.xk, &sc.sums_kept, &mut sc.c);
-    let c = &sc.c;
+    Ok(kept)
+}
+
+/// Step 3 of method 1: pruning, the max-m cap and the deviation test, given `c`, the
+/// correlation matrix (row-major, `kept.len()` square) of the SNPs `sel.ids[kept[..]]`.
+pub fn heidi_finish(
+    snps: &[HeidiSnp],
+    sel: &HeidiSelected,
+    kept: &[usize],
+    c: &[f64],
+    prm: &HeidiParams,
+    variant: HeidiVariant,
+    target: Option<usize>,
+) -> (HeidiOutcome, HeidiDetail) {
+    let none = |o| (o, HeidiDetail::default());
+    let ids = &sel.ids;
     let m = kept.len();
     let mut remain: Vec<usize> = (0..m).collect();
     let cut = prm.ld_upper.sqrt();

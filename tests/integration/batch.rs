@@ -203,3 +203,97 @@ fn duplicate_trait_names_are_rejected() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("two traits are named 'alpha'"));
 }
+
+/// Traits whose SNP sets differ: trait `i` drops a different ~1/(5+i) of the rows, and swaps
+/// A1/A2 (b negated, freq 1 − f) on others; trait 2 also changes effects, so its tops differ.
+fn varied_traits(dir: &Path, n: usize) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(fixture().join("gwas/trait.ma")).unwrap();
+    (0..n)
+        .map(|t| {
+            let mut out = Vec::new();
+            for (i, l) in text.lines().enumerate() {
+                if i == 0 {
+                    out.push(l.to_string());
+                    continue;
+                }
+                if (i + 3 * t) % (5 + t) == 0 {
+                    continue;
+                }
+                let mut f: Vec<String> = l.split('\t').map(String::from).collect();
+                if (i + t) % (11 + t) == 0 {
+                    f.swap(1, 2);
+                    if let Ok(b) = f[4].parse::<f64>() {
+                        f[4] = format!("{}", -b);
+                    }
+                    if let Ok(q) = f[3].parse::<f64>() {
+                        f[3] = format!("{:.4}", 1.0 - q);
+                    }
+                }
+                if t == 2 && i % 13 == 0 {
+                    if let Ok(b) = f[4].parse::<f64>() {
+                        f[4] = format!("{}", 3.0 * b);
+                    }
+                }
+                out.push(f.join("\t"));
+            }
+            let p = dir.join(format!("v{t}.ma"));
+            std::fs::write(&p, out.join("\n") + "\n").unwrap();
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn traits_sharing_a_probe_loop_match_single_trait_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let traits = varied_traits(dir.path(), 4);
+    let singles: Vec<PathBuf> = traits
+        .iter()
+        .enumerate()
+        .map(|(t, p)| single(dir.path(), p, &format!("single{t}")))
+        .collect();
+    // The traits differ in their results, and HEIDI ran (the shared part is exercised).
+    let first = read(ext(&singles[0], "smr"));
+    assert!(singles[1..].iter().all(|s| read(ext(s, "smr")) != first));
+    let tested_heidi = first
+        .lines()
+        .skip(1)
+        .filter(|l| l.split('\t').nth(19).is_some_and(|p| p != "NA"))
+        .count();
+    assert!(tested_heidi > 0, "{first}");
+    for (group, threads) in [("1", "1"), ("2", "2"), ("3", "1"), ("4", "2")] {
+        let out = dir.path().join(format!("g{group}t{threads}"));
+        let mut args: Vec<String> = Vec::new();
+        for p in &traits {
+            args.push("--gwas-summary".into());
+            args.push(p.to_str().unwrap().into());
+        }
+        let o = fastsmr(
+            &[
+                "--out",
+                out.to_str().unwrap(),
+                "--thread-num",
+                threads,
+                "--trait-group",
+                group,
+            ],
+            &args,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for (t, s) in singles.iter().enumerate() {
+            for e in ["smr", "snp_failed_freq_ck.list", "harmonise.summary.tsv"] {
+                assert_eq!(
+                    read(ext(&out, &format!("v{t}.{e}"))),
+                    read(ext(s, e)),
+                    "group {group}, trait v{t}, {e}"
+                );
+            }
+        }
+        let log = read(ext(&out, "log"));
+        assert_eq!(
+            log.contains("traits in one probe loop"),
+            group != "1",
+            "{log}"
+        );
+    }
+}

@@ -75,6 +75,23 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The full harmonisation report (`--harmonise-report full`), decompressed.
+fn read_report(p: &Path) -> String {
+    use std::io::Read;
+    let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut t = String::new();
+    flate2::read::MultiGzDecoder::new(f)
+        .read_to_string(&mut t)
+        .unwrap();
+    t
+}
+
+/// `args` asking for the full harmonisation report.
+fn full_report(mut args: Vec<String>) -> Vec<String> {
+    args.extend(s(&["--harmonise-report", "full"]));
+    args
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -369,7 +386,7 @@ fn malformed_rows_are_skipped_counted_and_listed() {
     }
     std::fs::write(&g, text).unwrap();
     let out = dir.path().join("o");
-    let o = run(&case_args("default", &out, None, Some(&g)));
+    let o = run(&full_report(case_args("default", &out, None, Some(&g))));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read(&dir.path().join("o.smr")), reference);
     assert!(
@@ -377,7 +394,7 @@ fn malformed_rows_are_skipped_counted_and_listed() {
         "{}",
         stderr(&o)
     );
-    let report = read(&dir.path().join("o.harmonise.tsv"));
+    let report = read_report(&dir.path().join("o.harmonise.tsv.gz"));
     let n = ma_rows().len() + 2; // data lines start at 2
     for (i, (id, why)) in [
         ("bad_se", "se <= 0"),
@@ -411,10 +428,10 @@ fn match_by_chrpos_joins_gwas_with_other_ids() {
     let out = dir.path().join("cp");
     let mut args = case_args("default", &out, None, Some(&g));
     args.extend(s(&["--match-by", "chrpos"]));
-    let o = run(&args);
+    let o = run(&full_report(args));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read(&dir.path().join("cp.smr")), reference);
-    let report = read(&dir.path().join("cp.harmonise.tsv"));
+    let report = read_report(&dir.path().join("cp.harmonise.tsv.gz"));
     assert!(report.contains("\tgwas\trenamed\tmatched by chr:pos\tGWAS ID 1:"));
     // The .ma has no positions: a clear error.
     let out = dir.path().join("ma_cp");
@@ -492,7 +509,7 @@ fn eqtlgen_freq_mismatches_are_reported_and_fill_keeps_parity() {
     let out = dir.path().join("o");
     let mut args = case_args("default", &out, Some(&fixture().join(TARBALL)), None);
     args.extend(s(&["--eqtlgen-freq", af.to_str().unwrap()]));
-    let o = run(&args);
+    let o = run(&full_report(args));
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("1 allele mismatches"), "{e}");
@@ -505,7 +522,7 @@ fn eqtlgen_freq_mismatches_are_reported_and_fill_keeps_parity() {
         &read(&dir.path().join("o.smr")),
     );
     assert!(d.ok(), "{}", d.report());
-    let report = read(&dir.path().join("o.harmonise.tsv"));
+    let report = read_report(&dir.path().join("o.harmonise.tsv.gz"));
     assert!(
         report.contains(&format!(
             "{mismatch}\teqtlgen-freq\tnot used\tallele mismatch\tline 2: "
@@ -565,9 +582,9 @@ fn strand_flip_recovers_complemented_snps_only_when_asked() {
     let out = dir.path().join("o");
     let mut args = case_args("default", &out, None, None);
     args.push("--strand-flip".into());
-    let o = run(&args);
+    let o = run(&full_report(args));
     assert!(o.status.success(), "{}", stderr(&o));
-    let report = read(&dir.path().join("o.harmonise.tsv"));
+    let report = read_report(&dir.path().join("o.harmonise.tsv.gz"));
     let count = |what: &str| report.lines().filter(|l| l.contains(what)).count();
     // The default run drops 15 GWAS SNPs for allele mismatch; with --strand-flip each is now
     // recovered on the other strand, dropped as strand-ambiguous, or still a mismatch.
@@ -583,12 +600,28 @@ fn strand_flip_recovers_complemented_snps_only_when_asked() {
         None,
     ));
     assert!(o.status.success());
-    let default_report = read(&default_dir.path().join("d.harmonise.tsv"));
-    let default_mismatch = default_report
+    // The default run writes only the summary: its count is the full list's line count.
+    assert!(!default_dir.path().join("d.harmonise.tsv.gz").exists());
+    let summary = read(&default_dir.path().join("d.harmonise.summary.tsv"));
+    assert!(
+        summary.starts_with("source\taction\treason\tSNPs\n"),
+        "{summary}"
+    );
+    let default_mismatch: usize = summary
         .lines()
-        .filter(|l| l.contains("\tgwas\tdropped\tallele mismatch\t"))
-        .count();
+        .find_map(|l| l.strip_prefix("gwas\tdropped\tallele mismatch\t"))
+        .expect("allele mismatches counted")
+        .parse()
+        .unwrap();
     assert_eq!(default_mismatch, 15);
+    // With --strand-flip the summary counts exactly the full list's rows per reason.
+    let flip_summary = read(&dir.path().join("o.harmonise.summary.tsv"));
+    for l in flip_summary.lines().skip(1) {
+        let f: Vec<&str> = l.split('\t').collect();
+        let key = format!("\t{}\t{}\t{}\t", f[0], f[1], f[2]);
+        let rows = report.lines().filter(|r| r.contains(&key)).count();
+        assert_eq!(rows.to_string(), f[3], "{l}");
+    }
     assert!(recovered + ambiguous + mismatch >= default_mismatch);
     assert!(mismatch < default_mismatch);
 }

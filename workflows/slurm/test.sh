@@ -82,7 +82,7 @@ compare() { # UNSHARDED_PREFIX MERGED_PREFIX PATTERN...
   echo "$n files identical ($b vs $a)"
   [ "$n" -gt 0 ] || fail=1
 }
-compare "$work/unsharded/tiny" "$work/job1/merged/out" '*.smr' '*.harmonise.tsv' '*.snp_failed_freq_ck.list'
+compare "$work/unsharded/tiny" "$work/job1/merged/out" '*.smr' '*.harmonise.summary.tsv' '*.snp_failed_freq_ck.list'
 compare "$work/unsharded/trans" "$work/job2/merged/out" '*.smr'
 if [ "$fail" = 0 ]; then
   echo "PASS: merged SLURM array outputs identical to the unsharded runs"
