@@ -141,7 +141,7 @@ fn two_by_two(d: &Data, out: &Path, extra: &[&str]) -> Output {
     ]))
 }
 
-const TABLES: [&str; 3] = ["smr", "harmonise.tsv", "snp_failed_freq_ck.list"];
+const TABLES: [&str; 3] = ["smr", "harmonise.summary.tsv", "snp_failed_freq_ck.list"];
 
 #[test]
 fn two_datasets_by_two_traits_equal_their_single_runs() {

@@ -562,7 +562,7 @@ fn every_table_of_multi_snp_and_extended_runs_merges_from_chromosome_shards() {
         let m = d.path().join(format!("{name}_m"));
         ok(merge(&m, &shards));
         let mut all = tables.to_vec();
-        all.extend(["harmonise.tsv", "snp_failed_freq_ck.list"]);
+        all.extend(["harmonise.summary.tsv", "snp_failed_freq_ck.list"]);
         assert_same_files(&m, &full, &all);
         // --chr regions (and an empty one): the tables merge; the harmonisation report,
         // which describes each region's SNPs, stays with the shards and the merge says so.
@@ -576,7 +576,7 @@ fn every_table_of_multi_snp_and_extended_runs_merges_from_chromosome_shards() {
         let o = ok(merge(&mc, &shards));
         let report = String::from_utf8_lossy(&o.stderr);
         assert!(report.contains("stay with their shards"), "{report}");
-        assert!(!with(&mc, "harmonise.tsv").exists());
+        assert!(!with(&mc, "harmonise.summary.tsv").exists());
         for tb in tables {
             assert_eq!(
                 bytes(&with(&mc, tb)),
@@ -608,7 +608,7 @@ fn trans_tables_merge_from_probe_chromosome_shards_and_not_from_snp_regions() {
     assert_same_files(
         &m,
         &full,
-        &["smr", "harmonise.tsv", "snp_failed_freq_ck.list"],
+        &["smr", "harmonise.summary.tsv", "snp_failed_freq_ck.list"],
     );
     // --chr also restricts the SNPs, hence the trans regions: refused, nothing written.
     let mut shards = Vec::new();
@@ -640,7 +640,10 @@ fn unit_log_lines_name_the_final_outputs() {
     let log = String::from_utf8(bytes(&with(&out, "log"))).unwrap();
     let saved = format!("results saved in {}", with(&out, "alpha.smr").display());
     assert!(log.contains(&saved), "{log}");
-    let report = format!("rows in {}", with(&out, "beta.harmonise.tsv").display());
+    let report = format!(
+        "counted in {}",
+        with(&out, "beta.harmonise.summary.tsv").display()
+    );
     assert!(log.contains(&report), "{log}");
     assert!(!log.contains("fastsmr-stage"), "{log}");
 }
