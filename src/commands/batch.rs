@@ -28,9 +28,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Default number of traits tested in one probe loop (`--trait-group`). Each trait of a group
-/// holds its SNP table and genotype index (~0.45 GB at eQTLGen scale) until the loop ends.
-pub const DEFAULT_GROUP: usize = 4;
+/// Default number of traits tested in one probe loop (`--trait-group`): one, so that a batch
+/// holds no more memory than a single trait. Each further trait of a group holds its SNP
+/// table and genotype index (~0.5 GB at eQTLGen scale) until the loop ends, and saves ~2–3 s
+/// of CPU per trait there (benches/RESULTS.md "Cheaper trait").
+pub const DEFAULT_GROUP: usize = 1;
 
 /// Probes between two releases of the `.bed` and `.besd` pages (as the engine does).
 const RELEASE_EVERY: usize = 1024;

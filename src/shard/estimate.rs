@@ -20,6 +20,10 @@ pub const EPI_FACTOR: f64 = 2.0;
 pub const MAPPED_FACTOR: f64 = 0.1;
 /// Text bytes per byte of a gzipped file.
 pub const GZ_RATIO: f64 = 4.0;
+/// Bytes held per byte of GWAS text by each further trait of a `--trait-group` (its SNP table
+/// and genotype index, kept until the group's probe loop ends; measured 0.50 GB per trait for
+/// 556 MB `.ma` files at eQTLGen scale, benches/RESULTS.md).
+pub const GROUP_TRAIT_FACTOR: f64 = 0.95;
 /// Margin applied to the sum.
 pub const MARGIN: f64 = 1.25;
 
@@ -49,6 +53,8 @@ pub struct Estimate {
     pub shared_bytes: f64,
     /// Bytes held by each eQTL dataset while its units run (one dataset at a time).
     pub dataset_bytes: Vec<f64>,
+    /// Traits tested in one probe loop (`--trait-group`).
+    pub group: usize,
 }
 
 /// Bytes held by the eQTL dataset `prefix`.
@@ -87,18 +93,25 @@ impl Estimate {
         Ok(Estimate {
             shared_bytes: b,
             dataset_bytes,
+            group: crate::commands::batch::group_size(cfg),
         })
     }
 
     /// MB for a shard running `units` (dataset position, trait file) one after the other,
     /// one dataset at a time (the largest dataset with its largest trait counts); rounded up
-    /// to a multiple of 100 MB after the margin.
+    /// to a multiple of 100 MB after the margin. With `--trait-group N`, the further traits
+    /// of a group are counted as held beside the one being matched.
     pub fn shard_mb(&self, units: &[(usize, &Path)]) -> Result<u64> {
         let mut largest: f64 = 0.0;
+        let mut largest_gwas: f64 = 0.0;
         for &(d, p) in units {
             let held = self.dataset_bytes.get(d).copied().unwrap_or(0.0);
-            largest = largest.max(held + GWAS_FACTOR * size_of(p)?);
+            let g = size_of(p)?;
+            largest_gwas = largest_gwas.max(g);
+            largest = largest.max(held + GWAS_FACTOR * g);
         }
+        let further = self.group.min(units.len()).saturating_sub(1) as f64;
+        largest += further * GROUP_TRAIT_FACTOR * largest_gwas;
         let bytes = if units.is_empty() {
             0.0
         } else {
@@ -106,5 +119,35 @@ impl Estimate {
         };
         let mb = (BASE_MB + bytes / 1e6) * MARGIN;
         Ok(((mb / 100.0).ceil() * 100.0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shard estimate by hand: 64 MB + 1.6 × GWAS (+ 0.95 × GWAS per further trait of a
+    /// group), times 1.25, rounded up to 100 MB.
+    #[test]
+    fn grouped_traits_are_counted() {
+        let d = tempfile::tempdir().unwrap();
+        let gwas = d.path().join("t.ma");
+        std::fs::File::create(&gwas)
+            .unwrap()
+            .set_len(100_000_000)
+            .unwrap();
+        let est = |group| Estimate {
+            shared_bytes: 0.0,
+            dataset_bytes: vec![0.0],
+            group,
+        };
+        let units = [(0, gwas.as_path()); 3];
+        // (64 + 160) × 1.25 = 280 → 300.
+        assert_eq!(est(1).shard_mb(&units).unwrap(), 300);
+        // (64 + 160 + 2 × 95) × 1.25 = 517.5 → 600.
+        assert_eq!(est(3).shard_mb(&units).unwrap(), 600);
+        // A group larger than the shard's units counts only the units there are.
+        assert_eq!(est(8).shard_mb(&units).unwrap(), 600);
+        assert_eq!(est(8).shard_mb(&units[..1]).unwrap(), 300);
     }
 }
