@@ -55,45 +55,18 @@ pub struct TraitInput {
 /// The trait name of a GWAS file given by `--gwas-summary`: its file name without the
 /// extensions `.gz`, then `.ma`/`.txt`/`.tsv` (e.g. `height.ma.gz` → `height`).
 pub fn trait_name(path: &Path) -> String {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for ext in [".gz", ".ma", ".txt", ".tsv"] {
-        if let Some(s) = name.strip_suffix(ext) {
-            if !s.is_empty() {
-                name = s.to_string();
-            }
-        }
-    }
-    name
+    crate::io::lists::name_without(path, &[".gz", ".ma", ".txt", ".tsv"])
 }
 
 /// Parse a `--gwas-flist` file: one `name path` per non-empty line (`#` starts a comment);
 /// relative paths are taken relative to the current directory, as on the command line.
 pub fn parse_gwas_flist(text: &str, list: &Path) -> Result<Vec<TraitInput>> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut toks = line.split_whitespace();
-        match (toks.next(), toks.next(), toks.next()) {
-            (Some(name), Some(path), None) => out.push(TraitInput {
-                name: name.to_string(),
-                path: PathBuf::from(path),
-            }),
-            _ => {
-                return Err(Error::parse(
-                    list,
-                    i as u64 + 1,
-                    format!("expected two columns 'name path', found '{line}'"),
-                ))
-            }
-        }
-    }
-    Ok(out)
+    Ok(
+        crate::io::lists::parse_name_path_list(text, list, "'name path'")?
+            .into_iter()
+            .map(|(name, path)| TraitInput { name, path })
+            .collect(),
+    )
 }
 
 /// Check a batch's trait names: non-empty, usable in a file name, unique.

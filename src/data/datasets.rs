@@ -28,45 +28,20 @@ pub struct Datasets {
 /// prefix without an archive extension (`.tar.gz`, `.tgz`, `.tar`) or a part extension
 /// (`.besd`, `.esi`, `.epi`, each optionally `.gz`).
 pub fn dataset_name(prefix: &Path) -> String {
-    let mut name = prefix
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for ext in [".tar.gz", ".tgz", ".tar", ".gz", ".besd", ".esi", ".epi"] {
-        if let Some(s) = name.strip_suffix(ext) {
-            if !s.is_empty() {
-                name = s.to_string();
-            }
-        }
-    }
-    name
+    crate::io::lists::name_without(
+        prefix,
+        &[".tar.gz", ".tgz", ".tar", ".gz", ".besd", ".esi", ".epi"],
+    )
 }
 
 /// Parse a `--beqtl-flist` file: one `name prefix` per non-empty line (`#` starts a comment
 /// line); relative prefixes are taken relative to the current directory, as on the command
 /// line. A list without any dataset is an error naming the file.
 pub fn parse_beqtl_flist(text: &str, list: &Path) -> Result<Vec<Dataset>> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut toks = line.split_whitespace();
-        match (toks.next(), toks.next(), toks.next()) {
-            (Some(name), Some(prefix), None) => out.push(Dataset {
-                name: name.to_string(),
-                prefix: PathBuf::from(prefix),
-            }),
-            _ => {
-                return Err(Error::parse(
-                    list,
-                    i as u64 + 1,
-                    format!("expected two columns 'name prefix', found '{line}'"),
-                ))
-            }
-        }
-    }
+    let out: Vec<Dataset> = crate::io::lists::parse_name_path_list(text, list, "'name prefix'")?
+        .into_iter()
+        .map(|(name, prefix)| Dataset { name, prefix })
+        .collect();
     if out.is_empty() {
         return Err(Error::format(
             list,

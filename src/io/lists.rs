@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::io::source::open_text;
 use crate::io::text::{line_str, split_ws, LineReader};
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Read the first whitespace-separated token of every non-empty line.
 pub fn read_id_list(path: &Path) -> Result<Vec<String>> {
@@ -17,6 +17,54 @@ pub fn read_id_list(path: &Path) -> Result<Vec<String>> {
 /// Read `FID IID` pairs (first two tokens of every non-empty line) as `FID:IID` keys.
 pub fn read_individual_list(path: &Path) -> Result<Vec<String>> {
     parse_individual_list(open_text(path)?, path)
+}
+
+/// The file name of `path` with each of `exts` stripped in turn when it ends the name and
+/// leaves something (e.g. `height.ma.gz` with `[".gz", ".ma"]` → `height`): the default name
+/// of a trait or an eQTL dataset in output file names.
+pub fn name_without(path: &Path, exts: &[&str]) -> String {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in exts {
+        if let Some(s) = name.strip_suffix(ext) {
+            if !s.is_empty() {
+                name = s.to_string();
+            }
+        }
+    }
+    name
+}
+
+/// Parse a `name path` list (`--gwas-flist`, data-spec/lists.md §gwas-flist; `--beqtl-flist`, data-spec/datasets.md): one pair
+/// per non-empty line, `#` starting a comment line, relative paths taken as on the command
+/// line. Any other line is an error naming `list`, the line and `expected` (e.g.
+/// `"'name path'"`).
+pub fn parse_name_path_list(
+    text: &str,
+    list: &Path,
+    expected: &str,
+) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut toks = line.split_whitespace();
+        match (toks.next(), toks.next(), toks.next()) {
+            (Some(name), Some(path), None) => out.push((name.to_string(), PathBuf::from(path))),
+            _ => {
+                return Err(Error::parse(
+                    list,
+                    i as u64 + 1,
+                    format!("expected two columns {expected}, found '{line}'"),
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A whole small text file (plain or gzipped, a pipe too) as UTF-8, read line by line under
