@@ -119,7 +119,7 @@ fn bench_genotypes(c: &mut Criterion) {
                 &bed,
                 &keep,
                 &sexes,
-                (0..bed.n_snps()).map(|k| (k, k % 3 == 0, 1)).collect(),
+                (0..bed.n_snps()).map(|k| (k, k % 3 == 0, 1)),
                 &counts,
             );
             let s: f64 = (0..bed.n_snps()).map(|k| g.mean(k)).sum();

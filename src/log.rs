@@ -73,6 +73,10 @@ impl RunLog {
     pub fn note(&self, msg: impl Into<String>) {
         let msg = self.rewritten(msg.into());
         let msg = format!("[{:8.2}s] {}", self.elapsed_s(), msg);
+        let msg = match memory_stamp() {
+            Some(m) => format!("{msg}   [{m}]"),
+            None => msg,
+        };
         if self.echo {
             eprintln!("{msg}");
         }
@@ -272,6 +276,25 @@ impl<'a> Progress<'a> {
             b.finish_and_clear();
         }
     }
+}
+
+/// With `FASTSMR_LOG_MEMORY` set, the process's peak and current resident set (`VmHWM`,
+/// `VmRSS` of `/proc/self/status`) to append to each log line (data-spec/log.md "Memory
+/// stamps"): where a run reaches its peak, for memory work. `None` otherwise, or where the
+/// file is not readable.
+fn memory_stamp() -> Option<String> {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*ON.get_or_init(|| std::env::var_os("FASTSMR_LOG_MEMORY").is_some()) {
+        return None;
+    }
+    let st = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |k: &str| {
+        st.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map_or("?", str::trim)
+            .to_string()
+    };
+    Some(format!("peak {} now {}", field("VmHWM:"), field("VmRSS:")))
 }
 
 #[cfg(test)]

@@ -10,10 +10,12 @@ use crate::config::Config;
 use crate::engine::{Analysis, Outcome, ProbeCtx, ProbeSnp, SkipReason, SnpSelection};
 use crate::error::Result;
 use crate::harmonise::SnpTable;
-use crate::ld::{correlation_into, LdSource, Panels};
+use crate::ld::{correlation_into, dots_with_column, sums_with_column, LdSource, Panels};
 use crate::stats::dist::{chisq1_tail, qchisq1_upper};
 use crate::stats::heidi::{heidi_new_with, HeidiOutcome, HeidiParams, HeidiScratch, HeidiSnp};
-use crate::stats::multi::{multi_snp_p, prune_greedy};
+use crate::stats::multi::multi_snp_p;
+#[cfg(doc)]
+use crate::stats::multi::prune_greedy;
 use crate::stats::smr::{max_abs_id, smr_test, SmrTest};
 use crate::types::{Bp, Chrom};
 
@@ -89,6 +91,74 @@ pub struct MultiScratch {
     col: Vec<f64>,
     sums: Vec<f64>,
     corr: Vec<f64>,
+    rows: RowScratch,
+}
+
+/// Buffers of [`prune_by_rows`].
+#[derive(Default)]
+pub struct RowScratch {
+    xt: Vec<f64>,
+    sums: Vec<f64>,
+    squares: Vec<f64>,
+    dots: Vec<f64>,
+    sd: Vec<f64>,
+    remaining: Vec<usize>,
+    /// Per kept SNP (in pruning order): its position and its row of the correlation matrix.
+    picked: Vec<(usize, Vec<f64>)>,
+}
+
+/// [`prune_greedy`] on the correlation matrix of the columns of `x`, computing only the rows
+/// of the SNPs it keeps (one pass over the genotypes per kept SNP, instead of the whole
+/// matrix: a probe has hundreds of instruments and keeps a few). Every entry is the one
+/// [`correlation_into`] gives, bit for bit (see [`sums_with_column`]). Returns the kept
+/// positions in their original order and their correlation matrix (row-major).
+fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<usize>, Vec<f64>) {
+    let m = z.len();
+    let n = x.n() as f64;
+    sc.remaining.clear();
+    sc.remaining.extend(0..m);
+    sc.picked.clear();
+    while !sc.remaining.is_empty() {
+        let best = sc.remaining[max_abs_id(sc.remaining.iter().map(|&i| z[i]))];
+        if sc.picked.is_empty() {
+            sums_with_column(
+                x,
+                best,
+                &mut sc.xt,
+                &mut sc.sums,
+                &mut sc.squares,
+                &mut sc.dots,
+            );
+            sc.sd.clear();
+            sc.sd.extend(
+                sc.sums
+                    .iter()
+                    .zip(&sc.squares)
+                    .map(|(&s, &q)| (n * q - s * s).sqrt()),
+            );
+        } else {
+            // The sums and squares are the same for every target: only the dots are new.
+            dots_with_column(x, best, &mut sc.xt, &mut sc.dots);
+        }
+        let (sb, db) = (sc.sums[best], sc.sd[best]);
+        let row: Vec<f64> = (0..m)
+            .map(|j| (n * sc.dots[j] - sb * sc.sums[j]) / (db * sc.sd[j]))
+            .collect();
+        // A NaN correlation (monomorphic SNP) removes nothing, as `|C| > cut` is false.
+        sc.remaining
+            .retain(|&j| j != best && (row[j].abs() <= cut || row[j].is_nan()));
+        sc.picked.push((best, row));
+    }
+    sc.picked.sort_unstable_by_key(|p| p.0);
+    let kept: Vec<usize> = sc.picked.iter().map(|p| p.0).collect();
+    let f = kept.len();
+    let mut ck = vec![0.0; f * f];
+    for (a, (_, row)) in sc.picked.iter().enumerate() {
+        for (b, &j) in kept.iter().enumerate() {
+            ck[a * f + b] = row[j];
+        }
+    }
+    (kept, ck)
 }
 
 impl<'a> Multi<'a> {
@@ -190,30 +260,22 @@ impl Analysis for Multi<'_> {
         if sc.ks.is_empty() {
             return Ok(Outcome::Skipped(SkipReason::NoInstrument));
         }
-        // The instruments' correlation matrix, as `correlation_matrix` computes it, from
-        // genotypes decoded straight into the worker's panels (no per-probe matrix).
+        // Genotypes decoded straight into the worker's panels (no per-probe matrix).
         self.ld.panels(&sc.ks, &mut sc.codes, &mut sc.panels);
-        let m = sc.zx.len();
-        sc.sums.clear();
-        for j in 0..m {
-            sc.panels.column_into(j, &mut sc.col);
-            sc.sums.push(sc.col.iter().sum());
-        }
-        correlation_into(&sc.panels, &sc.sums, &mut sc.corr);
-        let corr = &sc.corr;
         let cut = self.settings.ld_multi_r2.sqrt();
-        let kept: Vec<usize> = if cut < 1.0 {
-            prune_greedy(corr, &sc.zx, cut)
+        let (kept, ck) = if cut < 1.0 {
+            prune_by_rows(&sc.panels, &sc.zx, cut, &mut sc.rows)
         } else {
-            (0..m).collect()
-        };
-        let f = kept.len();
-        let mut ck = vec![0.0; f * f];
-        for (a, &i) in kept.iter().enumerate() {
-            for (b, &j) in kept.iter().enumerate() {
-                ck[a * f + b] = corr[i * m + j];
+            // No pruning: every instrument is kept, the whole correlation matrix is needed.
+            let m = sc.zx.len();
+            sc.sums.clear();
+            for j in 0..m {
+                sc.panels.column_into(j, &mut sc.col);
+                sc.sums.push(sc.col.iter().sum());
             }
-        }
+            correlation_into(&sc.panels, &sc.sums, &mut sc.corr);
+            ((0..m).collect(), sc.corr.clone())
+        };
         let kept_k: Vec<u32> = kept.iter().map(|&i| sc.ks[i] as u32).collect();
         let zy: Vec<f64> = kept_k
             .iter()
@@ -263,5 +325,57 @@ impl Analysis for Multi<'_> {
             snps: kept_k,
             region: region_out,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ld::{correlation_matrix, Matrix};
+    use crate::stats::multi::prune_greedy;
+
+    #[test]
+    fn pruning_by_rows_is_pruning_on_the_whole_matrix() {
+        // Correlated blocks of columns (shared base plus noise), a monomorphic column (NaN
+        // correlations), z values with ties; several cuts.
+        let n = 60;
+        let m = 23;
+        let mut data = Vec::with_capacity(n * m);
+        for j in 0..m {
+            for i in 0..n {
+                let base = ((i * 31 + (j / 4) * 17) % 7) as f64 / 3.5;
+                let noise = ((i * 7919 + j * 104_729) % 13) as f64 / 26.0;
+                data.push(if j == 5 {
+                    1.0
+                } else {
+                    (base + noise * (j % 3) as f64).min(2.0)
+                });
+            }
+        }
+        let x = Matrix { n, m, data };
+        let z: Vec<f64> = (0..m).map(|j| ((j * 37 % 11) as f64 - 5.0) * 1.7).collect();
+        let full = correlation_matrix(&x);
+        let panels = Panels::from_matrix(&x);
+        let mut sc = RowScratch::default();
+        for cut in [0.1f64, 0.3, 0.5, 0.9, 0.99] {
+            let want = prune_greedy(&full, &z, cut);
+            let (kept, ck) = prune_by_rows(&panels, &z, cut, &mut sc);
+            assert_eq!(kept, want, "cut {cut}");
+            assert!(
+                kept.len() > 1 && kept.len() < m,
+                "cut {cut}: {} kept",
+                kept.len()
+            );
+            let f = kept.len();
+            for (a, &i) in kept.iter().enumerate() {
+                for (b, &j) in kept.iter().enumerate() {
+                    assert_eq!(
+                        ck[a * f + b].to_bits(),
+                        full[i * m + j].to_bits(),
+                        "{i},{j}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -231,20 +231,44 @@ impl MatchIndex {
         for &b in bim_keep {
             bim_kept[b as usize] = true;
         }
-        let bim_esi = (0..bim.len())
-            .into_par_iter()
-            .zip(bim_kept.par_iter())
-            .map(|(b, &kept)| {
-                if !kept {
-                    return u32::MAX;
+        // The `.bim` and `.esi` are usually in the same (genome) order: each chunk first tries
+        // the `.esi` rows just after the previous match (a string compare on neighbouring
+        // memory) and falls back to the hash table. With distinct kept `.esi` IDs the row
+        // found either way is the same row.
+        let esi_unique = esi_table.unique();
+        let mut esi_kept = vec![false; if esi_unique { esi.len() } else { 0 }];
+        if esi_unique {
+            for &e in esi_keep {
+                esi_kept[e as usize] = true;
+            }
+        }
+        const CHUNK: usize = 1 << 14;
+        let mut bim_esi = vec![u32::MAX; bim.len()];
+        bim_esi
+            .par_chunks_mut(CHUNK)
+            .zip(bim_kept.par_chunks(CHUNK))
+            .enumerate()
+            .for_each(|(c, (out, kept))| {
+                let mut next = usize::MAX;
+                for ((o, &kept), b) in out.iter_mut().zip(kept).zip(c * CHUNK..) {
+                    if !kept {
+                        continue;
+                    }
+                    let id = bim.snp(b);
+                    let guess = (next..next.saturating_add(2))
+                        .take_while(|&e| e < esi_kept.len())
+                        .find(|&e| esi_kept[e] && esi.snp(e) == id);
+                    let e = guess.or_else(|| {
+                        esi_table
+                            .find(hash_id(id), |&j| esi.snp(j as usize) == id)
+                            .map(|&j| j as usize)
+                    });
+                    if let Some(e) = e {
+                        next = e + 1;
+                        *o = e as u32;
+                    }
                 }
-                let id = bim.snp(b);
-                esi_table
-                    .find(hash_id(id), |&j| esi.snp(j as usize) == id)
-                    .copied()
-                    .unwrap_or(u32::MAX)
-            })
-            .collect();
+            });
         MatchIndex {
             bim_table,
             esi_table,
@@ -347,10 +371,44 @@ impl MatchIndex {
         bim_keep: &[u32],
         opts: &MatchOptions,
     ) -> MatchResult {
-        let parts: Vec<MatchResult> = bim_keep
-            .par_chunks(1 << 16)
+        // The matched SNPs are written in place: each chunk of `.bim` rows gets a slice of
+        // one vector as long as its candidates (rows with a GWAS row), fills its front, and
+        // the slices are closed up in order. Matching millions of SNPs then holds them once,
+        // not once in the chunks' vectors and again in their concatenation (data-spec/memory.md
+        // §3: this is the peak of a trait).
+        const CHUNK: usize = 1 << 16;
+        let bounds: Vec<usize> = bim_keep
+            .par_chunks(CHUNK)
             .map(|chunk| {
+                chunk
+                    .iter()
+                    .filter(|&&b| loc.gwas_of_bim(b as usize).is_some())
+                    .count()
+            })
+            .collect();
+        let total: usize = bounds.iter().sum();
+        let blank = MatchedSnp {
+            esi: 0,
+            gwas: 0,
+            bim: 0,
+            bim_swapped: false,
+            gwas_swapped: false,
+            gwas_strand_flipped: false,
+        };
+        let mut snps = vec![blank; total];
+        let mut slices: Vec<&mut [MatchedSnp]> = Vec::with_capacity(bounds.len());
+        let mut rest = snps.as_mut_slice();
+        for &n in &bounds {
+            let (mine, tail) = rest.split_at_mut(n);
+            slices.push(mine);
+            rest = tail;
+        }
+        let dropped: Vec<(usize, Vec<(DropReason, String)>)> = bim_keep
+            .par_chunks(CHUNK)
+            .zip(slices.into_par_iter())
+            .map(|(chunk, slot)| {
                 let mut out = MatchResult::default();
+                let mut filled = 0;
                 for &b in chunk {
                     let b = b as usize;
                     let Some(g) = loc.gwas_of_bim(b) else {
@@ -359,11 +417,28 @@ impl MatchIndex {
                     let e = self.bim_esi[b];
                     let e = (e != u32::MAX).then_some(e as usize);
                     classify(&mut out, b, g, e, gwas, esi, bim, opts);
+                    if let Some(m) = out.snps.pop() {
+                        slot[filled] = m;
+                        filled += 1;
+                    }
                 }
-                out
+                (filled, out.dropped)
             })
             .collect();
-        concat_results(parts)
+        // Close up the slices, in order.
+        let mut at = 0;
+        let mut start = 0;
+        let mut out = MatchResult::default();
+        for (k, (filled, d)) in dropped.into_iter().enumerate() {
+            snps.copy_within(start..start + filled, at);
+            at += filled;
+            start += bounds[k];
+            out.dropped.extend(d);
+        }
+        snps.truncate(at);
+        snps.shrink_to_fit();
+        out.snps = snps;
+        out
     }
 }
 

@@ -223,8 +223,7 @@ pub fn harmonise_read<'a>(
         let cols = matched
             .snps
             .iter()
-            .map(|s| (s.bim as usize, s.bim_swapped, esi.chr(s.esi as usize)))
-            .collect();
+            .map(|s| (s.bim as usize, s.bim_swapped, esi.chr(s.esi as usize)));
         Genotypes::with_counts(&r.bed, &r.keep, &r.sexes, cols, &r.counts)
     });
 

@@ -114,6 +114,107 @@ impl StrColumn {
     }
 }
 
+/// An allele per row, one byte each when it is a single (non-NUL) ASCII character, the usual
+/// case (data-spec/memory.md §1): 1 byte a row where a [`StrColumn`] takes 5, which is ~35 MB
+/// per allele column at eQTLGen scale, six columns alive at once. Other alleles (indels,
+/// multi-base codes, an empty field) are kept aside by row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlleleColumn {
+    /// Per row: the allele's byte, or 0 when the allele is in `long`.
+    short: Vec<u8>,
+    /// `(row, allele)` of the rows with a 0 in `short`, rows ascending.
+    long: Vec<(u32, Box<str>)>,
+}
+
+impl AlleleColumn {
+    /// An empty column.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of alleles.
+    pub fn len(&self) -> usize {
+        self.short.len()
+    }
+
+    /// True when the column holds no allele.
+    pub fn is_empty(&self) -> bool {
+        self.short.is_empty()
+    }
+
+    /// Allele `i` (panics when `i >= len()`, as slice indexing does).
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        let b = &self.short[i..=i];
+        if b[0] != 0 {
+            // SAFETY: `push` stores only bytes 1..=127 in `short` (one ASCII character is a
+            // whole UTF-8 string).
+            return unsafe { std::str::from_utf8_unchecked(b) };
+        }
+        let k = self
+            .long
+            .binary_search_by_key(&(i as u32), |e| e.0)
+            .expect("every 0 byte of an allele column has its row in `long`");
+        &self.long[k].1
+    }
+
+    /// Append `s`; `path` names the input in the error when the table would pass 2^32 rows
+    /// (rows are numbered in 32 bits, data-spec/memory.md §3).
+    pub fn push(&mut self, s: &str, path: &Path) -> Result<()> {
+        let Ok(row) = u32::try_from(self.short.len()) else {
+            return Err(Error::format(
+                path,
+                "more than 2^32 alleles in one column: too large for one table",
+            ));
+        };
+        match s.as_bytes() {
+            &[b] if b != 0 && b.is_ascii() => self.short.push(b),
+            _ => {
+                self.short.push(0);
+                self.long.push((row, s.into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Append `s` in upper case (ASCII letters).
+    pub fn push_upper(&mut self, s: &str, path: &Path) -> Result<()> {
+        match s.as_bytes() {
+            &[b] => self.push(
+                std::str::from_utf8(&[b.to_ascii_uppercase()]).unwrap_or(s),
+                path,
+            ),
+            _ => self.push(&s.to_ascii_uppercase(), path),
+        }
+    }
+
+    /// Append every allele of `other` after these.
+    pub fn append(&mut self, other: &AlleleColumn, path: &Path) -> Result<()> {
+        let base = self.short.len();
+        if base + other.short.len() > u32::MAX as usize {
+            return Err(Error::format(
+                path,
+                "more than 2^32 alleles in one column: too large for one table",
+            ));
+        }
+        self.short.extend_from_slice(&other.short);
+        self.long
+            .extend(other.long.iter().map(|(r, a)| (r + base as u32, a.clone())));
+        Ok(())
+    }
+
+    /// The alleles in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Release spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.short.shrink_to_fit();
+        self.long.shrink_to_fit();
+    }
+}
+
 /// A column table filled from parsed row records, with an ID column whose later duplicates are
 /// renamed (`.esi`, `.bim`).
 pub trait RowTable: Default + Send {
@@ -252,6 +353,32 @@ mod tests {
             c.iter().collect::<Vec<_>>(),
             ["rs1", "x_2", "A", "rs100_4", "A-T"]
         );
+    }
+
+    #[test]
+    fn alleles_one_byte_or_aside_round_trip() {
+        let p = Path::new("t");
+        let given = ["A", "g", "", "ACGT", "-", "T", "I", "\u{e9}"];
+        let mut c = AlleleColumn::new();
+        for s in &given[..4] {
+            c.push_upper(s, p).unwrap();
+        }
+        let mut d = AlleleColumn::new();
+        for s in &given[4..] {
+            d.push(s, p).unwrap();
+        }
+        c.append(&d, p).unwrap();
+        let want = ["A", "G", "", "ACGT", "-", "T", "I", "\u{e9}"];
+        assert_eq!(c.len(), want.len());
+        assert_eq!(c.iter().collect::<Vec<_>>(), want);
+        // The same strings as a StrColumn holds them; only the one-byte ones in `short`.
+        let mut s = StrColumn::new();
+        for w in want {
+            s.push(w, p).unwrap();
+        }
+        assert!(c.iter().eq(s.iter()));
+        assert_eq!(c.long.len(), 3);
+        assert_eq!(c.long.iter().map(|e| e.0).collect::<Vec<_>>(), [2, 3, 7]);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! skipped; the SNP's row id in the `.besd` is its index among the non-empty lines.
 
 use crate::error::{Error, Result};
-use crate::io::columns::{pack_opt_f32, parse_table, unpack_opt_f32, RowTable, StrColumn};
+use crate::io::columns::{
+    pack_opt_f32, parse_table, unpack_opt_f32, AlleleColumn, RowTable, StrColumn,
+};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
     collect_fields, is_na, parse_bp, parse_chrom, parse_opt_f64, split_t1, upper_compact,
@@ -54,8 +56,8 @@ pub struct EsiTable {
     snp: StrColumn,
     /// Positions fit in 32 bits (data-spec/text.md, position range).
     bp: Vec<u32>,
-    a1: StrColumn,
-    a2: StrColumn,
+    a1: AlleleColumn,
+    a2: AlleleColumn,
     /// Packed with [`pack_opt_f32`].
     freq: Vec<f32>,
 }

@@ -5,7 +5,7 @@
 //! tested, and renamed duplicates, are listed in [`GwasData::flagged`].
 
 use crate::error::{Error, Result};
-use crate::io::columns::{pack_opt, unpack_opt, StrColumn};
+use crate::io::columns::{pack_opt, unpack_opt, AlleleColumn, StrColumn};
 use crate::io::source::{open_input, Bytes, TextInput};
 use crate::io::text::{
     collect_fields, find_duplicates, is_na, parse_chunks_par_named, parse_chunks_read,
@@ -183,8 +183,8 @@ pub struct GwasValues {
 #[derive(Debug, Clone, Default)]
 pub struct GwasTable {
     snp: StrColumn,
-    a1: StrColumn,
-    a2: StrColumn,
+    a1: AlleleColumn,
+    a2: AlleleColumn,
     freq: Vec<f64>,
     b: Vec<f64>,
     se: Vec<f64>,

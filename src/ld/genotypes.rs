@@ -121,30 +121,33 @@ impl<'a> Genotypes<'a> {
         bed: &'a BedFile,
         keep: &'a [usize],
         sexes: &[i32],
-        snps: Vec<(usize, bool, Chrom)>,
+        snps: impl IntoIterator<Item = (usize, bool, Chrom), IntoIter: ExactSizeIterator>,
         counts: &AlleleCounts,
     ) -> Self {
+        // One pass, straight into the two per-SNP columns: a matched-SNP list of millions is
+        // never also held as an intermediate vector (data-spec/memory.md §3).
+        let it = snps.into_iter();
+        let mut cols = Vec::with_capacity(it.len());
+        let mut mean = Vec::with_capacity(it.len());
         let mut counts_scratch = Vec::new();
-        let mean = snps
-            .iter()
-            .map(|&(b, swapped, chr)| {
-                if chr < CHROM_X {
-                    let (s, c) = (counts.sum[b], counts.observed[b]);
-                    if c == 0 {
-                        0.0
-                    } else {
-                        let s = if swapped { 2 * c - s } else { s };
-                        f64::from(s) / f64::from(c)
-                    }
+        for (b, swapped, chr) in it {
+            mean.push(if chr < CHROM_X {
+                let (s, c) = (counts.sum[b], counts.observed[b]);
+                if c == 0 {
+                    0.0
                 } else {
-                    weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts_scratch)
+                    let s = if swapped { 2 * c - s } else { s };
+                    f64::from(s) / f64::from(c)
                 }
-            })
-            .collect();
+            } else {
+                weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts_scratch)
+            });
+            cols.push((b as u32, swapped));
+        }
         Genotypes {
             bed,
             keep,
-            snps: snps.into_iter().map(|(b, s, _)| (b as u32, s)).collect(),
+            snps: cols,
             mean,
             keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
         }

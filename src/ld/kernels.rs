@@ -201,6 +201,142 @@ fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: 
     }
 }
 
+/// Per column `j`: Σ v, Σ v² and Σ v·x_t over individuals, each summed in order, into `sums`,
+/// `squares` and `dots` (`xt` is scratch). Each is bit-identical to the sum or the dot product
+/// [`gram_into`] and [`correlation_into`] take for the same column or pair (products commute,
+/// the order of the additions is the same), so one row of the correlation matrix can be had
+/// without the whole matrix (multi-SNP pruning, data-spec/multi.md).
+pub fn sums_with_column(
+    x: &Panels,
+    t: usize,
+    xt: &mut Vec<f64>,
+    sums: &mut Vec<f64>,
+    squares: &mut Vec<f64>,
+    dots: &mut Vec<f64>,
+) {
+    x.column_into(t, xt);
+    sums.clear();
+    squares.clear();
+    dots.clear();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { column_sums_avx2(x, xt, sums, squares, dots) };
+            return;
+        }
+    }
+    column_sums(x, xt, sums, squares, dots);
+}
+
+/// [`column_sums`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn column_sums_avx2(
+    x: &Panels,
+    xt: &[f64],
+    sums: &mut Vec<f64>,
+    squares: &mut Vec<f64>,
+    dots: &mut Vec<f64>,
+) {
+    column_sums(x, xt, sums, squares, dots);
+}
+
+#[inline(always)]
+fn column_sums(
+    x: &Panels,
+    xt: &[f64],
+    sums: &mut Vec<f64>,
+    squares: &mut Vec<f64>,
+    dots: &mut Vec<f64>,
+) {
+    let np = x.m.div_ceil(PANEL);
+    let mut push = |sq: &[[f64; PANEL]; 3], first: usize| {
+        let [s, q, c] = sq;
+        for l in 0..PANEL.min(x.m - first) {
+            sums.push(s[l]);
+            squares.push(q[l]);
+            dots.push(c[l]);
+        }
+    };
+    let mut p = 0;
+    while p + 2 <= np {
+        let [a, b] = r_sums_block([x.panel(p), x.panel(p + 1)], xt);
+        push(&a, p * PANEL);
+        push(&b, (p + 1) * PANEL);
+        p += 2;
+    }
+    if p < np {
+        let [a] = r_sums_block([x.panel(p)], xt);
+        push(&a, p * PANEL);
+    }
+}
+
+/// Per column `j`: the dot product Σ v·x_t over individuals, summed in order, into `dots`
+/// (`xt` is scratch): the `dots` of [`sums_with_column`] alone, bit-identical to them.
+pub fn dots_with_column(x: &Panels, t: usize, xt: &mut Vec<f64>, dots: &mut Vec<f64>) {
+    x.column_into(t, xt);
+    dots.clear();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { column_dots_avx2(x, xt, dots) };
+            return;
+        }
+    }
+    column_dots(x, xt, dots);
+}
+
+/// [`column_dots`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn column_dots_avx2(x: &Panels, xt: &[f64], dots: &mut Vec<f64>) {
+    column_dots(x, xt, dots);
+}
+
+#[inline(always)]
+fn column_dots(x: &Panels, xt: &[f64], dots: &mut Vec<f64>) {
+    let np = x.m.div_ceil(PANEL);
+    let mut push = |c: &[f64; PANEL], first: usize| {
+        dots.extend_from_slice(&c[..PANEL.min(x.m - first)]);
+    };
+    let mut p = 0;
+    while p + 4 <= np {
+        let acc = dots_block(
+            [x.panel(p), x.panel(p + 1), x.panel(p + 2), x.panel(p + 3)],
+            xt,
+        );
+        for (i, c) in acc.iter().enumerate() {
+            push(c, (p + i) * PANEL);
+        }
+        p += 4;
+    }
+    while p < np {
+        let [c] = dots_block([x.panel(p)], xt);
+        push(&c, p * PANEL);
+        p += 1;
+    }
+}
+
+/// Per column of `B` panels: Σ v·t over individuals, summed in order.
+#[inline(always)]
+fn dots_block<const B: usize>(panels: [&[f64]; B], xt: &[f64]) -> [[f64; PANEL]; B] {
+    let mut acc = [[0.0f64; PANEL]; B];
+    for p in &panels {
+        assert_eq!(p.len(), xt.len() * PANEL);
+    }
+    for (k, &tk) in xt.iter().enumerate() {
+        for b in 0..B {
+            let v = &panels[b][k * PANEL..k * PANEL + PANEL];
+            for l in 0..PANEL {
+                acc[b][l] += v[l] * tk;
+            }
+        }
+    }
+    acc
+}
+
 /// Per column of `B` panels: Σ v, Σ v² and Σ v·t over individuals, each summed in order.
 #[inline(always)]
 fn r_sums_block<const B: usize>(panels: [&[f64]; B], xt: &[f64]) -> [[[f64; PANEL]; 3]; B] {

@@ -8,8 +8,9 @@ pub mod source;
 
 pub use genotypes::{AlleleCounts, Genotypes};
 pub use kernels::{
-    correlation_into, correlation_matrix, correlation_matrix_naive, gram, gram_into, r_with_target,
-    r_with_target_naive, r_with_target_panels, Matrix, Panels, PANEL,
+    correlation_into, correlation_matrix, correlation_matrix_naive, dots_with_column, gram,
+    gram_into, r_with_target, r_with_target_naive, r_with_target_panels, sums_with_column, Matrix,
+    Panels, PANEL,
 };
 pub use source::LdSource;
 

@@ -125,3 +125,29 @@ fn r_with_target_matches_pearson_by_hand() {
     assert_eq!(r[1], 0.5);
     assert!((r[2] - 8.0 / (88.0f64).sqrt()).abs() < 1e-12);
 }
+
+#[test]
+fn column_sums_and_dots_are_the_gram_entries_bit_for_bit() {
+    // Non-integer values, sizes not multiples of the panels.
+    for &(n, m) in &[(7usize, 1usize), (13, 5), (50, 9), (101, 30)] {
+        let data: Vec<f64> = (0..n * m)
+            .map(|i| ((i * 7919 % 97) as f64 / 48.5).min(2.0) + 1e-3 * (i % 3) as f64)
+            .collect();
+        let x = Matrix { n, m, data };
+        let p = Panels::from_matrix(&x);
+        let g = gram(&x);
+        let (mut xt, mut s, mut q, mut d, mut d2) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for t in 0..m {
+            sums_with_column(&p, t, &mut xt, &mut s, &mut q, &mut d);
+            dots_with_column(&p, t, &mut xt, &mut d2);
+            for j in 0..m {
+                let naive_sum: f64 = x.col(j).iter().sum();
+                assert_eq!(s[j].to_bits(), naive_sum.to_bits(), "sum {j}");
+                assert_eq!(q[j].to_bits(), g[j * m + j].to_bits(), "square {j}");
+                assert_eq!(d[j].to_bits(), g[t * m + j].to_bits(), "dot {t},{j}");
+                assert_eq!(d2[j].to_bits(), d[j].to_bits(), "dots only {t},{j}");
+            }
+        }
+    }
+}

@@ -509,20 +509,49 @@ impl BesdFile {
     ) -> Result<()> {
         let b0 = self.col(ix, 2 * probe)?;
         let s0 = self.col(ix, 2 * probe + 1)?;
-        let n = s0 - b0;
-        let span = |base: usize, first: usize| {
-            let start = base + 4 * first;
-            self.bytes.get(start..start + 4 * n).ok_or_else(|| {
-                Error::format(
-                    &self.path,
-                    format!("probe index {probe}: entries at byte offset {start} run past the end"),
-                )
-            })
-        };
-        let rid_b = span(ix.rowid_off, b0)?;
-        let rid_s = span(ix.rowid_off, s0)?;
-        let val_b = span(ix.val_off, b0)?;
-        let val_s = span(ix.val_off, s0)?;
+        let n = s0.checked_sub(b0).ok_or_else(|| {
+            Error::format(
+                &self.path,
+                format!("probe index {probe}: offsets {b0} and {s0} are not in order"),
+            )
+        })?;
+        // The probe's row ids (beta half, then se half) and values, copied out of the file
+        // into a per-thread buffer (see [`Bytes::read_into`]): each probe's bytes are read
+        // once per trait, and nothing of them stays resident.
+        thread_local! {
+            static RAW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        RAW.with_borrow_mut(|raw| {
+            raw.clear();
+            for base in [ix.rowid_off, ix.val_off] {
+                let start = base.saturating_add(4 * b0);
+                if !self.bytes.read_into(start, 8 * n, raw) {
+                    return Err(Error::format(
+                        &self.path,
+                        format!(
+                            "probe index {probe}: entries at byte offset {start} run past the end"
+                        ),
+                    ));
+                }
+            }
+            let (rids, vals) = raw.split_at(8 * n);
+            self.decode_sparse(ix, probe, rids, vals, &mut f)
+        })
+    }
+
+    /// Decode a probe's entries from its row ids (`rids`: beta half, then se half) and values
+    /// (`vals`: betas, then SEs).
+    fn decode_sparse(
+        &self,
+        ix: &SparseIndex,
+        probe: usize,
+        rids: &[u8],
+        vals: &[u8],
+        f: &mut impl FnMut(BesdEntry),
+    ) -> Result<()> {
+        let n = rids.len() / 8;
+        let (rid_b, rid_s) = rids.split_at(4 * n);
+        let (val_b, val_s) = vals.split_at(4 * n);
         let entries = rid_b
             .chunks_exact(4)
             .zip(rid_s.chunks_exact(4))
@@ -563,10 +592,6 @@ impl BesdFile {
             probe,
             &self.path,
         )?;
-        // Each probe's bytes are read once per trait: do not let them pile up in the resident
-        // set (a whole-genome BESD is larger than the memory target).
-        self.bytes.release(ix.rowid_off + 4 * b0, 8 * n);
-        self.bytes.release(ix.val_off + 4 * b0, 8 * n);
         Ok(())
     }
 }

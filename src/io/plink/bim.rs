@@ -5,7 +5,7 @@
 //! `chr` prefix are decoded and reading goes on; anything else is an error.
 
 use crate::error::{Error, Result};
-use crate::io::columns::{parse_table, RowTable, StrColumn};
+use crate::io::columns::{parse_table, AlleleColumn, RowTable, StrColumn};
 use crate::io::source::{read_bytes, Bytes};
 use crate::io::text::{
     collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper_compact,
@@ -52,8 +52,8 @@ fn parse_bim_bp(tok: &str, path: &Path, line: u64) -> Result<Bp> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BimTable {
     snp: StrColumn,
-    a1: StrColumn,
-    a2: StrColumn,
+    a1: AlleleColumn,
+    a2: AlleleColumn,
 }
 
 /// One row of a [`BimTable`], borrowed.
