@@ -159,7 +159,9 @@ pub fn parse_rows<R: BufRead>(
             ));
         }
         let ftok = toks[cols.freq].as_str();
-        let freq_b = ftok.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v));
+        let freq_b = crate::io::text::parse_f64_fast(ftok)
+            .ok()
+            .filter(|v| (0.0..=1.0).contains(v));
         f(FreqRow {
             line,
             snp: toks[cols.snp].clone(),
@@ -286,7 +288,9 @@ pub fn apply_to_esi(
             ));
         }
         let [snp, ta, tb, ftok] = f;
-        let freq_b = ftok.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v));
+        let freq_b = crate::io::text::parse_f64_fast(ftok)
+            .ok()
+            .filter(|v| (0.0..=1.0).contains(v));
         let decimals = decimals_of(ftok);
         // With distinct `.esi` IDs the row just after the previous match, when its ID is
         // this one, is the row the index would give.

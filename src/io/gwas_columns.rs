@@ -552,7 +552,7 @@ pub fn read_gwas(path: &Path, over: Option<&ColumnOverride>) -> Result<GwasRead>
             if is_missing(tok) {
                 return None;
             }
-            match tok.parse::<f64>() {
+            match crate::io::text::parse_f64_fast(tok) {
                 Ok(v) => Some(v),
                 Err(_) => {
                     why.push(format!("{what} '{tok}' is not a number"));

@@ -52,28 +52,26 @@ impl Bytes {
         }
     }
 
-    /// Append bytes `start..start + len` to `out`, or return `false` (nothing appended) when
-    /// they run past the end. A mapped file is read with `pread` rather than through the map:
-    /// bytes read once then never again (a probe's BESD entries) are copied from the page
-    /// cache without faulting pages into the resident set, so no `madvise` is needed to drop
-    /// them, and no page-table change has to be signalled to the other threads
+    /// Fill `out` with bytes `start..start + out.len()`, or return `false` (`out` unchanged)
+    /// when they run past the end. A mapped file is read with `pread` rather than through
+    /// the map: bytes read once then never again (a probe's BESD entries) are copied from the
+    /// page cache without faulting pages into the resident set, so no `madvise` is needed to
+    /// drop them, and no page-table change has to be signalled to the other threads
     /// (data-spec/memory.md §2).
-    pub fn read_into(&self, start: usize, len: usize, out: &mut Vec<u8>) -> bool {
-        let Some(end) = start.checked_add(len).filter(|&e| e <= self.len()) else {
+    pub fn read_at(&self, start: usize, out: &mut [u8]) -> bool {
+        let Some(end) = start.checked_add(out.len()).filter(|&e| e <= self.len()) else {
             return false;
         };
         match self {
             Bytes::Mapped(m, file) => {
                 use std::os::unix::fs::FileExt;
-                let at = out.len();
-                out.resize(at + len, 0);
-                if file.read_exact_at(&mut out[at..], start as u64).is_err() {
-                    // The file changed under us (or a read error): read through the map, as
+                if file.read_exact_at(out, start as u64).is_err() {
+                    // A read error (or the file changed under us): read through the map, as
                     // every other access does.
-                    out[at..].copy_from_slice(&m[start..end]);
+                    out.copy_from_slice(&m[start..end]);
                 }
             }
-            Bytes::Owned(v) => out.extend_from_slice(&v[start..end]),
+            Bytes::Owned(v) => out.copy_from_slice(&v[start..end]),
         }
         true
     }

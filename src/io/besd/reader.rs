@@ -522,10 +522,15 @@ impl BesdFile {
             static RAW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         RAW.with_borrow_mut(|raw| {
-            raw.clear();
-            for base in [ix.rowid_off, ix.val_off] {
+            // Grown to the largest probe so far, never cleared: no per-probe zeroing.
+            if raw.len() < 16 * n {
+                raw.resize(16 * n, 0);
+            }
+            let raw = &mut raw[..16 * n];
+            let (rids, vals) = raw.split_at_mut(8 * n);
+            for (base, buf) in [(ix.rowid_off, rids), (ix.val_off, vals)] {
                 let start = base.saturating_add(4 * b0);
-                if !self.bytes.read_into(start, 8 * n, raw) {
+                if !self.bytes.read_at(start, buf) {
                     return Err(Error::format(
                         &self.path,
                         format!(
