@@ -102,28 +102,41 @@ pub struct RowScratch {
     squares: Vec<f64>,
     dots: Vec<f64>,
     sd: Vec<f64>,
+    /// The remaining SNPs' genotypes (compacted after each pass), and a second buffer.
+    cur: Panels,
+    next: Panels,
+    /// Positions (ascending) of the remaining SNPs, the columns of `cur`.
     remaining: Vec<usize>,
-    /// Per kept SNP (in pruning order): its position and its row of the correlation matrix.
-    picked: Vec<(usize, Vec<f64>)>,
+    /// Columns of `cur` that stay for the next pass.
+    stay: Vec<usize>,
+    /// Per kept SNP, in pruning order: its position, and its correlation with each SNP that
+    /// remained when it was picked (`(position, r)`, positions ascending).
+    picked: Vec<(usize, Vec<(usize, f64)>)>,
 }
 
-/// [`prune_greedy`] on the correlation matrix of the columns of `x`, computing only the rows
-/// of the SNPs it keeps (one pass over the genotypes per kept SNP, instead of the whole
-/// matrix: a probe has hundreds of instruments and keeps a few). Every entry is the one
-/// [`correlation_into`] gives, bit for bit (see [`sums_with_column`]). Returns the kept
-/// positions in their original order and their correlation matrix (row-major).
+/// [`prune_greedy`] on the correlation matrix of the columns of `x`, computing only what it
+/// looks at: the correlations of each kept SNP with the SNPs remaining when it is kept (one
+/// pass over the remaining SNPs' genotypes, compacted as SNPs are pruned, instead of the
+/// whole matrix: a probe has hundreds of instruments and keeps a few). A later-kept SNP was
+/// remaining when each earlier one was kept, so every pair of kept SNPs is among them. Every
+/// entry is the one [`correlation_into`] gives, bit for bit (see [`sums_with_column`]; the
+/// formula's products commute). Returns the kept positions in their original order and their
+/// correlation matrix (row-major).
 fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<usize>, Vec<f64>) {
     let m = z.len();
     let n = x.n() as f64;
     sc.remaining.clear();
     sc.remaining.extend(0..m);
     sc.picked.clear();
+    let mut first = true;
     while !sc.remaining.is_empty() {
-        let best = sc.remaining[max_abs_id(sc.remaining.iter().map(|&i| z[i]))];
-        if sc.picked.is_empty() {
+        let t = max_abs_id(sc.remaining.iter().map(|&i| z[i]));
+        let best = sc.remaining[t];
+        if first {
+            // The sums and squares are the same for every target: computed once, for all.
             sums_with_column(
                 x,
-                best,
+                t,
                 &mut sc.xt,
                 &mut sc.sums,
                 &mut sc.squares,
@@ -137,25 +150,50 @@ fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<u
                     .map(|(&s, &q)| (n * q - s * s).sqrt()),
             );
         } else {
-            // The sums and squares are the same for every target: only the dots are new.
-            dots_with_column(x, best, &mut sc.xt, &mut sc.dots);
+            dots_with_column(&sc.cur, t, &mut sc.xt, &mut sc.dots);
         }
         let (sb, db) = (sc.sums[best], sc.sd[best]);
-        let row: Vec<f64> = (0..m)
-            .map(|j| (n * sc.dots[j] - sb * sc.sums[j]) / (db * sc.sd[j]))
+        let row: Vec<(usize, f64)> = sc
+            .remaining
+            .iter()
+            .zip(&sc.dots)
+            .map(|(&j, &d)| (j, (n * d - sb * sc.sums[j]) / (db * sc.sd[j])))
             .collect();
         // A NaN correlation (monomorphic SNP) removes nothing, as `|C| > cut` is false.
-        sc.remaining
-            .retain(|&j| j != best && (row[j].abs() <= cut || row[j].is_nan()));
+        sc.stay.clear();
+        sc.stay.extend(
+            row.iter()
+                .enumerate()
+                .filter(|&(_, &(j, r))| j != best && (r.abs() <= cut || r.is_nan()))
+                .map(|(q, _)| q),
+        );
+        sc.next
+            .select_from(if first { x } else { &sc.cur }, &sc.stay);
+        std::mem::swap(&mut sc.cur, &mut sc.next);
+        let stay = &sc.stay;
+        let mut k = 0;
+        sc.remaining.retain(|_| {
+            k += 1;
+            stay.binary_search(&(k - 1)).is_ok()
+        });
         sc.picked.push((best, row));
+        first = false;
     }
-    sc.picked.sort_unstable_by_key(|p| p.0);
-    let kept: Vec<usize> = sc.picked.iter().map(|p| p.0).collect();
+    // Pair (a, b) of kept SNPs: in the row of whichever was kept first.
+    let mut order: Vec<usize> = (0..sc.picked.len()).collect();
+    order.sort_unstable_by_key(|&i| sc.picked[i].0);
+    let kept: Vec<usize> = order.iter().map(|&i| sc.picked[i].0).collect();
     let f = kept.len();
+    let lookup = |row: &[(usize, f64)], j: usize| {
+        row.binary_search_by_key(&j, |e| e.0)
+            .map(|i| row[i].1)
+            .expect("a SNP kept later remained when an earlier one was kept")
+    };
     let mut ck = vec![0.0; f * f];
-    for (a, (_, row)) in sc.picked.iter().enumerate() {
-        for (b, &j) in kept.iter().enumerate() {
-            ck[a * f + b] = row[j];
+    for (a, &ia) in order.iter().enumerate() {
+        for (b, &ib) in order.iter().enumerate() {
+            let (earlier, later) = if ia <= ib { (ia, ib) } else { (ib, ia) };
+            ck[a * f + b] = lookup(&sc.picked[earlier].1, sc.picked[later].0);
         }
     }
     (kept, ck)

@@ -27,7 +27,7 @@ use std::path::Path;
 pub fn run(cfg: &Config, analysis: &SmrAnalysis, log: &mut RunLog) -> Result<Tally> {
     // --extract-snp / --exclude-snp filter both sides: read them once.
     let snp_lists = IdLists::snps(cfg)?;
-    let (eqtl, reference) = crate::data::load_both(cfg, &snp_lists, log)?;
+    let (eqtl, reference) = crate::data::load_both(cfg, &snp_lists, None, log)?;
     let analysis = &analysis.load(log)?;
     if !cfg.batch {
         return run_trait(

@@ -12,6 +12,7 @@ use crate::io::epi::EpiRecord;
 use crate::io::eqtl_source::{EqtlSource, Part, Spill};
 use crate::io::esi::EsiTable;
 use crate::io::freq::{apply_to_esi, FreqMode};
+use crate::io::gwas_columns::GwasRead;
 use crate::log::RunLog;
 
 /// The eQTL side, read once per run: SNP and probe tables (with the filters applied) and the
@@ -34,6 +35,9 @@ pub struct EqtlData {
     pub source: EqtlSource,
     /// Report rows from reading the eQTL side (`--eqtlgen-freq` mismatches).
     pub report: HarmoniseReport,
+    /// A GWAS file read while the eQTL data were (see [`crate::data::load_both`]), with its
+    /// path, until the trait's harmonisation takes it ([`EqtlData::take_prefetched`]).
+    pub prefetched: std::sync::Mutex<Option<(std::path::PathBuf, Result<GwasRead>)>>,
 }
 
 /// Read the eQTL data and apply the SNP and probe filters (data-spec/algorithm.md §filters).
@@ -150,6 +154,20 @@ impl EqtlData {
             besd,
             source,
             report,
+            prefetched: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The GWAS file `path` as read ahead of its trait, once (then `None`): the same result
+    /// [`crate::io::gwas_columns::read_gwas`] gives now, errors included.
+    pub fn take_prefetched(&self, path: &std::path::Path) -> Option<Result<GwasRead>> {
+        let mut slot = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.take() {
+            Some((p, read)) if p == path => Some(read),
+            other => {
+                *slot = other;
+                None
+            }
+        }
     }
 }

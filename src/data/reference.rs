@@ -7,11 +7,14 @@ use super::lists::{apply_id_lists, IdLists};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::harmonise::MatchIndex;
+use crate::io::eqtl_source::EqtlSource;
+use crate::io::gwas_columns::read_gwas;
 use crate::io::lists::read_individual_list;
 use crate::io::plink::{read_bim_flagged, read_fam, BedFile, BimTable};
 use crate::ld::AlleleCounts;
 use crate::log::RunLog;
 use std::collections::HashSet;
+use std::path::Path;
 
 /// The LD reference, read once per run: individuals kept, SNPs kept, and the packed genotypes.
 pub struct LdReference {
@@ -64,19 +67,31 @@ impl Panel {
 /// read while the `.esi`/`.epi` (and an archive's `.besd`, and `--eqtlgen-freq`) are; then the
 /// two are joined. The log has the eQTL side's lines first, then the reference's, as when they
 /// are read one after the other; an error is the eQTL side's first.
+///
+/// With `first_gwas` (the GWAS file of the first trait to run) and an eQTL archive, whose
+/// one gzip stream is inflated on one thread, that GWAS file is read on the other thread too
+/// once the reference is done, and kept in [`EqtlData::prefetched`] for its trait: the same
+/// result and messages, at the point of the run where it would have been read.
 pub fn load_both(
     cfg: &Config,
     snp_lists: &IdLists,
+    first_gwas: Option<&Path>,
     log: &mut RunLog,
 ) -> Result<(EqtlData, Option<LdReference>)> {
     let mut ref_log = log.deferred();
-    let (eqtl, panel) = rayon::join(
+    let prefetch = first_gwas.filter(|_| EqtlSource::is_archive(&cfg.besd.prefix));
+    let (eqtl, (panel, gwas)) = rayon::join(
         || EqtlData::load(cfg, snp_lists, log),
-        || LdReference::read_panel(cfg, snp_lists, &mut ref_log),
+        || {
+            let panel = LdReference::read_panel(cfg, snp_lists, &mut ref_log);
+            let gwas = prefetch.map(|p| (p.to_path_buf(), read_gwas(p, cfg.gwas_columns.as_ref())));
+            (panel, gwas)
+        },
     );
     // The eQTL side's error first, without the reference's lines (as when read in order).
     let eqtl = eqtl?;
     log.append(ref_log);
+    *eqtl.prefetched.lock().unwrap_or_else(|e| e.into_inner()) = gwas;
     let reference = panel?.map(|p| p.finish(&eqtl, log));
     Ok((eqtl, reference))
 }

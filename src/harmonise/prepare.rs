@@ -43,7 +43,11 @@ pub fn harmonise_trait<'a>(
         "Reading GWAS summary data from {}",
         gwas_path.display()
     ));
-    let read = read_gwas(gwas_path, cfg.gwas_columns.as_ref())?;
+    // Read now, or already while the eQTL data were (data::load_both).
+    let read = match eqtl.take_prefetched(gwas_path) {
+        Some(read) => read?,
+        None => read_gwas(gwas_path, cfg.gwas_columns.as_ref())?,
+    };
     harmonise_read(cfg, eqtl, reference, read, gwas_path, out, log)
 }
 

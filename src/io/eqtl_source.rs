@@ -384,6 +384,11 @@ impl EqtlSource {
         )))
     }
 
+    /// `--beqtl-summary given` names a tar archive (read as one stream).
+    pub fn is_archive(given: &Path) -> bool {
+        matches!(Self::locate(given), Ok(Located::Archive(_)))
+    }
+
     /// A one-line description for the log.
     pub fn describe(&self) -> String {
         match self {

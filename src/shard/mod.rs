@@ -718,7 +718,13 @@ fn run_units(
         // The first dataset is read side by side with the LD reference (data::load_both);
         // later ones only rebuild the reference's SNP-ID index.
         let data = match &mut reference {
-            None => crate::data::load_both(&dcfg, &snp_lists, log).map(|(eqtl, r)| {
+            None => crate::data::load_both(
+                &dcfg,
+                &snp_lists,
+                units.first().map(|&i| m.units[i].gwas.as_path()),
+                log,
+            )
+            .map(|(eqtl, r)| {
                 reference = Some(r);
                 eqtl
             }),

@@ -657,3 +657,87 @@ fn tarball_besd_is_mapped_from_an_unlinked_temporary_file() {
     );
     assert!(d.ok(), "{}", d.report());
 }
+
+/// With an archive, the first trait's GWAS file is read while the archive is inflated
+/// (data::load_both): its results, log lines and errors are those of reading it afterwards.
+#[test]
+fn gwas_read_beside_the_archive_gives_the_same_results_log_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let tarball = fixture().join(TARBALL);
+    // Two traits in one run: the first is read ahead, the second when its turn comes.
+    let good = fixture().join("gwas/trait.ma");
+    let text = read(&good);
+    let second = dir.path().join("second.ma");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(5);
+    std::fs::write(&second, lines.join("\n") + "\n").unwrap();
+    for (label, beqtl) in [
+        ("tar", tarball.as_path()),
+        ("plain", Path::new("eqtl/eqtl")),
+    ] {
+        let out = dir.path().join(label);
+        let o = run(&s(&[
+            "--bfile",
+            "ref/ref",
+            "--gwas-summary",
+            good.to_str().unwrap(),
+            "--gwas-summary",
+            second.to_str().unwrap(),
+            "--beqtl-summary",
+            beqtl.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        assert!(o.status.success(), "{label}: {}", stderr(&o));
+    }
+    for t in ["trait", "second"] {
+        let (a, b) = (
+            read(&dir.path().join(format!("tar.{t}.smr"))),
+            read(&dir.path().join(format!("plain.{t}.smr"))),
+        );
+        assert!(a.lines().count() > 1, "{t}: rows expected");
+        assert_eq!(a, b, "{t}");
+    }
+    // The log reads the GWAS file where a sequential run reads it: after the eQTL data.
+    let log = read(&dir.path().join("tar.log"));
+    let at = |needle: &str| {
+        log.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {log}"))
+    };
+    assert!(at("eQTL data: tar archive") < at("Reading GWAS summary data from"));
+    // A bad first GWAS file: the same error and exit code as without the archive, no output.
+    let bad = dir.path().join("bad.ma");
+    std::fs::write(
+        &bad,
+        text.replacen("\n", "\nrs_bad A G 0.1 x 0.1 0.5 100\n", 2),
+    )
+    .unwrap();
+    let mut errors = Vec::new();
+    for (label, beqtl) in [
+        ("badtar", tarball.as_path()),
+        ("badplain", Path::new("eqtl/eqtl")),
+    ] {
+        let out = dir.path().join(label);
+        let o = run(&s(&[
+            "--bfile",
+            "ref/ref",
+            "--gwas-summary",
+            bad.to_str().unwrap(),
+            "--beqtl-summary",
+            beqtl.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        assert_eq!(o.status.code(), Some(1), "{label}: {}", stderr(&o));
+        assert!(!dir.path().join(format!("{label}.smr")).exists());
+        let e = stderr(&o);
+        let line = e
+            .lines()
+            .find(|l| l.starts_with("Error"))
+            .unwrap_or_else(|| panic!("{label}: {e}"))
+            .to_string();
+        assert!(line.contains("bad.ma") && line.contains("line"), "{line}");
+        errors.push(line);
+    }
+    assert_eq!(errors[0], errors[1]);
+}
