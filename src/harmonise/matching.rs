@@ -160,10 +160,11 @@ fn match_one_bim(
 pub struct MatchIndex {
     /// `.bim` row index (first occurrence) by SNP ID.
     bim_table: IdIndex,
-    /// Kept `.esi` row index (first occurrence among `esi_keep`) by SNP ID.
-    esi_table: IdIndex,
-    /// Per `.bim` row: the `.esi` row with that ID among `esi_keep` (first occurrence), or
-    /// `u32::MAX` (also for `.bim` rows not in `bim_keep`).
+    /// Kept `.esi` rows whose ID is in no `.bim` row, by SNP ID (first occurrence among
+    /// `esi_keep`); every kept `.esi` row when `.bim` IDs repeat.
+    esi_rest: IdIndex,
+    /// Per `.bim` row (kept or not): the `.esi` row with that ID among `esi_keep` (first
+    /// occurrence), or `u32::MAX`.
     bim_esi: Vec<u32>,
     /// Per `.bim` row: in `bim_keep`.
     bim_kept: Vec<bool>,
@@ -223,55 +224,80 @@ const _: () = assert!(std::mem::size_of::<MatchedSnp>() == 16);
 impl MatchIndex {
     /// Build the indexes for the filtered `.esi` rows `esi_keep` and `.bim` rows `bim_keep`.
     pub fn new(esi: &EsiTable, esi_keep: &[u32], bim: &BimTable, bim_keep: &[u32]) -> Self {
-        // Each index is built in parallel (data-spec/memory.md §3), one after the other.
+        // The `.bim` index is built in parallel (data-spec/memory.md §5); the kept `.esi`
+        // rows are then looked up in it, and only those whose ID the `.bim` lacks get an
+        // index of their own (usually few): a GWAS ID found in no `.bim` row can only be
+        // among them.
         let bim_table = IdIndex::build_all(bim.len(), |j| bim.snp(j as usize));
         let bim_unique = bim_table.unique();
-        let esi_table = IdIndex::build(esi_keep, |j| esi.snp(j as usize));
         let mut bim_kept = vec![false; bim.len()];
         for &b in bim_keep {
             bim_kept[b as usize] = true;
         }
-        // The `.bim` and `.esi` are usually in the same (genome) order: each chunk first tries
-        // the `.esi` rows just after the previous match (a string compare on neighbouring
-        // memory) and falls back to the hash table. With distinct kept `.esi` IDs the row
-        // found either way is the same row.
-        let esi_unique = esi_table.unique();
-        let mut esi_kept = vec![false; if esi_unique { esi.len() } else { 0 }];
-        if esi_unique {
-            for &e in esi_keep {
-                esi_kept[e as usize] = true;
-            }
-        }
-        const CHUNK: usize = 1 << 14;
-        let mut bim_esi = vec![u32::MAX; bim.len()];
-        bim_esi
-            .par_chunks_mut(CHUNK)
-            .zip(bim_kept.par_chunks(CHUNK))
-            .enumerate()
-            .for_each(|(c, (out, kept))| {
-                let mut next = usize::MAX;
-                for ((o, &kept), b) in out.iter_mut().zip(kept).zip(c * CHUNK..) {
-                    if !kept {
-                        continue;
-                    }
+        if !bim_unique {
+            // Repeated `.bim` IDs: every row with an ID maps to the ID's `.esi` row, so each
+            // `.bim` row is looked up in an index of all the kept `.esi` rows.
+            let esi_rest = IdIndex::build(esi_keep, |j| esi.snp(j as usize));
+            let bim_esi = (0..bim.len())
+                .into_par_iter()
+                .map(|b| {
                     let id = bim.snp(b);
+                    esi_rest
+                        .find(hash_id(id), |&j| esi.snp(j as usize) == id)
+                        .copied()
+                        .unwrap_or(u32::MAX)
+                })
+                .collect();
+            return MatchIndex {
+                bim_table,
+                esi_rest,
+                bim_esi,
+                bim_kept,
+                bim_unique,
+            };
+        }
+        // The `.esi` and `.bim` are usually in the same (genome) order: each chunk first tries
+        // the `.bim` rows just after the previous match (a string compare on neighbouring
+        // memory) and falls back to the hash table; with distinct `.bim` IDs the row found
+        // either way is the same row.
+        const CHUNK: usize = 1 << 14;
+        let mut esi_bim = vec![u32::MAX; esi_keep.len()];
+        esi_bim
+            .par_chunks_mut(CHUNK)
+            .zip(esi_keep.par_chunks(CHUNK))
+            .for_each(|(out, rows)| {
+                let mut next = usize::MAX;
+                for (o, &e) in out.iter_mut().zip(rows) {
+                    let id = esi.snp(e as usize);
                     let guess = (next..next.saturating_add(2))
-                        .take_while(|&e| e < esi_kept.len())
-                        .find(|&e| esi_kept[e] && esi.snp(e) == id);
-                    let e = guess.or_else(|| {
-                        esi_table
-                            .find(hash_id(id), |&j| esi.snp(j as usize) == id)
+                        .take_while(|&b| b < bim.len())
+                        .find(|&b| bim.snp(b) == id);
+                    let b = guess.or_else(|| {
+                        bim_table
+                            .find(hash_id(id), |&j| bim.snp(j as usize) == id)
                             .map(|&j| j as usize)
                     });
-                    if let Some(e) = e {
-                        next = e + 1;
-                        *o = e as u32;
+                    if let Some(b) = b {
+                        next = b + 1;
+                        *o = b as u32;
                     }
                 }
             });
+        // Per `.bim` row, the first kept `.esi` row with its ID (in `esi_keep` order).
+        let mut bim_esi = vec![u32::MAX; bim.len()];
+        let mut rest = Vec::new();
+        for (&e, &b) in esi_keep.iter().zip(&esi_bim) {
+            if b == u32::MAX {
+                rest.push(e);
+            } else if bim_esi[b as usize] == u32::MAX {
+                bim_esi[b as usize] = e;
+            }
+        }
+        drop(esi_bim);
+        let esi_rest = IdIndex::build(&rest, |j| esi.snp(j as usize));
         MatchIndex {
             bim_table,
-            esi_table,
+            esi_rest,
             bim_esi,
             bim_kept,
             bim_unique,
@@ -318,9 +344,9 @@ impl MatchIndex {
                     };
                     let kept = b.is_some_and(|b| self.bim_kept[b]);
                     let in_eqtl = match b {
-                        Some(b) if kept => self.bim_esi[b] != u32::MAX,
-                        _ => self
-                            .esi_table
+                        Some(b) => self.bim_esi[b] != u32::MAX,
+                        None => self
+                            .esi_rest
                             .find(hash_id(id), |&j| esi.snp(j as usize) == id)
                             .is_some(),
                     };
