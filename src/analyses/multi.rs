@@ -102,13 +102,16 @@ pub struct RowScratch {
     squares: Vec<f64>,
     dots: Vec<f64>,
     sd: Vec<f64>,
-    /// The remaining SNPs' genotypes (compacted after each pass), and a second buffer.
+    /// Genotypes of the columns `cur_ids` once compacted (see [`prune_by_rows`]), and a
+    /// second buffer.
     cur: Panels,
     next: Panels,
-    /// Positions (ascending) of the remaining SNPs, the columns of `cur`.
+    /// Positions (ascending) of the columns of `cur` (of `x` before any compaction).
+    cur_ids: Vec<usize>,
+    /// Positions (ascending) of the remaining SNPs, a subset of `cur_ids`.
     remaining: Vec<usize>,
-    /// Columns of `cur` that stay for the next pass.
-    stay: Vec<usize>,
+    /// Columns of `cur` that hold the remaining SNPs.
+    at: Vec<usize>,
     /// Per kept SNP, in pruning order: its position, and its correlation with each SNP that
     /// remained when it was picked (`(position, r)`, positions ascending).
     picked: Vec<(usize, Vec<(usize, f64)>)>,
@@ -116,23 +119,39 @@ pub struct RowScratch {
 
 /// [`prune_greedy`] on the correlation matrix of the columns of `x`, computing only what it
 /// looks at: the correlations of each kept SNP with the SNPs remaining when it is kept (one
-/// pass over the remaining SNPs' genotypes, compacted as SNPs are pruned, instead of the
-/// whole matrix: a probe has hundreds of instruments and keeps a few). A later-kept SNP was
-/// remaining when each earlier one was kept, so every pair of kept SNPs is among them. Every
-/// entry is the one [`correlation_into`] gives, bit for bit (see [`sums_with_column`]; the
-/// formula's products commute). Returns the kept positions in their original order and their
-/// correlation matrix (row-major).
+/// pass over the genotypes per kept SNP, instead of the whole matrix: a probe has hundreds of
+/// instruments and keeps a few). The genotypes are compacted to the remaining SNPs when fewer
+/// than half of the columns remain (a copy costs about one pass). A later-kept SNP was
+/// remaining when each earlier one was kept, so every pair of kept SNPs is among the values
+/// computed. Every entry is the one [`correlation_into`] gives, bit for bit (see
+/// [`sums_with_column`]; the formula's products commute). Returns the kept positions in their
+/// original order and their correlation matrix (row-major).
 fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<usize>, Vec<f64>) {
     let m = z.len();
     let n = x.n() as f64;
     sc.remaining.clear();
     sc.remaining.extend(0..m);
+    sc.cur_ids.clear();
+    sc.cur_ids.extend(0..m);
     sc.picked.clear();
-    let mut first = true;
+    let mut compacted = false;
     while !sc.remaining.is_empty() {
-        let t = max_abs_id(sc.remaining.iter().map(|&i| z[i]));
-        let best = sc.remaining[t];
-        if first {
+        let best = sc.remaining[max_abs_id(sc.remaining.iter().map(|&i| z[i]))];
+        // Columns of the current panels holding the remaining SNPs (both lists ascending).
+        sc.at.clear();
+        let mut q = 0;
+        for &j in &sc.remaining {
+            while sc.cur_ids[q] != j {
+                q += 1;
+            }
+            sc.at.push(q);
+        }
+        let panels = if compacted { &sc.cur } else { x };
+        let t = sc
+            .cur_ids
+            .binary_search(&best)
+            .expect("the best SNP remains");
+        if sc.picked.is_empty() {
             // The sums and squares are the same for every target: computed once, for all.
             sums_with_column(
                 x,
@@ -150,34 +169,39 @@ fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<u
                     .map(|(&s, &q)| (n * q - s * s).sqrt()),
             );
         } else {
-            dots_with_column(&sc.cur, t, &mut sc.xt, &mut sc.dots);
+            dots_with_column(panels, t, &mut sc.xt, &mut sc.dots);
         }
         let (sb, db) = (sc.sums[best], sc.sd[best]);
         let row: Vec<(usize, f64)> = sc
             .remaining
             .iter()
-            .zip(&sc.dots)
-            .map(|(&j, &d)| (j, (n * d - sb * sc.sums[j]) / (db * sc.sd[j])))
+            .zip(&sc.at)
+            .map(|(&j, &q)| (j, (n * sc.dots[q] - sb * sc.sums[j]) / (db * sc.sd[j])))
             .collect();
         // A NaN correlation (monomorphic SNP) removes nothing, as `|C| > cut` is false.
-        sc.stay.clear();
-        sc.stay.extend(
+        sc.remaining.clear();
+        sc.remaining.extend(
             row.iter()
-                .enumerate()
-                .filter(|&(_, &(j, r))| j != best && (r.abs() <= cut || r.is_nan()))
-                .map(|(q, _)| q),
+                .filter(|&&(j, r)| j != best && (r.abs() <= cut || r.is_nan()))
+                .map(|&(j, _)| j),
         );
-        sc.next
-            .select_from(if first { x } else { &sc.cur }, &sc.stay);
-        std::mem::swap(&mut sc.cur, &mut sc.next);
-        let stay = &sc.stay;
-        let mut k = 0;
-        sc.remaining.retain(|_| {
-            k += 1;
-            stay.binary_search(&(k - 1)).is_ok()
-        });
         sc.picked.push((best, row));
-        first = false;
+        if !sc.remaining.is_empty() && 2 * sc.remaining.len() < sc.cur_ids.len() {
+            sc.at.clear();
+            let mut q = 0;
+            for &j in &sc.remaining {
+                while sc.cur_ids[q] != j {
+                    q += 1;
+                }
+                sc.at.push(q);
+            }
+            let panels = if compacted { &sc.cur } else { x };
+            sc.next.select_from(panels, &sc.at);
+            std::mem::swap(&mut sc.cur, &mut sc.next);
+            sc.cur_ids.clear();
+            sc.cur_ids.extend_from_slice(&sc.remaining);
+            compacted = true;
+        }
     }
     // Pair (a, b) of kept SNPs: in the row of whichever was kept first.
     let mut order: Vec<usize> = (0..sc.picked.len()).collect();
