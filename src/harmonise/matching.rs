@@ -401,7 +401,7 @@ impl MatchIndex {
         // one vector as long as its candidates (rows with a GWAS row), fills its front, and
         // the slices are closed up in order. Matching millions of SNPs then holds them once,
         // not once in the chunks' vectors and again in their concatenation (data-spec/memory.md
-        // §3: this is the peak of a trait).
+        // §3: the end of matching was the peak of a trait).
         const CHUNK: usize = 1 << 16;
         let bounds: Vec<usize> = bim_keep
             .par_chunks(CHUNK)

@@ -57,7 +57,7 @@ impl Bytes {
     /// the map: bytes read once then never again (a probe's BESD entries) are copied from the
     /// page cache without faulting pages into the resident set, so no `madvise` is needed to
     /// drop them, and no page-table change has to be signalled to the other threads
-    /// (data-spec/memory.md §2).
+    /// (data-spec/memory.md §3).
     pub fn read_at(&self, start: usize, out: &mut [u8]) -> bool {
         let Some(end) = start.checked_add(out.len()).filter(|&e| e <= self.len()) else {
             return false;
