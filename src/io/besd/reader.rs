@@ -521,7 +521,10 @@ impl BesdFile {
         thread_local! {
             static RAW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        RAW.with_borrow_mut(|raw| {
+        // Taken out of the thread's slot for the call (and put back), so a callback that reads
+        // another BESD on this thread gets a buffer of its own.
+        let mut raw = RAW.with_borrow_mut(std::mem::take);
+        let result = (|| {
             // Grown to the largest probe so far, never cleared: no per-probe zeroing.
             if raw.len() < 16 * n {
                 raw.resize(16 * n, 0);
@@ -541,7 +544,9 @@ impl BesdFile {
             }
             let (rids, vals) = raw.split_at(8 * n);
             self.decode_sparse(ix, probe, rids, vals, &mut f)
-        })
+        })();
+        RAW.with_borrow_mut(|slot| *slot = raw);
+        result
     }
 
     /// Decode a probe's entries from its row ids (`rids`: beta half, then se half) and values
