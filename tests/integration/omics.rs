@@ -5,6 +5,7 @@
 //! perturbed, every 5th SNP's alleles swapped (β negated, freq 1 − f) so that the outcome's
 //! allele alignment is exercised.
 
+use crate::support::{ok, table, tiny as fixture};
 use fastsmr::io::besd::writer::write_sparse;
 use fastsmr::io::besd::{BesdEntry, BesdFile};
 use fastsmr::io::epi::read_epi;
@@ -15,10 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const N_OUTCOME: usize = 7;
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
 
 fn ext(prefix: &Path, e: &str) -> PathBuf {
     let mut s = prefix.as_os_str().to_owned();
@@ -32,10 +29,6 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -118,22 +111,6 @@ fn make_outcome(dir: &Path, rename: bool) -> (PathBuf, Vec<OutcomeProbe>) {
     std::fs::write(dir.join("out.epi"), epi_text).unwrap();
     write_sparse(&dir.join("out.besd"), esi.len(), &probes, None).unwrap();
     (dir.join("out"), stored)
-}
-
-/// A tab-separated table: header and rows.
-fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let head = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    let rows = lines
-        .map(|l| l.split('\t').map(String::from).collect())
-        .collect();
-    (head, rows)
 }
 
 fn close(a: &str, b: &str, rel: f64) -> bool {

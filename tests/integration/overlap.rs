@@ -4,6 +4,7 @@
 //! the cis SNPs, θ (Pearson correlation of the null z pairs), the top SNP and the SMR test of
 //! the reference's formula; the columns that do not depend on θ equal the plain run's.
 
+use crate::support::{ok, table, tiny as fixture};
 use fastsmr::io::besd::BesdFile;
 use fastsmr::io::epi::read_epi;
 use fastsmr::io::esi::read_esi;
@@ -11,10 +12,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
 
 fn ext(prefix: &Path, e: &str) -> PathBuf {
     let mut s = prefix.as_os_str().to_owned();
@@ -40,25 +37,6 @@ fn run(ma: &Path, out: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .expect("run fastsmr")
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn table(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let mut lines = t.lines();
-    let header = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    let rows = lines
-        .map(|l| l.split('\t').map(String::from).collect())
-        .collect();
-    (header, rows)
 }
 
 /// A deterministic value in [-1, 1].

@@ -1,12 +1,9 @@
 //! Opt-in `.smr` extensions (issue 12 parts 5 and 6; data-spec/smr-output.md §extensions):
 //! the extended table `<out>.smr.extra` and the scale-free HEIDI, on real runs of tiny-seed1.
 
+use crate::support::{col, table, tiny as fixture};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-seed1")
-}
 
 fn run(ma: &Path, out: &Path, extra: &[&str]) -> Output {
     let f = fixture();
@@ -20,25 +17,6 @@ fn run(ma: &Path, out: &Path, extra: &[&str]) -> Output {
         .expect("run fastsmr");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
-}
-
-fn table(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let mut lines = t.lines();
-    let header = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    let rows = lines
-        .map(|l| l.split('\t').map(String::from).collect())
-        .collect();
-    (header, rows)
-}
-
-fn col(header: &[String], name: &str) -> usize {
-    header.iter().position(|h| h == name).unwrap()
 }
 
 #[test]

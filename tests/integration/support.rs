@@ -42,3 +42,27 @@ pub fn names(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// A tab-separated table: its header and its rows, each split at tabs.
+pub fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap_or_else(|| panic!("{}: no header", path.display()))
+        .split('\t')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Index of column `name` in `header`.
+pub fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
