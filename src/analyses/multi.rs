@@ -102,16 +102,12 @@ pub struct RowScratch {
     squares: Vec<f64>,
     dots: Vec<f64>,
     sd: Vec<f64>,
-    /// Genotypes of the columns `cur_ids` once compacted (see [`prune_by_rows`]), and a
-    /// second buffer.
+    /// Genotypes of the remaining SNPs once compacted (see [`prune_by_rows`]), and a second
+    /// buffer.
     cur: Panels,
     next: Panels,
-    /// Positions (ascending) of the columns of `cur` (of `x` before any compaction).
-    cur_ids: Vec<usize>,
-    /// Positions (ascending) of the remaining SNPs, a subset of `cur_ids`.
-    remaining: Vec<usize>,
-    /// Columns of `cur` that hold the remaining SNPs.
-    at: Vec<usize>,
+    /// The remaining SNPs: (position, column of the current panels), positions ascending.
+    remaining: Vec<(usize, usize)>,
     /// Per kept SNP, in pruning order: its position, and its correlation with each SNP that
     /// remained when it was picked (`(position, r)`, positions ascending).
     picked: Vec<(usize, Vec<(usize, f64)>)>,
@@ -127,30 +123,14 @@ pub struct RowScratch {
 /// [`sums_with_column`]; the formula's products commute). Returns the kept positions in their
 /// original order and their correlation matrix (row-major).
 fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<usize>, Vec<f64>) {
-    let m = z.len();
     let n = x.n() as f64;
     sc.remaining.clear();
-    sc.remaining.extend(0..m);
-    sc.cur_ids.clear();
-    sc.cur_ids.extend(0..m);
+    sc.remaining.extend((0..z.len()).map(|j| (j, j)));
     sc.picked.clear();
     let mut compacted = false;
     while !sc.remaining.is_empty() {
-        let best = sc.remaining[max_abs_id(sc.remaining.iter().map(|&i| z[i]))];
-        // Columns of the current panels holding the remaining SNPs (both lists ascending).
-        sc.at.clear();
-        let mut q = 0;
-        for &j in &sc.remaining {
-            while sc.cur_ids[q] != j {
-                q += 1;
-            }
-            sc.at.push(q);
-        }
+        let (best, t) = sc.remaining[max_abs_id(sc.remaining.iter().map(|&(j, _)| z[j]))];
         let panels = if compacted { &sc.cur } else { x };
-        let t = sc
-            .cur_ids
-            .binary_search(&best)
-            .expect("the best SNP remains");
         if sc.picked.is_empty() {
             // The sums and squares are the same for every target: computed once, for all.
             sums_with_column(
@@ -175,31 +155,25 @@ fn prune_by_rows(x: &Panels, z: &[f64], cut: f64, sc: &mut RowScratch) -> (Vec<u
         let row: Vec<(usize, f64)> = sc
             .remaining
             .iter()
-            .zip(&sc.at)
-            .map(|(&j, &q)| (j, (n * sc.dots[q] - sb * sc.sums[j]) / (db * sc.sd[j])))
+            .map(|&(j, q)| (j, (n * sc.dots[q] - sb * sc.sums[j]) / (db * sc.sd[j])))
             .collect();
         // A NaN correlation (monomorphic SNP) removes nothing, as `|C| > cut` is false.
-        sc.remaining.clear();
-        sc.remaining.extend(
-            row.iter()
-                .filter(|&&(j, r)| j != best && (r.abs() <= cut || r.is_nan()))
-                .map(|&(j, _)| j),
-        );
+        let columns = panels.m();
+        let mut k = 0;
+        sc.remaining.retain(|&(j, _)| {
+            let r = row[k].1;
+            k += 1;
+            j != best && (r.abs() <= cut || r.is_nan())
+        });
         sc.picked.push((best, row));
-        if !sc.remaining.is_empty() && 2 * sc.remaining.len() < sc.cur_ids.len() {
-            sc.at.clear();
-            let mut q = 0;
-            for &j in &sc.remaining {
-                while sc.cur_ids[q] != j {
-                    q += 1;
-                }
-                sc.at.push(q);
-            }
-            let panels = if compacted { &sc.cur } else { x };
-            sc.next.select_from(panels, &sc.at);
+        if !sc.remaining.is_empty() && 2 * sc.remaining.len() < columns {
+            let cols: Vec<usize> = sc.remaining.iter().map(|&(_, q)| q).collect();
+            sc.next
+                .select_from(if compacted { &sc.cur } else { x }, &cols);
             std::mem::swap(&mut sc.cur, &mut sc.next);
-            sc.cur_ids.clear();
-            sc.cur_ids.extend_from_slice(&sc.remaining);
+            for (q, r) in sc.remaining.iter_mut().enumerate() {
+                r.1 = q;
+            }
             compacted = true;
         }
     }

@@ -179,12 +179,11 @@ impl AlleleColumn {
 
     /// Append `s` in upper case (ASCII letters).
     pub fn push_upper(&mut self, s: &str, path: &Path) -> Result<()> {
-        match s.as_bytes() {
-            &[b] => self.push(
-                std::str::from_utf8(&[b.to_ascii_uppercase()]).unwrap_or(s),
-                path,
-            ),
-            _ => self.push(&s.to_ascii_uppercase(), path),
+        // Alleles are nearly always written in upper case already: no copy then.
+        if s.bytes().any(|b| b.is_ascii_lowercase()) {
+            self.push(&s.to_ascii_uppercase(), path)
+        } else {
+            self.push(s, path)
         }
     }
 

@@ -180,12 +180,21 @@ unsafe fn r_panels_avx2(
 #[inline(always)]
 fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: &mut Vec<f64>) {
     let n = x.n as f64;
+    for_each_column_sums(x, xt, |s, q, c| {
+        sums.push(s);
+        r.push((c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt());
+    });
+}
+
+/// Call `f(Σ v, Σ v², Σ v·t)` for each column in order, over the panels two at a time
+/// ([`r_sums_block`]).
+#[inline(always)]
+fn for_each_column_sums(x: &Panels, xt: &[f64], mut f: impl FnMut(f64, f64, f64)) {
     let np = x.m.div_ceil(PANEL);
     let mut push = |sq: &[[f64; PANEL]; 3], first: usize| {
         let [s, q, c] = sq;
         for l in 0..PANEL.min(x.m - first) {
-            sums.push(s[l]);
-            r.push((c[l] * n - s[l] * s_t) / ((q[l] * n - s[l] * s[l]) * v_t).sqrt());
+            f(s[l], q[l], c[l]);
         }
     };
     let mut p = 0;
@@ -250,26 +259,11 @@ fn column_sums(
     squares: &mut Vec<f64>,
     dots: &mut Vec<f64>,
 ) {
-    let np = x.m.div_ceil(PANEL);
-    let mut push = |sq: &[[f64; PANEL]; 3], first: usize| {
-        let [s, q, c] = sq;
-        for l in 0..PANEL.min(x.m - first) {
-            sums.push(s[l]);
-            squares.push(q[l]);
-            dots.push(c[l]);
-        }
-    };
-    let mut p = 0;
-    while p + 2 <= np {
-        let [a, b] = r_sums_block([x.panel(p), x.panel(p + 1)], xt);
-        push(&a, p * PANEL);
-        push(&b, (p + 1) * PANEL);
-        p += 2;
-    }
-    if p < np {
-        let [a] = r_sums_block([x.panel(p)], xt);
-        push(&a, p * PANEL);
-    }
+    for_each_column_sums(x, xt, |s, q, c| {
+        sums.push(s);
+        squares.push(q);
+        dots.push(c);
+    });
 }
 
 /// Per column `j`: the dot product Σ v·x_t over individuals, summed in order, into `dots`
