@@ -187,22 +187,26 @@ fn select<A: Analysis>(
     let window = analysis.selection(ctx);
     let out = &mut w.snps;
     out.clear();
+    // Decoded into the worker's buffer first, then filtered: two tight loops (a callback per
+    // entry was not inlined, and cost a call per stored value).
+    inputs.besd.read_probe(ctx.index, &mut w.entries)?;
     let mut unusable = 0;
-    inputs.besd.for_each_entry(ctx.index, &mut w.entries, |e| {
-        if !usable_entry(&e) {
+    let filter = plan.snp_filter;
+    for e in &w.entries {
+        if !usable_entry(e) {
             unusable += 1;
-            return;
+            continue;
         }
         let k = s.from_esi[e.snp as usize];
         if k == u32::MAX {
-            return;
+            continue;
         }
         let ku = k as usize;
         if !window.contains(s.chr[ku], s.bp[ku]) || !s.gwas_usable[ku] {
-            return;
+            continue;
         }
-        if plan.snp_filter.is_some_and(|f| !f.keep(ctx.index, e.snp)) {
-            return;
+        if filter.is_some_and(|f| !f.keep(ctx.index, e.snp)) {
+            continue;
         }
         let (bx, sx) = (f64::from(e.beta), f64::from(e.se));
         out.push(ProbeSnp {
@@ -211,7 +215,7 @@ fn select<A: Analysis>(
             sx,
             zd: bx / sx,
         });
-    })?;
+    }
     if unusable > 0 {
         unusable_total.fetch_add(unusable, Ordering::Relaxed);
     }

@@ -214,13 +214,9 @@ impl AlleleColumn {
     }
 }
 
-/// A column table filled from parsed row records, with an ID column whose later duplicates are
-/// renamed (`.esi`, `.bim`).
+/// A column table filled line by line, with an ID column whose later duplicates are renamed
+/// (`.esi`, `.bim`).
 pub trait RowTable: Default + Send {
-    /// The record one line parses into.
-    type Record;
-    /// Append one record; `path` names the input in errors.
-    fn push_record(&mut self, r: &Self::Record, path: &Path) -> Result<()>;
     /// Append the rows of `other` after these.
     fn append_table(&mut self, other: Self, path: &Path) -> Result<()>;
     /// The ID column.
@@ -229,14 +225,15 @@ pub trait RowTable: Default + Send {
     fn shrink(&mut self);
 }
 
-/// Parse a whole text into a [`RowTable`] (data-spec/memory.md §2): `parse_line(text, line)`
-/// gives a row's record (`None` to skip the line), chunks of lines are parsed in parallel into
-/// their own tables, appended in file order. Later duplicate IDs are then renamed
-/// `rename(id, row, line)` (the reader's rule); returns the table and the renamed rows.
+/// Parse a whole text into a [`RowTable`] (data-spec/memory.md §2): `parse_line(table, text,
+/// line)` appends a line's row to `table` straight into its columns and says whether it did
+/// (`false` skips the line); chunks of lines are parsed in parallel into their own tables,
+/// appended in file order. Later duplicate IDs are then renamed `rename(id, row, line)` (the
+/// reader's rule); returns the table and the renamed rows.
 pub fn parse_table<T: RowTable>(
     data: &crate::io::source::Bytes,
     path: &Path,
-    parse_line: impl Fn(&[u8], u64) -> Result<Option<T::Record>> + Sync,
+    parse_line: impl Fn(&mut T, &[u8], u64) -> Result<bool> + Sync,
     rename: impl Fn(&str, usize, u64) -> String,
 ) -> Result<(T, Vec<crate::types::SkippedRow>)> {
     use crate::io::text::{find_duplicates, parse_chunks_par_named, RowLines};
@@ -249,8 +246,7 @@ pub fn parse_table<T: RowTable>(
         1,
         <(T, RowLines)>::default,
         |acc: &mut (T, RowLines), line, text| {
-            if let Some(r) = parse_line(text, line)? {
-                acc.0.push_record(&r, path)?;
+            if parse_line(&mut acc.0, text, line)? {
                 acc.1.push(line);
             }
             Ok(())

@@ -7,10 +7,9 @@ use crate::error::{Error, Result};
 use crate::io::columns::{
     pack_opt_f32, parse_table, unpack_opt_f32, AlleleColumn, RowTable, StrColumn,
 };
+use crate::io::fields::fields_t1;
 use crate::io::source::{read_bytes, Bytes};
-use crate::io::text::{
-    collect_fields, is_na, parse_bp, parse_chrom, parse_opt_f64, split_t1, upper_compact,
-};
+use crate::io::text::{is_na, parse_bp, parse_chrom, parse_opt_f64};
 use crate::types::{Bp, Chrom, SkippedRow};
 use compact_str::CompactString;
 use std::io::BufRead;
@@ -148,15 +147,36 @@ impl EsiTable {
 
     /// Append a record; `path` names the input in errors.
     pub fn push(&mut self, r: &EsiRecord, path: &Path) -> Result<()> {
+        self.push_row(
+            EsiRow {
+                chr: r.chr,
+                snp: &r.snp,
+                bp: r.bp,
+                a1: &r.a1,
+                a2: &r.a2,
+                freq: r.freq,
+            },
+            false,
+            path,
+        )
+    }
+
+    /// Append a row, upper-casing its alleles when `upper`; `path` names the input in errors.
+    pub fn push_row(&mut self, r: EsiRow<'_>, upper: bool, path: &Path) -> Result<()> {
         let Ok(bp) = u32::try_from(r.bp) else {
             return Err(Error::format(
                 path,
                 format!("SNP {}: position {} outside 0..2^32", r.snp, r.bp),
             ));
         };
-        self.snp.push(&r.snp, path)?;
-        self.a1.push(&r.a1, path)?;
-        self.a2.push(&r.a2, path)?;
+        self.snp.push(r.snp, path)?;
+        if upper {
+            self.a1.push_upper(r.a1, path)?;
+            self.a2.push_upper(r.a2, path)?;
+        } else {
+            self.a1.push(r.a1, path)?;
+            self.a2.push(r.a2, path)?;
+        }
         self.chr.push(r.chr);
         self.bp.push(bp);
         self.freq.push(pack_opt_f32(r.freq));
@@ -226,16 +246,12 @@ pub fn parse_esi_source(data: &Bytes, path: &Path) -> Result<(EsiTable, Vec<Skip
     parse_table(
         data,
         path,
-        |text, line| parse_esi_line(text, line, path),
+        |t, text, line| parse_esi_line(t, text, line, path),
         |s, i, _| format!("{s}_{}", i + 1),
     )
 }
 
 impl RowTable for EsiTable {
-    type Record = EsiRecord;
-    fn push_record(&mut self, r: &EsiRecord, path: &Path) -> Result<()> {
-        self.push(r, path)
-    }
     fn append_table(&mut self, other: Self, path: &Path) -> Result<()> {
         self.append(other, path)
     }
@@ -252,12 +268,13 @@ impl RowTable for EsiTable {
     }
 }
 
-fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecord>> {
+/// Parse one line (data-spec/esi.md) into `t`; `false` for an empty line.
+fn parse_esi_line(t: &mut EsiTable, text: &[u8], line: u64, path: &Path) -> Result<bool> {
     if text.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
     let mut toks = [""; 7];
-    let n_toks = collect_fields(split_t1(text), &mut toks);
+    let n_toks = fields_t1(text, &mut toks);
     if n_toks != 6 && n_toks != 7 {
         return Err(Error::parse(
             path,
@@ -297,14 +314,19 @@ fn parse_esi_line(text: &[u8], line: u64, path: &Path) -> Result<Option<EsiRecor
     } else {
         None
     };
-    Ok(Some(EsiRecord {
-        chr,
-        snp: CompactString::from(toks[1]),
-        bp,
-        a1: upper_compact(toks[4]),
-        a2: upper_compact(toks[5]),
-        freq,
-    }))
+    t.push_row(
+        EsiRow {
+            chr,
+            snp: toks[1],
+            bp,
+            a1: toks[4],
+            a2: toks[5],
+            freq,
+        },
+        true,
+        path,
+    )?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::io::columns::{pack_opt, unpack_opt, AlleleColumn, StrColumn};
 use crate::io::source::{open_input, Bytes, TextInput};
 use crate::io::text::{
-    collect_fields, find_duplicates, is_na, parse_chunks_par_named, parse_chunks_read,
-    parse_opt_f64, split_t1, RowLines,
+    find_duplicates, is_na, parse_chunks_par_named, parse_chunks_read, parse_opt_f64, split_t1,
+    RowLines,
 };
 use crate::types::SkippedRow;
 use compact_str::CompactString;
@@ -522,7 +522,7 @@ impl MaChunk {
             return Ok(());
         }
         let mut toks = [""; MA_COLUMNS];
-        let n_toks = collect_fields(split_t1(text), &mut toks);
+        let n_toks = crate::io::fields::fields_t1(text, &mut toks);
         if n_toks != MA_COLUMNS {
             return Err(Error::parse(
                 path,

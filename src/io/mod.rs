@@ -6,6 +6,7 @@ pub mod columns;
 pub mod epi;
 pub mod eqtl_source;
 pub mod esi;
+pub mod fields;
 pub mod freq;
 pub mod gwas;
 pub mod gwas_columns;

@@ -654,7 +654,12 @@ pub fn collect_fields<'a, const N: usize>(
 /// Decode a line as UTF-8, replacing invalid sequences (for T2 files, whose IDs are kept
 /// verbatim).
 pub fn line_str(line: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(line)
+    // `from_utf8` checks ASCII text a word at a time; the lossy decoder only runs on a line
+    // that is not valid UTF-8.
+    match std::str::from_utf8(line) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(line),
+    }
 }
 
 /// True for the NA tokens the reference recognises: exactly `NA` or `na`.
@@ -814,6 +819,10 @@ pub fn parse_opt_f64(tok: &str, path: &Path, line: u64, column: &str) -> Result<
 
 /// Parse a whole token as a decimal integer (optional sign; `1e6` and `1.0` are rejected).
 pub fn parse_i64(tok: &str, path: &Path, line: u64, column: &str) -> Result<i64> {
+    // Up to 18 digits cannot overflow: summed directly, as `str::parse` would give them.
+    if let Some(v) = plain_digits(tok.as_bytes()) {
+        return Ok(v);
+    }
     tok.parse::<i64>().map_err(|_| {
         Error::parse(
             path,
@@ -821,6 +830,23 @@ pub fn parse_i64(tok: &str, path: &Path, line: u64, column: &str) -> Result<i64>
             format!("column {column}: expected an integer, found '{tok}'"),
         )
     })
+}
+
+/// The value of 1 to 18 ASCII digits (no sign), `None` for anything else.
+#[inline]
+fn plain_digits(tok: &[u8]) -> Option<i64> {
+    if tok.is_empty() || tok.len() > 18 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &b in tok {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
+    }
+    Some(v)
 }
 
 /// Largest base-pair position accepted: the reference stores positions as 32-bit `int`.
@@ -845,6 +871,14 @@ pub fn parse_bp(tok: &str, path: &Path, line: u64) -> Result<i64> {
 /// `MT`/`M`→26 (any case), or a non-negative decimal integer. `None` when the token is none of
 /// these (callers add their own range rules, e.g. `.esi` rejects 0).
 pub fn decode_chrom(tok: &str) -> Option<Chrom> {
+    // The usual token, one or two digits, first.
+    if let [a @ b'0'..=b'9', rest @ ..] = tok.as_bytes() {
+        match rest {
+            [] => return Some(Chrom::from(a - b'0')),
+            [b @ b'0'..=b'9'] => return Some(Chrom::from(a - b'0') * 10 + Chrom::from(b - b'0')),
+            _ => {}
+        }
+    }
     let rest = match tok.get(..3) {
         Some(p) if p.eq_ignore_ascii_case("chr") => &tok[3..],
         _ => tok,

@@ -6,10 +6,9 @@
 
 use crate::error::{Error, Result};
 use crate::io::columns::{parse_table, AlleleColumn, RowTable, StrColumn};
+use crate::io::fields::fields_ws;
 use crate::io::source::{read_bytes, Bytes};
-use crate::io::text::{
-    collect_fields, line_str, parse_chrom, parse_f64, parse_i64, split_ws, upper_compact,
-};
+use crate::io::text::{line_str, parse_chrom, parse_f64, parse_i64};
 use crate::types::{Bp, Chrom, SkippedRow};
 use compact_str::CompactString;
 use std::io::BufRead;
@@ -147,16 +146,12 @@ pub fn parse_bim_source(data: &Bytes, path: &Path) -> Result<(BimTable, Vec<Skip
     parse_table(
         data,
         path,
-        |bytes, line| parse_bim_line(bytes, line, path),
+        |t, bytes, line| parse_bim_line(t, bytes, line, path),
         |s, _, line| format!("{s}_{line}"),
     )
 }
 
 impl RowTable for BimTable {
-    type Record = BimRecord;
-    fn push_record(&mut self, r: &BimRecord, path: &Path) -> Result<()> {
-        self.push(r, path)
-    }
     fn append_table(&mut self, other: Self, path: &Path) -> Result<()> {
         self.snp.append(&other.snp, path)?;
         self.a1.append(&other.a1, path)?;
@@ -172,13 +167,21 @@ impl RowTable for BimTable {
     }
 }
 
-fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimRecord>> {
-    if bytes.is_empty() {
-        return Ok(None);
-    }
-    let text = line_str(bytes);
+/// The fields of one `.bim` line, checked (data-spec/plink.md §bim); alleles as written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BimLine<'a> {
+    chr: Chrom,
+    snp: &'a str,
+    cm: f64,
+    bp: Bp,
+    a1: &'a str,
+    a2: &'a str,
+}
+
+/// Split and check one non-empty line.
+fn bim_fields<'a>(text: &'a str, line: u64, path: &Path) -> Result<BimLine<'a>> {
     let mut toks = [""; 6];
-    let n_toks = collect_fields(split_ws(&text), &mut toks);
+    let n_toks = fields_ws(text, &mut toks);
     if n_toks != 6 {
         return Err(Error::parse(
             path,
@@ -186,31 +189,49 @@ fn parse_bim_line(bytes: &[u8], line: u64, path: &Path) -> Result<Option<BimReco
             format!("expected 6 columns (chr SNP cM bp A1 A2), found {}", n_toks),
         ));
     }
-    let chr = parse_chrom(toks[0], true, path, line)?;
-    let cm = parse_f64(toks[2], path, line, "cM")?;
-    let bp = parse_bim_bp(toks[3], path, line)?;
-    Ok(Some(BimRecord {
-        chr,
-        snp: CompactString::from(toks[1]),
-        cm,
-        bp,
-        a1: upper_compact(toks[4]),
-        a2: upper_compact(toks[5]),
-    }))
+    Ok(BimLine {
+        chr: parse_chrom(toks[0], true, path, line)?,
+        snp: toks[1],
+        cm: parse_f64(toks[2], path, line, "cM")?,
+        bp: parse_bim_bp(toks[3], path, line)?,
+        a1: toks[4],
+        a2: toks[5],
+    })
+}
+
+/// Parse one line into `t` (the columns it keeps: ID and upper-cased alleles); `false` for an
+/// empty line.
+fn parse_bim_line(t: &mut BimTable, bytes: &[u8], line: u64, path: &Path) -> Result<bool> {
+    if bytes.is_empty() {
+        return Ok(false);
+    }
+    let text = line_str(bytes);
+    let f = bim_fields(&text, line, path)?;
+    t.snp.push(f.snp, path)?;
+    t.a1.push_upper(f.a1, path)?;
+    t.a2.push_upper(f.a2, path)?;
+    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::text::upper_compact;
 
     fn parse(s: &str) -> Result<BimTable> {
         parse_bim(s.as_bytes(), Path::new("t.bim"))
     }
 
     fn line(s: &str) -> BimRecord {
-        parse_bim_line(s.as_bytes(), 1, Path::new("t.bim"))
-            .unwrap()
-            .unwrap()
+        let f = bim_fields(s, 1, Path::new("t.bim")).unwrap();
+        BimRecord {
+            chr: f.chr,
+            snp: f.snp.into(),
+            cm: f.cm,
+            bp: f.bp,
+            a1: upper_compact(f.a1),
+            a2: upper_compact(f.a2),
+        }
     }
 
     #[test]
