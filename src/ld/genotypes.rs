@@ -279,8 +279,20 @@ impl<'a> Genotypes<'a> {
     }
 
     /// Decode several compact SNPs into `out` as [`Panels`] (column `j` is `ks[j]`).
+    /// Held as counts ([`Panels::is_exact`]) when every individual is kept and no SNP has a
+    /// missing genotype: the kernels' results are the same either way.
     pub fn decode_panels(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>, out: &mut Panels) {
         let n = self.n_indiv();
+        if self.keep_all && n > 0 {
+            out.begin_counts(n);
+            let all_counts = ks.iter().all(|&k| {
+                let (b, swapped) = self.snps[k];
+                out.push_counts(self.bed.snp_bytes(b as usize), swapped)
+            });
+            if all_counts {
+                return;
+            }
+        }
         out.reset(n, ks.len());
         for (j, &k) in ks.iter().enumerate() {
             let base = (j / PANEL) * n * PANEL + j % PANEL;

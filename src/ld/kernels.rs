@@ -1,6 +1,8 @@
 //! LD kernels: the one-to-many r with the reference's mixed precision and correlation
 //! matrices, on column-major matrices and 4-column panels (data-spec/ld.md).
 
+use super::counts::CountColumns;
+
 /// A column-major genotype matrix: `n` individuals × `m` SNPs.
 pub struct Matrix {
     /// Rows (individuals).
@@ -42,11 +44,19 @@ pub const PANEL: usize = 4;
 /// panel zero-padded): one vector load gives one individual's values in four columns, so the
 /// r and Gram kernels vectorise across columns while every sum still runs over individuals in
 /// order. Meant to be reused between probes.
+///
+/// Columns that hold only allele counts (every individual kept, no missing genotype) may be
+/// held as bit planes instead ([`CountColumns`]): every kernel then takes its sums from
+/// popcounts, exactly equal to the sums over the decoded values (data-spec/ld.md "Exact sums
+/// of counts").
 #[derive(Debug, Clone, Default)]
 pub struct Panels {
     pub(super) n: usize,
     pub(super) m: usize,
     pub(super) data: Vec<f64>,
+    /// The columns as counts when `exact` (then `data` is not used).
+    pub(super) counts: CountColumns,
+    pub(super) exact: bool,
 }
 
 impl Panels {
@@ -69,6 +79,7 @@ impl Panels {
     /// Make room for `m` columns of `n` values; the padding lanes are zeroed, the rest is left
     /// for the caller to overwrite.
     pub(super) fn reset(&mut self, n: usize, m: usize) {
+        self.exact = false;
         self.n = n;
         self.m = m;
         self.data.resize(m.div_ceil(PANEL) * n * PANEL, 0.0);
@@ -81,6 +92,28 @@ impl Panels {
         }
     }
 
+    /// Start an exact set of columns of `n` individuals, to be filled with
+    /// [`Panels::push_counts`].
+    pub(super) fn begin_counts(&mut self, n: usize) {
+        self.exact = true;
+        self.n = n;
+        self.m = 0;
+        self.counts.clear(n);
+    }
+
+    /// Append a SNP's `.bed` bytes as a column of counts (see [`CountColumns::push_bed`]);
+    /// `false` when a genotype is missing.
+    pub(super) fn push_counts(&mut self, bytes: &[u8], swapped: bool) -> bool {
+        let ok = self.counts.push_bed(bytes, swapped);
+        self.m += usize::from(ok);
+        ok
+    }
+
+    /// True when the columns are held as counts (the kernels' exact path).
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+
     fn panel(&self, p: usize) -> &[f64] {
         let w = self.n * PANEL;
         &self.data[p * w..(p + 1) * w]
@@ -88,11 +121,17 @@ impl Panels {
 
     /// Value of individual `i` in column `j`.
     pub fn get(&self, i: usize, j: usize) -> f64 {
+        if self.exact {
+            return self.counts.get(i, j);
+        }
         self.data[(j / PANEL) * self.n * PANEL + i * PANEL + j % PANEL]
     }
 
     /// Copy column `j` into `out`.
     pub fn column_into(&self, j: usize, out: &mut Vec<f64>) {
+        if self.exact {
+            return self.counts.column_into(j, out);
+        }
         let base = (j / PANEL) * self.n * PANEL + j % PANEL;
         out.clear();
         out.extend(self.data[base..].iter().step_by(PANEL).take(self.n));
@@ -114,6 +153,14 @@ impl Panels {
     /// Replace the contents with the columns `cols` of `src`, in the order listed.
     pub fn select_from(&mut self, src: &Panels, cols: &[usize]) {
         let n = src.n;
+        if src.exact {
+            self.begin_counts(n);
+            for &c in cols {
+                self.counts.push_from(&src.counts, c);
+            }
+            self.m = cols.len();
+            return;
+        }
         self.reset(n, cols.len());
         for (j, &c) in cols.iter().enumerate() {
             let to = (j / PANEL) * n * PANEL + j % PANEL;
@@ -145,13 +192,28 @@ pub fn r_with_target_panels(
     sums: &mut Vec<f64>,
     r: &mut Vec<f64>,
 ) {
+    r.clear();
+    sums.clear();
+    if x.exact {
+        // The same formula on the same (exact) sums.
+        let c = &x.counts;
+        let n = x.n as f64;
+        let s_t = c.sum(t) as f32;
+        let q_t = c.square(t) as f32;
+        let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
+        let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
+        c.dots_with(t, |j, d| {
+            let (s, q) = (c.sum(j), c.square(j));
+            sums.push(s);
+            r.push((d * n - s * s_t) / ((q * n - s * s) * v_t).sqrt());
+        });
+        return;
+    }
     x.column_into(t, xt);
     let s_t = xt.iter().sum::<f64>() as f32;
     let q_t = dot(xt, xt) as f32;
     let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
     let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
-    r.clear();
-    sums.clear();
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -223,10 +285,19 @@ pub fn sums_with_column(
     squares: &mut Vec<f64>,
     dots: &mut Vec<f64>,
 ) {
-    x.column_into(t, xt);
     sums.clear();
     squares.clear();
     dots.clear();
+    if x.exact {
+        let c = &x.counts;
+        c.dots_with(t, |j, d| {
+            sums.push(c.sum(j));
+            squares.push(c.square(j));
+            dots.push(d);
+        });
+        return;
+    }
+    x.column_into(t, xt);
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -269,8 +340,12 @@ fn column_sums(
 /// Per column `j`: the dot product Σ v·x_t over individuals, summed in order, into `dots`
 /// (`xt` is scratch): the `dots` of [`sums_with_column`] alone, bit-identical to them.
 pub fn dots_with_column(x: &Panels, t: usize, xt: &mut Vec<f64>, dots: &mut Vec<f64>) {
-    x.column_into(t, xt);
     dots.clear();
+    if x.exact {
+        x.counts.dots_with(t, |_, d| dots.push(d));
+        return;
+    }
+    x.column_into(t, xt);
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -389,6 +464,10 @@ pub fn gram_into(x: &Panels, g: &mut Vec<f64>) {
     let m = x.m;
     g.clear();
     g.resize(m * m, 0.0);
+    if x.exact {
+        x.counts.gram_into(g);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {

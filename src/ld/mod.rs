@@ -2,6 +2,7 @@
 //! ([`genotypes`]), the r and correlation kernels ([`kernels`]), and the [`LdSource`] trait,
 //! which is all that [`crate::stats`] sees of the reference.
 
+pub mod counts;
 pub mod genotypes;
 pub mod kernels;
 pub mod source;

@@ -151,3 +151,80 @@ fn column_sums_and_dots_are_the_gram_entries_bit_for_bit() {
         }
     }
 }
+
+#[test]
+fn exact_count_columns_give_the_decoded_columns_numbers_bit_for_bit() {
+    use crate::io::source::Bytes;
+    use std::path::Path;
+    // 150 individuals (three 64-bit words, the last partial, the last byte half used), 12
+    // SNPs without a missing genotype and one with; both orientations.
+    let (n, m) = (150usize, 13usize);
+    let per = n.div_ceil(4);
+    let mut bytes = vec![0x6c, 0x1b, 0x01];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for j in 0..m {
+        for b in 0..per {
+            let mut byte = 0u8;
+            for g in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Codes 0, 2, 3 (no missing), skewed per SNP so frequencies differ.
+                let code = [0u8, 0, 2, 3, 3, 2][(state % (2 + (j as u64 % 5))) as usize];
+                let code = if j == 7 && b == 3 && g == 1 { 1 } else { code };
+                byte |= code << (2 * g);
+            }
+            bytes.push(byte);
+        }
+    }
+    let bed = BedFile::from_bytes(Bytes::Owned(bytes), Path::new("t.bed"), m, n).unwrap();
+    let keep: Vec<usize> = (0..n).collect();
+    let sexes = vec![1; n];
+    let snps = (0..m).map(|k| (k, k % 3 == 1, 1)).collect();
+    let g = Genotypes::new(&bed, &keep, &sexes, snps);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let mut scratch = Vec::new();
+    for (ks, exact) in [
+        (vec![5usize, 0, 3, 3, 1, 12, 9, 10, 2, 4, 6], true),
+        (vec![2, 7, 4], false),
+    ] {
+        let mut p = Panels::default();
+        g.decode_panels(&ks, &mut scratch, &mut p);
+        assert_eq!(p.is_exact(), exact, "{ks:?}");
+        let f = Panels::from_matrix(&g.matrix(&ks, &mut scratch));
+        assert!(!f.is_exact());
+        for j in 0..ks.len() {
+            for i in 0..n {
+                assert_eq!(p.get(i, j).to_bits(), f.get(i, j).to_bits());
+            }
+        }
+        let (mut xt, mut s, mut q, mut d, mut r) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut xt2, mut s2, mut q2, mut d2, mut r2) = (vec![], vec![], vec![], vec![], vec![]);
+        for t in [0, ks.len() - 1] {
+            r_with_target_panels(&p, t, &mut xt, &mut s, &mut r);
+            r_with_target_panels(&f, t, &mut xt2, &mut s2, &mut r2);
+            assert_eq!((bits(&s), bits(&r)), (bits(&s2), bits(&r2)));
+            sums_with_column(&p, t, &mut xt, &mut s, &mut q, &mut d);
+            sums_with_column(&f, t, &mut xt2, &mut s2, &mut q2, &mut d2);
+            assert_eq!(
+                (bits(&s), bits(&q), bits(&d)),
+                (bits(&s2), bits(&q2), bits(&d2))
+            );
+            dots_with_column(&p, t, &mut xt, &mut d);
+            assert_eq!(bits(&d), bits(&d2));
+        }
+        let (mut c, mut c2) = (vec![], vec![]);
+        correlation_into(&p, &s, &mut c);
+        correlation_into(&f, &s2, &mut c2);
+        assert_eq!(bits(&c), bits(&c2));
+        // A selection keeps the representation and the numbers.
+        let (mut ps, mut fs) = (Panels::default(), Panels::default());
+        ps.select_from(&p, &[2, 0]);
+        fs.select_from(&f, &[2, 0]);
+        assert_eq!(ps.is_exact(), exact);
+        let (mut g1, mut g2) = (vec![], vec![]);
+        gram_into(&ps, &mut g1);
+        gram_into(&fs, &mut g2);
+        assert_eq!(bits(&g1), bits(&g2));
+    }
+}
