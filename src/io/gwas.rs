@@ -547,7 +547,9 @@ impl MaChunk {
         let se = parse_opt_f64(toks[5], path, line, "se")?;
         let p = parse_opt_f64(toks[6], path, line, "p")?;
         // Parsed and checked, not kept (data-spec/memory.md §1).
-        parse_opt_f64(toks[7], path, line, "n")?;
+        if !toks[7].bytes().all(|b| b.is_ascii_digit()) {
+            parse_opt_f64(toks[7], path, line, "n")?;
+        }
         let t = &mut self.table;
         t.snp.push(toks[0], path)?;
         t.a1.push_upper(toks[1], path)?;

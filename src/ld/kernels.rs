@@ -82,11 +82,16 @@ impl Panels {
         self.exact = false;
         self.n = n;
         self.m = m;
-        self.data.resize(m.div_ceil(PANEL) * n * PANEL, 0.0);
+        // Grown, never shrunk: a buffer reused between probes is zero-filled only once, and the
+        // kernels read the panels by offset (`panel`), not to the end of `data`.
+        let need = m.div_ceil(PANEL) * n * PANEL;
+        if self.data.len() < need {
+            self.data.resize(need, 0.0);
+        }
         let used = m % PANEL;
         if used != 0 {
             let last = (m / PANEL) * n * PANEL;
-            for row in self.data[last..].chunks_exact_mut(PANEL) {
+            for row in self.data[last..need].chunks_exact_mut(PANEL) {
                 row[used..].fill(0.0);
             }
         }
@@ -462,7 +467,7 @@ pub fn gram(x: &Matrix) -> Vec<f64> {
 /// instead of along the individuals.
 pub fn gram_into(x: &Panels, g: &mut Vec<f64>) {
     let m = x.m;
-    g.clear();
+    // Every entry is written below (both triangles): old contents need no zeroing.
     g.resize(m * m, 0.0);
     if x.exact {
         x.counts.gram_into(g);
