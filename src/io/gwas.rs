@@ -559,8 +559,12 @@ impl MaChunk {
         t.se.push(pack_opt(se));
         t.p.push(pack_opt(p));
         let i = t.len() - 1;
-        if let Some(why) = t.row(i).unusable_reason() {
-            self.unusable.push((i, line, why));
+        let row = t.row(i);
+        // The reasons are only worked out for a row that has one.
+        if !row.usable() {
+            if let Some(why) = row.unusable_reason() {
+                self.unusable.push((i, line, why));
+            }
         }
         self.n_freq_na += usize::from(freq.is_none());
         self.lines.push(line);
@@ -574,6 +578,46 @@ mod tests {
     use std::io::Write;
 
     const HEADER: &str = "SNP A1 A2 freq b se p n\n";
+
+    #[test]
+    fn usable_is_exactly_having_no_unusable_reason() {
+        // The parser asks `usable` first and only then for the reasons: they must agree.
+        let nums = [
+            None,
+            Some(0.0),
+            Some(0.5),
+            Some(-0.5),
+            Some(1.5),
+            Some(2e150),
+        ];
+        let nums = nums
+            .iter()
+            .copied()
+            .chain([Some(f64::INFINITY), Some(f64::NAN)]);
+        let nums: Vec<Option<f64>> = nums.collect();
+        for &b in &nums {
+            for &se in &nums {
+                for &p in &nums {
+                    for &freq in &nums[..5] {
+                        for (a1, a2) in [("A", "G"), ("AT", "C"), ("N", "A"), ("", "T")] {
+                            let r = GwasRow {
+                                snp: "rs1",
+                                a1,
+                                a2,
+                                freq,
+                                b,
+                                se,
+                                p,
+                                chr: None,
+                                bp: None,
+                            };
+                            assert_eq!(r.usable(), r.unusable_reason().is_none(), "{r:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn parse(s: &str) -> Result<GwasData> {
         parse_ma(s.as_bytes(), Path::new("t.ma"))
