@@ -191,7 +191,6 @@ fn select<A: Analysis>(
     // entry was not inlined, and cost a call per stored value).
     inputs.besd.read_probe(ctx.index, &mut w.entries)?;
     let mut unusable = 0;
-    let filter = plan.snp_filter;
     for e in &w.entries {
         if !usable_entry(e) {
             unusable += 1;
@@ -205,7 +204,7 @@ fn select<A: Analysis>(
         if !window.contains(s.chr[ku], s.bp[ku]) || !s.gwas_usable[ku] {
             continue;
         }
-        if filter.is_some_and(|f| !f.keep(ctx.index, e.snp)) {
+        if plan.snp_filter.is_some_and(|f| !f.keep(ctx.index, e.snp)) {
             continue;
         }
         let (bx, sx) = (f64::from(e.beta), f64::from(e.se));

@@ -147,18 +147,7 @@ impl EsiTable {
 
     /// Append a record; `path` names the input in errors.
     pub fn push(&mut self, r: &EsiRecord, path: &Path) -> Result<()> {
-        self.push_row(
-            EsiRow {
-                chr: r.chr,
-                snp: &r.snp,
-                bp: r.bp,
-                a1: &r.a1,
-                a2: &r.a2,
-                freq: r.freq,
-            },
-            false,
-            path,
-        )
+        self.push_row(r.as_row(), false, path)
     }
 
     /// Append a row, upper-casing its alleles when `upper`; `path` names the input in errors.

@@ -559,12 +559,8 @@ impl MaChunk {
         t.se.push(pack_opt(se));
         t.p.push(pack_opt(p));
         let i = t.len() - 1;
-        let row = t.row(i);
-        // The reasons are only worked out for a row that has one.
-        if !row.usable() {
-            if let Some(why) = row.unusable_reason() {
-                self.unusable.push((i, line, why));
-            }
+        if let Some(why) = t.row(i).unusable_reason() {
+            self.unusable.push((i, line, why));
         }
         self.n_freq_na += usize::from(freq.is_none());
         self.lines.push(line);
@@ -581,7 +577,7 @@ mod tests {
 
     #[test]
     fn usable_is_exactly_having_no_unusable_reason() {
-        // The parser asks `usable` first and only then for the reasons: they must agree.
+        // A row is tested exactly when it is flagged with no reason: the two must agree.
         let nums = [
             None,
             Some(0.0),

@@ -56,11 +56,6 @@ impl CountColumns {
         self.orient.is_empty()
     }
 
-    /// Individuals per column.
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
     /// Append the SNP whose `.bed` bytes are `bytes` (`n` individuals, four per byte), as the
     /// count of the `.bim` A1, or of A2 when `swapped`. `false`, with nothing appended, when a
     /// genotype is missing (its column would hold the imputed mean, not a count).

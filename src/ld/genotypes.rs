@@ -10,13 +10,25 @@ use rayon::prelude::*;
 pub struct Genotypes<'a> {
     bed: &'a BedFile,
     keep: &'a [usize],
-    /// Per compact SNP: `.bim` index and whether counts must be turned into `2 - count`.
-    /// (32-bit: one per matched SNP, millions of them; data-spec/memory.md §3.)
-    snps: Vec<(u32, bool)>,
+    /// Per compact SNP: its `.bed` column (32-bit: one per matched SNP, millions of them;
+    /// data-spec/memory.md §3).
+    snps: Vec<Column>,
     /// Per compact SNP: mean count of the eQTL A1 (2 × reference frequency).
     mean: Vec<f64>,
     /// `keep` is every individual in `.fam` order.
     keep_all: bool,
+}
+
+/// Where a compact SNP's genotypes are (8 bytes, as the `(u32, bool)` it replaced).
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    /// `.bim` index.
+    bed: u32,
+    /// Counts are turned into `2 - count`.
+    swapped: bool,
+    /// Every individual is kept and none has a missing genotype: the column holds only counts,
+    /// and the LD kernels may take it as bit planes (data-spec/ld.md "Exact sums of counts").
+    complete: bool,
 }
 
 /// Weight of an individual in the reference-frequency mean (data-spec/ld.md §frequency):
@@ -33,6 +45,11 @@ fn weight(chr: Chrom, sex: i32) -> f64 {
     } else {
         0.5
     }
+}
+
+/// `keep` is every `.fam` individual, in order.
+fn keeps_all(bed: &BedFile, keep: &[usize]) -> bool {
+    keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k)
 }
 
 /// Per `.bed` SNP: the sum of `.bim` A1 counts and the number of non-missing genotypes over
@@ -53,7 +70,7 @@ impl AlleleCounts {
     pub fn new(bed: &BedFile, keep: &[usize]) -> Self {
         const BLOCK: usize = 1 << 14;
         let n = bed.n_indiv();
-        let all = keep.len() == n && keep.iter().enumerate().all(|(i, &k)| i == k);
+        let all = keeps_all(bed, keep);
         let blocks: Vec<(Vec<u32>, Vec<u32>)> = (0..bed.n_snps())
             .into_par_iter()
             .step_by(BLOCK)
@@ -130,6 +147,7 @@ impl<'a> Genotypes<'a> {
         let mut cols = Vec::with_capacity(it.len());
         let mut mean = Vec::with_capacity(it.len());
         let mut counts_scratch = Vec::new();
+        let keep_all = keeps_all(bed, keep);
         for (b, swapped, chr) in it {
             mean.push(if chr < CHROM_X {
                 let (s, c) = (counts.sum[b], counts.observed[b]);
@@ -142,14 +160,18 @@ impl<'a> Genotypes<'a> {
             } else {
                 weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts_scratch)
             });
-            cols.push((b as u32, swapped));
+            cols.push(Column {
+                bed: b as u32,
+                swapped,
+                complete: keep_all && counts.observed[b] as usize == bed.n_indiv(),
+            });
         }
         Genotypes {
             bed,
             keep,
             snps: cols,
             mean,
-            keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
+            keep_all,
         }
     }
 
@@ -167,12 +189,21 @@ impl<'a> Genotypes<'a> {
             .iter()
             .map(|&(b, swapped, chr)| weighted_mean(bed, keep, sexes, b, swapped, chr, &mut counts))
             .collect();
+        let keep_all = keeps_all(bed, keep);
+        let n = bed.n_indiv();
         Genotypes {
             bed,
             keep,
-            snps: snps.into_iter().map(|(b, s, _)| (b as u32, s)).collect(),
+            snps: snps
+                .into_iter()
+                .map(|(b, swapped, _)| Column {
+                    bed: b as u32,
+                    swapped,
+                    complete: keep_all && count_all(bed.snp_bytes(b), n).1 as usize == n,
+                })
+                .collect(),
             mean,
-            keep_all: keep.len() == bed.n_indiv() && keep.iter().enumerate().all(|(i, &k)| i == k),
+            keep_all,
         }
     }
 
@@ -219,7 +250,9 @@ impl<'a> Genotypes<'a> {
     ) {
         let n = self.n_indiv();
         debug_assert_eq!(out.len(), (n - 1) * stride + 1);
-        let (b, swapped) = self.snps[k];
+        let Column {
+            bed: b, swapped, ..
+        } = self.snps[k];
         let b = b as usize;
         let mu = self.mean[k];
         if self.keep_all {
@@ -261,7 +294,8 @@ impl<'a> Genotypes<'a> {
     /// and whether counts are turned into `2 - count`. Two traits' columns with the same
     /// `.esi` row and key are identical.
     pub fn column_key(&self, k: usize) -> (u32, bool) {
-        self.snps[k]
+        let c = self.snps[k];
+        (c.bed, c.swapped)
     }
 
     /// Decode compact SNP `k` into column `j` of `out` (shaped by [`Panels::shape`] with
@@ -283,13 +317,14 @@ impl<'a> Genotypes<'a> {
     /// missing genotype: the kernels' results are the same either way.
     pub fn decode_panels(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>, out: &mut Panels) {
         let n = self.n_indiv();
-        if self.keep_all && n > 0 {
+        if n > 0 && ks.iter().all(|&k| self.snps[k].complete) {
             out.begin_counts(n);
-            let all_counts = ks.iter().all(|&k| {
-                let (b, swapped) = self.snps[k];
-                out.push_counts(self.bed.snp_bytes(b as usize), swapped)
+            let pushed = ks.iter().all(|&k| {
+                let c = self.snps[k];
+                out.push_counts(self.bed.snp_bytes(c.bed as usize), c.swapped)
             });
-            if all_counts {
+            // Always, as the flags were set from the same bytes; decoded otherwise.
+            if pushed {
                 return;
             }
         }

@@ -202,23 +202,16 @@ pub fn r_with_target_panels(
     if x.exact {
         // The same formula on the same (exact) sums.
         let c = &x.counts;
-        let n = x.n as f64;
-        let s_t = c.sum(t) as f32;
-        let q_t = c.square(t) as f32;
-        let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
-        let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
+        let (s_t, v_t) = target_terms(c.sum(t), c.square(t), x.n);
         c.dots_with(t, |j, d| {
-            let (s, q) = (c.sum(j), c.square(j));
+            let s = c.sum(j);
             sums.push(s);
-            r.push((d * n - s * s_t) / ((q * n - s * s) * v_t).sqrt());
+            r.push(r_value(s, c.square(j), d, x.n, s_t, v_t));
         });
         return;
     }
     x.column_into(t, xt);
-    let s_t = xt.iter().sum::<f64>() as f32;
-    let q_t = dot(xt, xt) as f32;
-    let v_t: f32 = q_t * (x.n as f32) - s_t * s_t;
-    let (s_t, v_t) = (f64::from(s_t), f64::from(v_t));
+    let (s_t, v_t) = target_terms(xt.iter().sum(), dot(xt, xt), x.n);
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -246,11 +239,27 @@ unsafe fn r_panels_avx2(
 
 #[inline(always)]
 fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: &mut Vec<f64>) {
-    let n = x.n as f64;
     for_each_column_sums(x, xt, |s, q, c| {
         sums.push(s);
-        r.push((c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt());
+        r.push(r_value(s, q, c, x.n, s_t, v_t));
     });
+}
+
+/// The target's terms of data-spec/ld.md §r from its `Σx_t` and `Σx_t²`: `S` and
+/// `V = Q·n − S²`, both in single precision (returned widened).
+#[inline(always)]
+fn target_terms(sum: f64, square: f64, n: usize) -> (f64, f64) {
+    let (s_t, q_t) = (sum as f32, square as f32);
+    let v_t: f32 = q_t * (n as f32) - s_t * s_t;
+    (f64::from(s_t), f64::from(v_t))
+}
+
+/// r of a column with the target (data-spec/ld.md §r), from the column's `Σx`, `Σx²`, `Σx·x_t`
+/// and the target's [`target_terms`]; the one formula of both the decoded and the counts path.
+#[inline(always)]
+fn r_value(s: f64, q: f64, c: f64, n: usize, s_t: f64, v_t: f64) -> f64 {
+    let n = n as f64;
+    (c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt()
 }
 
 /// Call `f(Σ v, Σ v², Σ v·t)` for each column in order, over the panels two at a time

@@ -671,23 +671,24 @@ fn gwas_read_beside_the_archive_gives_the_same_results_log_and_errors() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.remove(5);
     std::fs::write(&second, lines.join("\n") + "\n").unwrap();
-    for (label, beqtl) in [
-        ("tar", tarball.as_path()),
-        ("plain", Path::new("eqtl/eqtl")),
-    ] {
+    // One run with output prefix `label`, the eQTL data from the archive or the plain BESD.
+    let smr = |label: &str, archive: bool, gwas: &[&Path]| {
+        let beqtl = if archive {
+            tarball.as_path()
+        } else {
+            Path::new("eqtl/eqtl")
+        };
+        let mut args = vec!["--bfile", "ref/ref"];
+        for g in gwas {
+            args.extend(["--gwas-summary", g.to_str().unwrap()]);
+        }
         let out = dir.path().join(label);
-        let o = run(&s(&[
-            "--bfile",
-            "ref/ref",
-            "--gwas-summary",
-            good.to_str().unwrap(),
-            "--gwas-summary",
-            second.to_str().unwrap(),
-            "--beqtl-summary",
-            beqtl.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]));
+        args.extend(["--beqtl-summary", beqtl.to_str().unwrap()]);
+        args.extend(["--out", out.to_str().unwrap()]);
+        run(&s(&args))
+    };
+    for (label, archive) in [("tar", true), ("plain", false)] {
+        let o = smr(label, archive, &[&good, &second]);
         assert!(o.status.success(), "{label}: {}", stderr(&o));
     }
     for t in ["trait", "second"] {
@@ -713,21 +714,8 @@ fn gwas_read_beside_the_archive_gives_the_same_results_log_and_errors() {
     )
     .unwrap();
     let mut errors = Vec::new();
-    for (label, beqtl) in [
-        ("badtar", tarball.as_path()),
-        ("badplain", Path::new("eqtl/eqtl")),
-    ] {
-        let out = dir.path().join(label);
-        let o = run(&s(&[
-            "--bfile",
-            "ref/ref",
-            "--gwas-summary",
-            bad.to_str().unwrap(),
-            "--beqtl-summary",
-            beqtl.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]));
+    for (label, archive) in [("badtar", true), ("badplain", false)] {
+        let o = smr(label, archive, &[&bad]);
         assert_eq!(o.status.code(), Some(1), "{label}: {}", stderr(&o));
         assert!(!dir.path().join(format!("{label}.smr")).exists());
         let e = stderr(&o);
