@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::io::besd::stream::{read_filtered, Keep};
 use crate::io::besd::BesdFile;
 use crate::io::epi::{parse_epi_flagged, EpiRecord};
-use crate::io::esi::{parse_esi_flagged, EsiTable};
+use crate::io::esi::{parse_esi_flagged, read_esi_flagged, EsiTable};
 use crate::types::SkippedRow;
 
 /// Rows renamed for a duplicate ID, per table file.
@@ -504,8 +504,17 @@ impl EqtlSource {
         given: &Path,
         mut spill: Option<&mut Spill>,
     ) -> Result<(Self, EsiTable, Vec<EpiRecord>, Renamed)> {
+        let located = Self::locate(given)?;
         let (mut esi, mut epi) = (None, None);
         let mut renamed: Renamed = Vec::new();
+        if let Located::Files(src) = &located {
+            // A plain `.esi` is memory-mapped and parsed in place, not copied into memory
+            // first (`read_esi_flagged`; a gzipped one is decompressed into memory as before).
+            let label = src.label(Part::Esi);
+            let (t, f) = read_esi_flagged(&label)?;
+            esi = Some(t);
+            renamed.push((label, f));
+        }
         let mut read = |part: Part, label: &Path, r: &mut dyn BufRead| -> Result<()> {
             match part {
                 Part::Esi => {
@@ -526,11 +535,9 @@ impl EqtlSource {
             }
             Ok(())
         };
-        let source = match Self::locate(given)? {
+        let source = match located {
             Located::Files(src) => {
-                src.for_each_part(&[Part::Esi, Part::Epi], |part, r| {
-                    read(part, &src.label(part), r)
-                })?;
+                src.for_each_part(&[Part::Epi], |part, r| read(part, &src.label(part), r))?;
                 src
             }
             Located::Archive(path) => scan_archive(&path, read)?,

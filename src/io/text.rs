@@ -583,10 +583,41 @@ fn all_distinct<'a>(n: usize, id: &(impl Fn(usize) -> &'a str + Sync)) -> bool {
         slices.push(mine);
         rest = tail;
     }
-    slices.into_par_iter().all(|s| {
-        s.sort_unstable();
-        !s.windows(2).any(|w| w[0] == w[1])
-    })
+    slices.into_par_iter().all(|s| distinct_hashes(s))
+}
+
+/// True when the hashes of one [`all_distinct`] bucket are distinct: each is inserted into an
+/// open-addressing table (linear probing, at most half full), faster than sorting them.
+fn distinct_hashes(s: &[u64]) -> bool {
+    let size = (2 * s.len()).next_power_of_two().max(16);
+    let mask = size - 1;
+    // Slots from a multiply-shift of the hash (its top bits are the bucket's).
+    let shift = 64 - size.trailing_zeros();
+    let slot = |v: u64| (v.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
+    // 0 marks an empty slot; a hash that is 0 is tracked on its own.
+    let mut table = vec![0u64; size];
+    let mut zero = false;
+    for &v in s {
+        if v == 0 {
+            if zero {
+                return false;
+            }
+            zero = true;
+            continue;
+        }
+        let mut k = slot(v);
+        loop {
+            match table[k] {
+                0 => {
+                    table[k] = v;
+                    break;
+                }
+                t if t == v => return false,
+                _ => k = (k + 1) & mask,
+            }
+        }
+    }
+    true
 }
 
 /// True for a T1 token byte: printable ASCII `0x21..=0x7E` except the comma.
@@ -916,6 +947,24 @@ pub fn parse_chrom(tok: &str, allow_zero: bool, path: &Path, line: u64) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_hashes_finds_any_repeat() {
+        // Multiples of 2^56 share their low bits, 0 is the empty-slot marker: neither may
+        // hide a repeat or invent one.
+        let v: Vec<u64> = (0..1000u64).map(|i| (i << 56) | (i * 7)).collect();
+        assert!(distinct_hashes(&v));
+        for (a, b) in [(0, 999), (500, 501), (3, 3 + 512)] {
+            let mut w = v.clone();
+            w[b] = w[a];
+            assert!(!distinct_hashes(&w), "{a} {b}");
+        }
+        assert!(distinct_hashes(&[0, 1, 2]));
+        assert!(!distinct_hashes(&[0, 5, 0]));
+        assert!(distinct_hashes(&[]));
+        let same_low: Vec<u64> = (1..300u64).map(|i| i << 40).collect();
+        assert!(distinct_hashes(&same_low));
+    }
 
     #[test]
     fn fast_decimal_parse_is_str_parse_bit_for_bit() {

@@ -167,12 +167,27 @@ impl Panels {
             return;
         }
         self.reset(n, cols.len());
-        for (j, &c) in cols.iter().enumerate() {
-            let to = (j / PANEL) * n * PANEL + j % PANEL;
-            let from = (c / PANEL) * n * PANEL + c % PANEL;
-            let dst = self.data[to..].iter_mut().step_by(PANEL);
-            for (d, &v) in dst.zip(src.data[from..].iter().step_by(PANEL)).take(n) {
-                *d = v;
+        let w = n * PANEL;
+        // Whole destination panels a row at a time (one row of four values gathered from the
+        // four source columns, stored together); the last, partial one column by column.
+        let whole = cols.len() / PANEL;
+        for (q, four) in cols.chunks_exact(PANEL).enumerate() {
+            let from: [&[f64]; PANEL] = std::array::from_fn(|l| {
+                let c = four[l];
+                &src.data[(c / PANEL) * w + c % PANEL..(c / PANEL + 1) * w]
+            });
+            let dst = &mut self.data[q * w..(q + 1) * w];
+            for (i, row) in dst.chunks_exact_mut(PANEL).enumerate() {
+                for l in 0..PANEL {
+                    row[l] = from[l][i * PANEL];
+                }
+            }
+        }
+        for (j, &c) in cols.iter().enumerate().skip(whole * PANEL) {
+            let to = (j / PANEL) * w + j % PANEL;
+            let from = (c / PANEL) * w + c % PANEL;
+            for i in 0..n {
+                self.data[to + i * PANEL] = src.data[from + i * PANEL];
             }
         }
     }

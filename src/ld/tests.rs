@@ -50,44 +50,51 @@ fn blocked_matrix_is_bit_identical_to_naive() {
 fn panels_hold_the_columns_decoded_one_at_a_time() {
     use crate::io::source::Bytes;
     use std::path::Path;
-    // 13 individuals (the last byte half used), 6 SNPs, every code incl. missing.
-    let (n, m) = (13usize, 6usize);
-    let mut bytes = vec![0x6c, 0x1b, 0x01];
-    for j in 0..m {
-        for b in 0..n.div_ceil(4) {
-            bytes.push(((j * 37 + b * 11) % 256) as u8);
-        }
-    }
-    let bed = BedFile::from_bytes(Bytes::Owned(bytes), Path::new("t.bed"), m, n).unwrap();
-    let all: Vec<usize> = (0..n).collect();
-    let some: Vec<usize> = vec![0, 2, 3, 7, 12];
-    for keep in [&all, &some] {
-        let sexes = vec![1; keep.len()];
-        let snps = (0..m).map(|k| (k, k % 2 == 1, 1)).collect();
-        let g = Genotypes::new(&bed, keep, &sexes, snps);
-        let ks = [5, 0, 3, 3, 1];
-        let mut scratch = Vec::new();
-        let x = g.matrix(&ks, &mut scratch);
-        // A dirty buffer first: padding lanes must come back zeroed.
-        let mut p = Panels {
-            data: vec![f64::NAN; 64 * keep.len()],
-            ..Panels::default()
-        };
-        g.decode_panels(&ks, &mut scratch, &mut p);
-        for j in 0..ks.len() {
-            for i in 0..keep.len() {
-                assert_eq!(p.get(i, j).to_bits(), x.col(j)[i].to_bits());
+    // 10 SNPs, every code incl. missing; sample sizes below, at and past the 16 individuals
+    // of a 32-bit word of the panel decoder, the last byte partly used.
+    let m = 10usize;
+    for n in [13usize, 16, 17, 37, 100] {
+        let mut bytes = vec![0x6c, 0x1b, 0x01];
+        for j in 0..m {
+            for b in 0..n.div_ceil(4) {
+                bytes.push(((j * 37 + b * 11 + b * b * 5) % 256) as u8);
             }
         }
-        let used = ks.len().div_ceil(PANEL) * keep.len() * PANEL;
-        assert!(p.data[ks.len() / PANEL * keep.len() * PANEL..used]
-            .chunks_exact(PANEL)
-            .all(|row| row[ks.len() % PANEL..].iter().all(|&v| v == 0.0)));
-        let mut sel = Panels::default();
-        sel.select_from(&p, &[4, 2]);
-        for i in 0..keep.len() {
-            assert_eq!(sel.get(i, 0).to_bits(), x.col(4)[i].to_bits());
-            assert_eq!(sel.get(i, 1).to_bits(), x.col(2)[i].to_bits());
+        let bed = BedFile::from_bytes(Bytes::Owned(bytes), Path::new("t.bed"), m, n).unwrap();
+        let all: Vec<usize> = (0..n).collect();
+        let some: Vec<usize> = vec![0, 2, 3, 7, 12];
+        for keep in [&all, &some] {
+            let sexes = vec![1; keep.len()];
+            let snps = (0..m).map(|k| (k, k % 2 == 1, 1)).collect();
+            let g = Genotypes::new(&bed, keep, &sexes, snps);
+            // Two whole panels and a partial one.
+            let ks = [5, 0, 3, 3, 1, 9, 8, 2, 6];
+            let mut scratch = Vec::new();
+            let x = g.matrix(&ks, &mut scratch);
+            // A dirty buffer first: padding lanes must come back zeroed.
+            let mut p = Panels {
+                data: vec![f64::NAN; 64 * keep.len()],
+                ..Panels::default()
+            };
+            g.decode_panels(&ks, &mut scratch, &mut p);
+            for j in 0..ks.len() {
+                for i in 0..keep.len() {
+                    assert_eq!(p.get(i, j).to_bits(), x.col(j)[i].to_bits());
+                }
+            }
+            let used = ks.len().div_ceil(PANEL) * keep.len() * PANEL;
+            assert!(p.data[ks.len() / PANEL * keep.len() * PANEL..used]
+                .chunks_exact(PANEL)
+                .all(|row| row[ks.len() % PANEL..].iter().all(|&v| v == 0.0)));
+            let mut sel = Panels::default();
+            // A whole panel (gathered a row at a time) and a partial one.
+            let pick = [4, 2, 8, 0, 1, 7];
+            sel.select_from(&p, &pick);
+            for (j, &c) in pick.iter().enumerate() {
+                for i in 0..keep.len() {
+                    assert_eq!(sel.get(i, j).to_bits(), x.col(c)[i].to_bits());
+                }
+            }
         }
     }
 }

@@ -562,6 +562,20 @@ impl BesdFile {
         let n = rids.len() / 8;
         let (rid_b, rid_s) = rids.split_at(4 * n);
         let (val_b, val_s) = vals.split_at(4 * n);
+        // The usual case, checked in two tight passes: integer row ids, the same in both
+        // halves, strictly ascending and below the SNP count. Every check of the general loop
+        // below then passes, and the entries are the same.
+        if !ix.rowid_f32 && rid_b == rid_s && ascending_below(rid_b, self.n_snps) {
+            let rows = rid_b.chunks_exact(4);
+            for (rb, (vb, vs)) in rows.zip(val_b.chunks_exact(4).zip(val_s.chunks_exact(4))) {
+                f(BesdEntry {
+                    snp: u32::from_le_bytes(arr4(rb)),
+                    beta: f32::from_le_bytes(arr4(vb)),
+                    se: f32::from_le_bytes(arr4(vs)),
+                });
+            }
+            return Ok(());
+        }
         let entries = rid_b
             .chunks_exact(4)
             .zip(rid_s.chunks_exact(4))
@@ -604,6 +618,19 @@ impl BesdFile {
         )?;
         Ok(())
     }
+}
+
+/// True when the little-endian `u32` row ids in `rids` are strictly ascending and all below
+/// `n_snps`.
+fn ascending_below(rids: &[u8], n_snps: usize) -> bool {
+    let mut prev: i64 = -1;
+    let mut ok = true;
+    for c in rids.chunks_exact(4) {
+        let r = i64::from(u32::from_le_bytes(arr4(c)));
+        ok &= r > prev;
+        prev = r;
+    }
+    ok && (prev < 0 || (prev as u64) < n_snps as u64)
 }
 
 /// A probe must not store the same SNP twice (data-spec/besd.md §4; the reference silently
@@ -660,6 +687,18 @@ fn show_rowid(raw: [u8; 4], as_f32: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascending_below_checks_order_and_bound() {
+        let le = |v: &[u32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        assert!(ascending_below(&le(&[0, 1, 5, 9]), 10));
+        assert!(!ascending_below(&le(&[0, 1, 5, 10]), 10));
+        assert!(!ascending_below(&le(&[0, 5, 5, 9]), 10));
+        assert!(!ascending_below(&le(&[3, 2]), 10));
+        assert!(ascending_below(&le(&[]), 0));
+        assert!(!ascending_below(&le(&[0]), 0));
+        assert!(ascending_below(&le(&[u32::MAX - 1, u32::MAX]), usize::MAX));
+    }
     use crate::io::besd::writer::{write_dense, write_sparse};
 
     const RESERVED: [u8; 48] = [
