@@ -1,7 +1,8 @@
 //! Reference genotypes: allele counts of the eQTL A1 with mean imputation, decoded on demand
 //! from the packed `.bed` (data-spec/ld.md).
 
-use super::kernels::{Matrix, Panels, PANEL};
+use super::kernels::{r_value, r_with_target_panels, target_terms, Matrix, Panels, PANEL};
+use super::source::TargetScratch;
 use crate::io::plink::bed::{count_all, decode_counts, BedFile, BYTE_TO_CODES};
 use crate::types::{Chrom, CHROM_X};
 use rayon::prelude::*;
@@ -129,6 +130,63 @@ unsafe fn decode_panel_avx2(
             out[PANEL * i + l] = lanes[l].value(c);
         }
     }
+}
+
+/// Per lane of one panel (decoded as [`decode_panel_avx2`] does, not stored): Σ v, Σ v² and
+/// Σ v·t over individuals, each summed in order with separate roundings of every product and
+/// sum, exactly as the r kernel sums a stored panel (data-spec/ld.md §r).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn panel_sums_avx2(
+    bytes: [&[u8]; PANEL],
+    lanes: &[PanelLane; PANEL],
+    n: usize,
+    xt: &[f64],
+) -> [[f64; PANEL]; 3] {
+    use std::arch::x86_64::*;
+    let words = n / 16;
+    assert!(xt.len() >= n);
+    assert!(bytes.iter().all(|b| b.len() >= n.div_ceil(4)));
+    let word = |l: usize, w: usize| -> i32 {
+        i32::from_le_bytes(bytes[l][4 * w..4 * w + 4].try_into().expect("4 bytes"))
+    };
+    let a = _mm_setr_epi32(lanes[0].a, lanes[1].a, lanes[2].a, lanes[3].a);
+    let neg = _mm_setr_epi32(lanes[0].neg, lanes[1].neg, lanes[2].neg, lanes[3].neg);
+    let mu = _mm256_setr_pd(lanes[0].mu, lanes[1].mu, lanes[2].mu, lanes[3].mu);
+    let (one, three) = (_mm_set1_epi32(1), _mm_set1_epi32(3));
+    let (mut s, mut q, mut c) = (
+        _mm256_setzero_pd(),
+        _mm256_setzero_pd(),
+        _mm256_setzero_pd(),
+    );
+    for w in 0..words {
+        let mut x = _mm_setr_epi32(word(0, w), word(1, w), word(2, w), word(3, w));
+        for k in 0..16 {
+            let code = _mm_and_si128(x, three);
+            let hl = _mm_add_epi32(_mm_srli_epi32(code, 1), _mm_and_si128(code, one));
+            let count = _mm_add_epi32(_mm_sub_epi32(_mm_xor_si128(hl, neg), neg), a);
+            let missing = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(code, one)));
+            let v = _mm256_blendv_pd(_mm256_cvtepi32_pd(count), mu, missing);
+            let tk = _mm256_set1_pd(xt[16 * w + k]);
+            s = _mm256_add_pd(s, v);
+            q = _mm256_add_pd(q, _mm256_mul_pd(v, v));
+            c = _mm256_add_pd(c, _mm256_mul_pd(v, tk));
+            x = _mm_srli_epi32(x, 2);
+        }
+    }
+    let mut out = [[0.0f64; PANEL]; 3];
+    _mm256_storeu_pd(out[0].as_mut_ptr(), s);
+    _mm256_storeu_pd(out[1].as_mut_ptr(), q);
+    _mm256_storeu_pd(out[2].as_mut_ptr(), c);
+    for (i, &tk) in xt.iter().enumerate().take(n).skip(16 * words) {
+        for l in 0..PANEL {
+            let v = lanes[l].value(u32::from(bytes[l][i / 4] >> (2 * (i % 4))) & 3);
+            out[0][l] += v;
+            out[1][l] += v * v;
+            out[2][l] += v * tk;
+        }
+    }
+    out
 }
 
 /// Weight of an individual in the reference-frequency mean (data-spec/ld.md §frequency):
@@ -470,6 +528,74 @@ impl<'a> Genotypes<'a> {
                 continue;
             }
             decode_panel(bytes, &lanes, n, out);
+        }
+    }
+
+    /// [`LdSource::r_with_target`](super::LdSource::r_with_target): when every individual is
+    /// kept, some SNP has a missing genotype and the CPU has AVX2, each panel's values are
+    /// worked out a row at a time and summed at once, never stored (most of a probe's SNPs
+    /// are dropped by HEIDI's LD filter right after). The same sums in the same order as
+    /// [`r_with_target_panels`] on [`Genotypes::decode_panels`]'s panels, so the same r.
+    pub fn r_with_target(
+        &self,
+        ks: &[usize],
+        t: usize,
+        buf: &mut Vec<Option<u8>>,
+        scratch: &mut TargetScratch,
+        sums: &mut Vec<f64>,
+        r: &mut Vec<f64>,
+    ) {
+        let n = self.n_indiv();
+        let fused = n > 0 && self.keep_all && !ks.iter().all(|&k| self.snps[k].complete);
+        #[cfg(target_arch = "x86_64")]
+        if fused && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { self.r_with_target_avx2(ks, t, buf, &mut scratch.xt, sums, r) };
+            return;
+        }
+        self.decode_panels(ks, buf, &mut scratch.x);
+        r_with_target_panels(&scratch.x, t, &mut scratch.xt, sums, r);
+    }
+
+    /// The fused path of [`Genotypes::r_with_target`].
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn r_with_target_avx2(
+        &self,
+        ks: &[usize],
+        t: usize,
+        buf: &mut Vec<Option<u8>>,
+        xt: &mut Vec<f64>,
+        sums: &mut Vec<f64>,
+        r: &mut Vec<f64>,
+    ) {
+        let n = self.n_indiv();
+        sums.clear();
+        r.clear();
+        xt.clear();
+        xt.resize(n, 0.0);
+        self.column(ks[t], buf, xt);
+        let (s_t, v_t) = target_terms(xt.iter().sum(), xt.iter().map(|v| v * v).sum(), n);
+        let nb = n.div_ceil(4);
+        let lane = |k: usize| {
+            let c = self.snps[k];
+            (
+                &self.bed.snp_bytes(c.bed as usize)[..nb],
+                PanelLane::new(c.swapped, self.mean[k]),
+            )
+        };
+        for cols in ks.chunks(PANEL) {
+            // A partial last panel repeats its first column in the unused lanes (ignored).
+            let (bytes, lanes): (Vec<&[u8]>, Vec<PanelLane>) = (0..PANEL)
+                .map(|l| lane(cols[if l < cols.len() { l } else { 0 }]))
+                .unzip();
+            let bytes: [&[u8]; PANEL] = bytes.try_into().expect("PANEL lanes");
+            let lanes: [PanelLane; PANEL] = lanes.try_into().expect("PANEL lanes");
+            let [s, q, c] = panel_sums_avx2(bytes, &lanes, n, xt);
+            for l in 0..cols.len() {
+                sums.push(s[l]);
+                r.push(r_value(s[l], q[l], c[l], n, s_t, v_t));
+            }
         }
     }
 

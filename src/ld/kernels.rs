@@ -263,7 +263,7 @@ fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: 
 /// The target's terms of data-spec/ld.md §r from its `Σx_t` and `Σx_t²`: `S` and
 /// `V = Q·n − S²`, both in single precision (returned widened).
 #[inline(always)]
-fn target_terms(sum: f64, square: f64, n: usize) -> (f64, f64) {
+pub(super) fn target_terms(sum: f64, square: f64, n: usize) -> (f64, f64) {
     let (s_t, q_t) = (sum as f32, square as f32);
     let v_t: f32 = q_t * (n as f32) - s_t * s_t;
     (f64::from(s_t), f64::from(v_t))
@@ -272,7 +272,7 @@ fn target_terms(sum: f64, square: f64, n: usize) -> (f64, f64) {
 /// r of a column with the target (data-spec/ld.md §r), from the column's `Σx`, `Σx²`, `Σx·x_t`
 /// and the target's [`target_terms`]; the one formula of both the decoded and the counts path.
 #[inline(always)]
-fn r_value(s: f64, q: f64, c: f64, n: usize, s_t: f64, v_t: f64) -> f64 {
+pub(super) fn r_value(s: f64, q: f64, c: f64, n: usize, s_t: f64, v_t: f64) -> f64 {
     let n = n as f64;
     (c * n - s * s_t) / ((q * n - s * s) * v_t).sqrt()
 }

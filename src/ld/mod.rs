@@ -13,7 +13,7 @@ pub use kernels::{
     gram_into, r_with_target, r_with_target_naive, r_with_target_panels, sums_with_column, Matrix,
     Panels, PANEL,
 };
-pub use source::LdSource;
+pub use source::{LdSource, TargetScratch};
 
 #[cfg(test)]
 mod tests;

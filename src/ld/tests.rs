@@ -86,6 +86,17 @@ fn panels_hold_the_columns_decoded_one_at_a_time() {
             assert!(p.data[ks.len() / PANEL * keep.len() * PANEL..used]
                 .chunks_exact(PANEL)
                 .all(|row| row[ks.len() % PANEL..].iter().all(|&v| v == 0.0)));
+            // r with a target, fused (decoded and summed at once) or from the stored panels.
+            for t in [0, 4, ks.len() - 1] {
+                let (mut sums, mut r) = (Vec::new(), Vec::new());
+                let mut fused = crate::ld::TargetScratch::default();
+                g.r_with_target(&ks, t, &mut scratch, &mut fused, &mut sums, &mut r);
+                let (mut xt, mut sums2, mut r2) = (Vec::new(), Vec::new(), Vec::new());
+                r_with_target_panels(&p, t, &mut xt, &mut sums2, &mut r2);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&sums), bits(&sums2), "n {n} t {t}");
+                assert_eq!(bits(&r), bits(&r2), "n {n} t {t}");
+            }
             let mut sel = Panels::default();
             // A whole panel (gathered a row at a time) and a partial one.
             let pick = [4, 2, 8, 0, 1, 7];

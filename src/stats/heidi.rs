@@ -2,7 +2,7 @@
 //! (data-spec/algorithm.md §heidi). Method 1 (default), method 0 and the target-SNP variant.
 
 use crate::ld::{
-    correlation_into, correlation_matrix, r_with_target, r_with_target_panels, LdSource, Panels,
+    correlation_into, correlation_matrix, r_with_target, LdSource, Panels, TargetScratch,
 };
 use crate::stats::chisq_sum::pchisqsum;
 use crate::stats::log_tail::{log10_or, log10_pchisqsum};
@@ -162,10 +162,11 @@ fn prune_pairs(c: &[f64], m: usize, cut: f64) -> Vec<usize> {
 pub struct HeidiScratch {
     codes: Vec<Option<u8>>,
     ks: Vec<usize>,
-    /// Genotypes of the SNPs passing the threshold, then of those kept by the LD filter.
-    x: Panels,
+    ks_kept: Vec<usize>,
+    /// r with the anchor of the SNPs passing the threshold.
+    target: TargetScratch,
+    /// Genotypes of the SNPs kept by the LD filter.
     xk: Panels,
-    xt: Vec<f64>,
     r: Vec<f64>,
     sums: Vec<f64>,
     sums_kept: Vec<f64>,
@@ -216,13 +217,22 @@ pub fn heidi_new_detailed<L: LdSource + ?Sized>(
     };
     sc.ks.clear();
     sc.ks.extend(sel.ids.iter().map(|&i| snps[i].k));
-    ld.panels(&sc.ks, &mut sc.codes, &mut sc.x);
-    r_with_target_panels(&sc.x, sel.t_pos, &mut sc.xt, &mut sc.sums, &mut sc.r);
+    ld.r_with_target(
+        &sc.ks,
+        sel.t_pos,
+        &mut sc.codes,
+        &mut sc.target,
+        &mut sc.sums,
+        &mut sc.r,
+    );
     let kept = match heidi_ld_filter(&sel, &sc.r, prm, variant, target) {
         Ok(k) => k,
         Err(o) => return none(o),
     };
-    sc.xk.select_from(&sc.x, &kept);
+    // Most SNPs are dropped by the filter: the kept ones are decoded again.
+    sc.ks_kept.clear();
+    sc.ks_kept.extend(kept.iter().map(|&j| sc.ks[j]));
+    ld.panels(&sc.ks_kept, &mut sc.codes, &mut sc.xk);
     sc.sums_kept.clear();
     sc.sums_kept.extend(kept.iter().map(|&j| sc.sums[j]));
     correlation_into(&sc.xk, &sc.sums_kept, &mut sc.c);
