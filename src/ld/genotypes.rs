@@ -134,7 +134,8 @@ unsafe fn decode_panel_avx2(
 
 /// Per lane of one panel (decoded as [`decode_panel_avx2`] does, not stored): Σ v, Σ v² and
 /// Σ v·t over individuals, each summed in order with separate roundings of every product and
-/// sum, exactly as the r kernel sums a stored panel (data-spec/ld.md §r).
+/// sum, exactly as the r kernel sums a stored panel (data-spec/ld.md §r, "Decoding four
+/// columns at a time").
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn panel_sums_avx2(
