@@ -811,6 +811,14 @@ fn parse_plain_decimal(tok: &[u8]) -> Option<f64> {
     if !rest.is_empty() {
         return None;
     }
+    exact_decimal(neg, digits, exp)
+}
+
+/// `±digits · 10^exp` in one correctly rounded IEEE operation, for `digits` below 2^53 (an
+/// exact `f64`) and `|exp| ≤ 22` (10^|exp| exact); `None` for a larger exponent. Zero digits
+/// give a signed zero whatever the exponent.
+#[inline(always)]
+fn exact_decimal(neg: bool, digits: u64, exp: i32) -> Option<f64> {
     let m = digits as f64;
     let v = if digits == 0 {
         0.0
@@ -900,24 +908,14 @@ fn parse_short_decimal(tok: &[u8]) -> Option<f64> {
     } else if !rest.is_empty() {
         return None;
     }
-    // m < 10^14: an exact integer in an f64.
-    let m = m as f64;
-    let v = if m == 0.0 {
-        0.0
-    } else if (0..=22).contains(&exp) {
-        m * EXACT_POW10[exp as usize]
-    } else if (-22..0).contains(&exp) {
-        m / EXACT_POW10[(-exp) as usize]
-    } else {
-        return None;
-    };
-    Some(if neg { -v } else { v })
+    // m < 10^14 < 2^53.
+    exact_decimal(neg, m, exp)
 }
 
 /// Powers of ten as integers (10^0..=10^7), for [`parse_short_decimal`].
 const EXACT_POW10_INT: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
-/// `tok.parse::<f64>()`, with [`parse_short_decimal`] and [`parse_plain_decimal`] first.
+/// `tok.parse::<f64>()`, with the shortcuts `parse_short_decimal` and `parse_plain_decimal` first.
 #[inline]
 pub fn parse_f64_fast(tok: &str) -> std::result::Result<f64, std::num::ParseFloatError> {
     let b = tok.as_bytes();

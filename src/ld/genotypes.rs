@@ -1,7 +1,7 @@
 //! Reference genotypes: allele counts of the eQTL A1 with mean imputation, decoded on demand
 //! from the packed `.bed` (data-spec/ld.md).
 
-use super::kernels::{r_value, r_with_target_panels, target_terms, Matrix, Panels, PANEL};
+use super::kernels::{r_value, r_with_target_panels, target_terms_of, Matrix, Panels, PANEL};
 use super::source::TargetScratch;
 use crate::io::plink::bed::{count_all, decode_counts, BedFile, BYTE_TO_CODES};
 use crate::types::{Chrom, CHROM_X};
@@ -62,6 +62,19 @@ impl PanelLane {
     }
 }
 
+/// The 2-bit code of individual `i` in a SNP's packed bytes.
+#[inline(always)]
+fn code_at(bytes: &[u8], i: usize) -> u32 {
+    u32::from(bytes[i / 4] >> (2 * (i % 4))) & 3
+}
+
+/// The 32-bit word `w` of a SNP's packed bytes: the codes of individuals `16w..16w + 16`,
+/// individual `16w + s` in bits `2s` and `2s + 1`.
+#[inline(always)]
+fn word_at(bytes: &[u8], w: usize) -> u32 {
+    u32::from_le_bytes(bytes[4 * w..4 * w + 4].try_into().expect("4 bytes"))
+}
+
 /// Decode one panel: `bytes[l]` holds column `l`'s packed codes (`ceil(n / 4)` bytes), `out`
 /// receives `n` rows of [`PANEL`] values. Sixteen individuals are taken from a 32-bit word of
 /// each column at a time, so that the four lanes' arithmetic vectorises.
@@ -69,28 +82,79 @@ impl PanelLane {
 fn decode_panel(bytes: [&[u8]; PANEL], lanes: &[PanelLane; PANEL], n: usize, out: &mut [f64]) {
     let words = n / 16;
     for w in 0..words {
-        let x: [u32; PANEL] = std::array::from_fn(|l| {
-            u32::from_le_bytes(bytes[l][4 * w..4 * w + 4].try_into().expect("4 bytes"))
-        });
+        let x: [u32; PANEL] = std::array::from_fn(|l| word_at(bytes[l], w));
         let o = &mut out[64 * w..64 * w + 64];
         for s in 0..16 {
             let row: [f64; PANEL] = std::array::from_fn(|l| lanes[l].value((x[l] >> (2 * s)) & 3));
             o[PANEL * s..PANEL * s + PANEL].copy_from_slice(&row);
         }
     }
-    for i in 16 * words..n {
+    decode_rows(bytes, lanes, 16 * words..n, out);
+}
+
+/// Decode rows `rows` of a panel one value at a time (the individuals after the last whole
+/// word).
+fn decode_rows(
+    bytes: [&[u8]; PANEL],
+    lanes: &[PanelLane; PANEL],
+    rows: std::ops::Range<usize>,
+    out: &mut [f64],
+) {
+    for i in rows {
         for l in 0..PANEL {
-            let c = u32::from(bytes[l][i / 4] >> (2 * (i % 4))) & 3;
-            out[PANEL * i + l] = lanes[l].value(c);
+            out[PANEL * i + l] = lanes[l].value(code_at(bytes[l], i));
         }
     }
 }
 
-/// [`decode_panel`] in AVX2 intrinsics: per individual, the four lanes' codes sit in one
-/// 128-bit vector (a 32-bit word of each column, shifted by two bits per individual), their
-/// counts are converted to four `f64` in one instruction and blended with the means where
-/// the code is missing, then stored as one row. The same values as [`PanelLane::value`]
+/// The AVX2 form of [`PanelLane::value`] for the four lanes of a panel at once: the lanes'
+/// codes sit in one 128-bit vector, their counts are converted to four `f64` in one
+/// instruction and blended with the means where the code is missing. The same values
 /// (small integers and the means, converted exactly).
+#[cfg(target_arch = "x86_64")]
+struct RowDecoder {
+    a: std::arch::x86_64::__m128i,
+    neg: std::arch::x86_64::__m128i,
+    mu: std::arch::x86_64::__m256d,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl RowDecoder {
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn new(lanes: &[PanelLane; PANEL]) -> Self {
+        use std::arch::x86_64::*;
+        RowDecoder {
+            a: _mm_setr_epi32(lanes[0].a, lanes[1].a, lanes[2].a, lanes[3].a),
+            neg: _mm_setr_epi32(lanes[0].neg, lanes[1].neg, lanes[2].neg, lanes[3].neg),
+            mu: _mm256_setr_pd(lanes[0].mu, lanes[1].mu, lanes[2].mu, lanes[3].mu),
+        }
+    }
+
+    /// Word `w` of each lane's bytes ([`word_at`]), lane `l` in element `l`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn words(bytes: &[&[u8]; PANEL], w: usize) -> std::arch::x86_64::__m128i {
+        let word = |l: usize| word_at(bytes[l], w) as i32;
+        std::arch::x86_64::_mm_setr_epi32(word(0), word(1), word(2), word(3))
+    }
+
+    /// The row of values whose codes are the two low bits of each element of `x`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn row(&self, x: std::arch::x86_64::__m128i) -> std::arch::x86_64::__m256d {
+        use std::arch::x86_64::*;
+        let (one, three) = (_mm_set1_epi32(1), _mm_set1_epi32(3));
+        let c = _mm_and_si128(x, three);
+        let hl = _mm_add_epi32(_mm_srli_epi32(c, 1), _mm_and_si128(c, one));
+        let count = _mm_add_epi32(_mm_sub_epi32(_mm_xor_si128(hl, self.neg), self.neg), self.a);
+        let missing = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(c, one)));
+        _mm256_blendv_pd(_mm256_cvtepi32_pd(count), self.mu, missing)
+    }
+}
+
+/// [`decode_panel`] with a [`RowDecoder`]: each row of four values is worked out and stored
+/// together.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn decode_panel_avx2(
@@ -102,40 +166,23 @@ unsafe fn decode_panel_avx2(
     use std::arch::x86_64::*;
     let words = n / 16;
     assert!(out.len() >= n * PANEL);
-    assert!(bytes.iter().all(|b| b.len() >= 4 * words));
-    let word = |l: usize, w: usize| -> i32 {
-        i32::from_le_bytes(bytes[l][4 * w..4 * w + 4].try_into().expect("4 bytes"))
-    };
-    let a = _mm_setr_epi32(lanes[0].a, lanes[1].a, lanes[2].a, lanes[3].a);
-    let neg = _mm_setr_epi32(lanes[0].neg, lanes[1].neg, lanes[2].neg, lanes[3].neg);
-    let mu = _mm256_setr_pd(lanes[0].mu, lanes[1].mu, lanes[2].mu, lanes[3].mu);
-    let (one, three) = (_mm_set1_epi32(1), _mm_set1_epi32(3));
+    let dec = RowDecoder::new(lanes);
     let o = out.as_mut_ptr();
     for w in 0..words {
-        let mut x = _mm_setr_epi32(word(0, w), word(1, w), word(2, w), word(3, w));
+        let mut x = RowDecoder::words(&bytes, w);
         for s in 0..16 {
-            let c = _mm_and_si128(x, three);
-            let hl = _mm_add_epi32(_mm_srli_epi32(c, 1), _mm_and_si128(c, one));
-            let count = _mm_add_epi32(_mm_sub_epi32(_mm_xor_si128(hl, neg), neg), a);
-            let missing = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(c, one)));
-            let v = _mm256_blendv_pd(_mm256_cvtepi32_pd(count), mu, missing);
             // SAFETY: row 16w + s < n, and `out` holds n rows of PANEL values (asserted).
-            _mm256_storeu_pd(o.add(PANEL * (16 * w + s)), v);
+            _mm256_storeu_pd(o.add(PANEL * (16 * w + s)), dec.row(x));
             x = _mm_srli_epi32(x, 2);
         }
     }
-    for i in 16 * words..n {
-        for l in 0..PANEL {
-            let c = u32::from(bytes[l][i / 4] >> (2 * (i % 4))) & 3;
-            out[PANEL * i + l] = lanes[l].value(c);
-        }
-    }
+    decode_rows(bytes, lanes, 16 * words..n, out);
 }
 
-/// Per lane of one panel (decoded as [`decode_panel_avx2`] does, not stored): Σ v, Σ v² and
-/// Σ v·t over individuals, each summed in order with separate roundings of every product and
-/// sum, exactly as the r kernel sums a stored panel (data-spec/ld.md §r, "Decoding four
-/// columns at a time").
+/// Per lane of one panel (decoded with a [`RowDecoder`], not stored): Σ v, Σ v² and Σ v·t
+/// over individuals, each summed in order with separate roundings of every product and sum,
+/// exactly as the r kernel sums a stored panel (data-spec/ld.md §r, "Decoding four columns
+/// at a time").
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn panel_sums_avx2(
@@ -147,27 +194,16 @@ unsafe fn panel_sums_avx2(
     use std::arch::x86_64::*;
     let words = n / 16;
     assert!(xt.len() >= n);
-    assert!(bytes.iter().all(|b| b.len() >= n.div_ceil(4)));
-    let word = |l: usize, w: usize| -> i32 {
-        i32::from_le_bytes(bytes[l][4 * w..4 * w + 4].try_into().expect("4 bytes"))
-    };
-    let a = _mm_setr_epi32(lanes[0].a, lanes[1].a, lanes[2].a, lanes[3].a);
-    let neg = _mm_setr_epi32(lanes[0].neg, lanes[1].neg, lanes[2].neg, lanes[3].neg);
-    let mu = _mm256_setr_pd(lanes[0].mu, lanes[1].mu, lanes[2].mu, lanes[3].mu);
-    let (one, three) = (_mm_set1_epi32(1), _mm_set1_epi32(3));
+    let dec = RowDecoder::new(lanes);
     let (mut s, mut q, mut c) = (
         _mm256_setzero_pd(),
         _mm256_setzero_pd(),
         _mm256_setzero_pd(),
     );
     for w in 0..words {
-        let mut x = _mm_setr_epi32(word(0, w), word(1, w), word(2, w), word(3, w));
+        let mut x = RowDecoder::words(&bytes, w);
         for k in 0..16 {
-            let code = _mm_and_si128(x, three);
-            let hl = _mm_add_epi32(_mm_srli_epi32(code, 1), _mm_and_si128(code, one));
-            let count = _mm_add_epi32(_mm_sub_epi32(_mm_xor_si128(hl, neg), neg), a);
-            let missing = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(code, one)));
-            let v = _mm256_blendv_pd(_mm256_cvtepi32_pd(count), mu, missing);
+            let v = dec.row(x);
             let tk = _mm256_set1_pd(xt[16 * w + k]);
             s = _mm256_add_pd(s, v);
             q = _mm256_add_pd(q, _mm256_mul_pd(v, v));
@@ -181,7 +217,7 @@ unsafe fn panel_sums_avx2(
     _mm256_storeu_pd(out[2].as_mut_ptr(), c);
     for (i, &tk) in xt.iter().enumerate().take(n).skip(16 * words) {
         for l in 0..PANEL {
-            let v = lanes[l].value(u32::from(bytes[l][i / 4] >> (2 * (i % 4))) & 3);
+            let v = lanes[l].value(code_at(bytes[l], i));
             out[0][l] += v;
             out[1][l] += v * v;
             out[2][l] += v * tk;
@@ -505,6 +541,24 @@ impl<'a> Genotypes<'a> {
         }
     }
 
+    /// The packed bytes and [`PanelLane`]s of the columns `cols` of one panel (at most
+    /// [`PANEL`]; the lanes past a partial panel's columns repeat its first column, and their
+    /// values are not used).
+    fn panel_lanes(&self, cols: &[usize]) -> ([&[u8]; PANEL], [PanelLane; PANEL]) {
+        let nb = self.n_indiv().div_ceil(4);
+        let col = |l: usize| {
+            let k = cols[if l < cols.len() { l } else { 0 }];
+            (k, self.snps[k])
+        };
+        (
+            std::array::from_fn(|l| &self.bed.snp_bytes(col(l).1.bed as usize)[..nb]),
+            std::array::from_fn(|l| {
+                let (k, c) = col(l);
+                PanelLane::new(c.swapped, self.mean[k])
+            }),
+        )
+    }
+
     /// Decode `ks` (a multiple of [`PANEL`] SNPs, every individual kept) into the first
     /// `ks.len() / PANEL` panels of `data`, one panel at a time: one individual's four values
     /// are worked out together and stored together (the per-column decoding writes every
@@ -514,13 +568,7 @@ impl<'a> Genotypes<'a> {
         #[cfg(target_arch = "x86_64")]
         let avx2 = std::is_x86_feature_detected!("avx2");
         for (p, cols) in ks.chunks_exact(PANEL).enumerate() {
-            let mut bytes: [&[u8]; PANEL] = [&[]; PANEL];
-            let mut lanes = [PanelLane::default(); PANEL];
-            for (l, &k) in cols.iter().enumerate() {
-                let c = self.snps[k];
-                bytes[l] = &self.bed.snp_bytes(c.bed as usize)[..n.div_ceil(4)];
-                lanes[l] = PanelLane::new(c.swapped, self.mean[k]);
-            }
+            let (bytes, lanes) = self.panel_lanes(cols);
             let out = &mut data[p * n * PANEL..(p + 1) * n * PANEL];
             #[cfg(target_arch = "x86_64")]
             if avx2 {
@@ -576,22 +624,9 @@ impl<'a> Genotypes<'a> {
         xt.clear();
         xt.resize(n, 0.0);
         self.column(ks[t], buf, xt);
-        let (s_t, v_t) = target_terms(xt.iter().sum(), xt.iter().map(|v| v * v).sum(), n);
-        let nb = n.div_ceil(4);
-        let lane = |k: usize| {
-            let c = self.snps[k];
-            (
-                &self.bed.snp_bytes(c.bed as usize)[..nb],
-                PanelLane::new(c.swapped, self.mean[k]),
-            )
-        };
+        let (s_t, v_t) = target_terms_of(xt);
         for cols in ks.chunks(PANEL) {
-            // A partial last panel repeats its first column in the unused lanes (ignored).
-            let (bytes, lanes): (Vec<&[u8]>, Vec<PanelLane>) = (0..PANEL)
-                .map(|l| lane(cols[if l < cols.len() { l } else { 0 }]))
-                .unzip();
-            let bytes: [&[u8]; PANEL] = bytes.try_into().expect("PANEL lanes");
-            let lanes: [PanelLane; PANEL] = lanes.try_into().expect("PANEL lanes");
+            let (bytes, lanes) = self.panel_lanes(cols);
             let [s, q, c] = panel_sums_avx2(bytes, &lanes, n, xt);
             for l in 0..cols.len() {
                 sums.push(s[l]);

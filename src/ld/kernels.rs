@@ -226,7 +226,7 @@ pub fn r_with_target_panels(
         return;
     }
     x.column_into(t, xt);
-    let (s_t, v_t) = target_terms(xt.iter().sum(), dot(xt, xt), x.n);
+    let (s_t, v_t) = target_terms_of(xt);
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -263,10 +263,16 @@ fn r_panels(x: &Panels, xt: &[f64], s_t: f64, v_t: f64, sums: &mut Vec<f64>, r: 
 /// The target's terms of data-spec/ld.md §r from its `Σx_t` and `Σx_t²`: `S` and
 /// `V = Q·n − S²`, both in single precision (returned widened).
 #[inline(always)]
-pub(super) fn target_terms(sum: f64, square: f64, n: usize) -> (f64, f64) {
+fn target_terms(sum: f64, square: f64, n: usize) -> (f64, f64) {
     let (s_t, q_t) = (sum as f32, square as f32);
     let v_t: f32 = q_t * (n as f32) - s_t * s_t;
     (f64::from(s_t), f64::from(v_t))
+}
+
+/// [`target_terms`] of the target's decoded column `xt` (its sums over individuals in order).
+#[inline]
+pub(super) fn target_terms_of(xt: &[f64]) -> (f64, f64) {
+    target_terms(xt.iter().sum(), dot(xt, xt), xt.len())
 }
 
 /// r of a column with the target (data-spec/ld.md §r), from the column's `Σx`, `Σx²`, `Σx·x_t`

@@ -4,7 +4,7 @@
 //! matrix later) is the source's business.
 
 use super::genotypes::Genotypes;
-use super::kernels::{r_with_target_panels, Matrix, Panels};
+use super::kernels::{Matrix, Panels};
 
 /// A source of LD between the matched SNPs of one trait, addressed by compact SNP index.
 pub trait LdSource: Sync {
@@ -15,9 +15,10 @@ pub trait LdSource: Sync {
     fn panels(&self, ks: &[usize], buf: &mut Vec<Option<u8>>, out: &mut Panels);
     /// Genotypes of SNPs `ks` as a column-major [`Matrix`].
     fn matrix(&self, ks: &[usize], buf: &mut Vec<Option<u8>>) -> Matrix;
-    /// What [`r_with_target_panels`] gives on the panels of `ks`: each column's r with column
-    /// `t` into `r`, its sum into `sums`. `x` and `xt` are scratch; `x` need not hold the
-    /// panels afterwards (a source may work them out without storing them).
+    /// What [`r_with_target_panels`](super::kernels::r_with_target_panels) gives on the
+    /// panels of `ks`: each column's r with column `t` into `r`, its sum into `sums`.
+    /// `scratch` is the caller's; it need not hold the panels afterwards (a source may work
+    /// the sums out without storing the panels).
     fn r_with_target(
         &self,
         ks: &[usize],
@@ -26,10 +27,7 @@ pub trait LdSource: Sync {
         scratch: &mut TargetScratch,
         sums: &mut Vec<f64>,
         r: &mut Vec<f64>,
-    ) {
-        self.panels(ks, buf, &mut scratch.x);
-        r_with_target_panels(&scratch.x, t, &mut scratch.xt, sums, r);
-    }
+    );
 }
 
 /// Buffers of [`LdSource::r_with_target`], kept by the caller between probes.
