@@ -2,7 +2,7 @@
 //! from the packed `.bed` (data-spec/ld.md).
 
 use super::kernels::{r_value, r_with_target_panels, target_terms_of, Matrix, Panels, PANEL};
-use super::source::TargetScratch;
+use super::source::{LdSource, TargetScratch};
 use crate::io::plink::bed::{count_all, decode_counts, BedFile, BYTE_TO_CODES};
 use crate::types::{Chrom, CHROM_X};
 use rayon::prelude::*;
@@ -580,33 +580,7 @@ impl<'a> Genotypes<'a> {
         }
     }
 
-    /// [`LdSource::r_with_target`](super::LdSource::r_with_target): when every individual is
-    /// kept, some SNP has a missing genotype and the CPU has AVX2, each panel's values are
-    /// worked out a row at a time and summed at once, never stored (most of a probe's SNPs
-    /// are dropped by HEIDI's LD filter right after). The same sums in the same order as
-    /// [`r_with_target_panels`] on [`Genotypes::decode_panels`]'s panels, so the same r.
-    pub fn r_with_target(
-        &self,
-        ks: &[usize],
-        t: usize,
-        buf: &mut Vec<Option<u8>>,
-        scratch: &mut TargetScratch,
-        sums: &mut Vec<f64>,
-        r: &mut Vec<f64>,
-    ) {
-        let n = self.n_indiv();
-        let fused = n > 0 && self.keep_all && !ks.iter().all(|&k| self.snps[k].complete);
-        #[cfg(target_arch = "x86_64")]
-        if fused && std::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 is available (checked just above).
-            unsafe { self.r_with_target_avx2(ks, t, buf, &mut scratch.xt, sums, r) };
-            return;
-        }
-        self.decode_panels(ks, buf, &mut scratch.x);
-        r_with_target_panels(&scratch.x, t, &mut scratch.xt, sums, r);
-    }
-
-    /// The fused path of [`Genotypes::r_with_target`].
+    /// The fused path of [`LdSource::r_with_target`] for [`Genotypes`].
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn r_with_target_avx2(
@@ -647,6 +621,46 @@ impl<'a> Genotypes<'a> {
             m: ks.len(),
             data,
         }
+    }
+}
+
+impl LdSource for Genotypes<'_> {
+    fn freq(&self, k: usize) -> f64 {
+        self.mean(k) / 2.0
+    }
+
+    fn panels(&self, ks: &[usize], buf: &mut Vec<Option<u8>>, out: &mut Panels) {
+        self.decode_panels(ks, buf, out)
+    }
+
+    fn matrix(&self, ks: &[usize], buf: &mut Vec<Option<u8>>) -> Matrix {
+        Genotypes::matrix(self, ks, buf)
+    }
+
+    /// When every individual is kept, some SNP has a missing genotype and the CPU has AVX2,
+    /// each panel's values are worked out a row at a time and summed at once, never stored
+    /// (most of a probe's SNPs are dropped by HEIDI's LD filter right after). The same sums in
+    /// the same order as [`r_with_target_panels`] on [`Genotypes::decode_panels`]'s panels, so
+    /// the same r.
+    fn r_with_target(
+        &self,
+        ks: &[usize],
+        t: usize,
+        buf: &mut Vec<Option<u8>>,
+        scratch: &mut TargetScratch,
+        sums: &mut Vec<f64>,
+        r: &mut Vec<f64>,
+    ) {
+        let n = self.n_indiv();
+        let fused = n > 0 && self.keep_all && !ks.iter().all(|&k| self.snps[k].complete);
+        #[cfg(target_arch = "x86_64")]
+        if fused && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above).
+            unsafe { self.r_with_target_avx2(ks, t, buf, &mut scratch.xt, sums, r) };
+            return;
+        }
+        self.decode_panels(ks, buf, &mut scratch.x);
+        r_with_target_panels(&scratch.x, t, &mut scratch.xt, sums, r);
     }
 }
 

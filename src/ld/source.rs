@@ -3,7 +3,6 @@
 //! reference frequency; where the genotypes come from (the packed `.bed` today, a stored LD
 //! matrix later) is the source's business.
 
-use super::genotypes::Genotypes;
 use super::kernels::{Matrix, Panels};
 
 /// A source of LD between the matched SNPs of one trait, addressed by compact SNP index.
@@ -37,30 +36,4 @@ pub struct TargetScratch {
     pub x: Panels,
     /// The target's column.
     pub xt: Vec<f64>,
-}
-
-impl LdSource for Genotypes<'_> {
-    fn freq(&self, k: usize) -> f64 {
-        self.mean(k) / 2.0
-    }
-
-    fn panels(&self, ks: &[usize], buf: &mut Vec<Option<u8>>, out: &mut Panels) {
-        self.decode_panels(ks, buf, out)
-    }
-
-    fn matrix(&self, ks: &[usize], buf: &mut Vec<Option<u8>>) -> Matrix {
-        Genotypes::matrix(self, ks, buf)
-    }
-
-    fn r_with_target(
-        &self,
-        ks: &[usize],
-        t: usize,
-        buf: &mut Vec<Option<u8>>,
-        scratch: &mut TargetScratch,
-        sums: &mut Vec<f64>,
-        r: &mut Vec<f64>,
-    ) {
-        Genotypes::r_with_target(self, ks, t, buf, scratch, sums, r)
-    }
 }
