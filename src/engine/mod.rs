@@ -148,9 +148,9 @@ pub fn run<A: Analysis>(
                     .and_then(|()| analysis.test(&ctx, &mut w.snps, &mut w.scratch))
                     .map(|o| (p, o));
                 progress.inc();
-                // Probes run in genome order: drop the `.bed` pages of the regions passed
-                // (and BESD pages mapped around faults) now and then, so that the resident
-                // set stays bounded.
+                // Probes run in genome order: drop the `.bed` pages of the regions passed and
+                // the BESD pages of the probes read (decoded from the map, data-spec/memory.md
+                // §3) now and then, so that the resident set stays bounded.
                 if done.fetch_add(1, Ordering::Relaxed) % RELEASE_EVERY == 0 {
                     release(inputs);
                 }

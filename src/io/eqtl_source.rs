@@ -695,7 +695,7 @@ impl Spill {
         // SAFETY: the map is read-only and the file is unlinked: no other process can reach
         // it, and this process never writes to it again.
         let map = unsafe { memmap2::Mmap::map(&self.file) }.map_err(|e| Error::read(label, e))?;
-        Ok(Bytes::Mapped(map, self.file))
+        Ok(Bytes::Mapped(map))
     }
 }
 

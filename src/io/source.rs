@@ -15,8 +15,8 @@ const TEXT_BUFFER: usize = 1 << 20;
 
 /// Bytes of a whole binary input: memory-mapped when plain, decompressed into memory when gzipped.
 pub enum Bytes {
-    /// A memory-mapped plain file, with the open file for [`Bytes::read_into`].
-    Mapped(memmap2::Mmap, File),
+    /// A memory-mapped plain file.
+    Mapped(memmap2::Mmap),
     /// Bytes held in memory (decompressed, or built by a test).
     Owned(Vec<u8>),
 }
@@ -25,7 +25,7 @@ impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            Bytes::Mapped(m, _) => m,
+            Bytes::Mapped(m) => m,
             Bytes::Owned(v) => v,
         }
     }
@@ -36,7 +36,7 @@ impl Bytes {
     /// not needed for now, so they stop counting in the resident set; the mapping stays valid
     /// and re-reads them from the page cache on the next access. No-op for owned bytes.
     pub fn release(&self, start: usize, len: usize) {
-        if let Bytes::Mapped(m, _) = self {
+        if let Bytes::Mapped(m) = self {
             const PAGE: usize = 4096;
             let lo = start / PAGE * PAGE;
             let hi = start.saturating_add(len).min(m.len());
@@ -50,30 +50,6 @@ impl Bytes {
                 m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, lo, hi - lo)
             };
         }
-    }
-
-    /// Fill `out` with bytes `start..start + out.len()`, or return `false` (`out` unchanged)
-    /// when they run past the end. A mapped file is read with `pread` rather than through
-    /// the map: bytes read once then never again (a probe's BESD entries) are copied from the
-    /// page cache without faulting pages into the resident set, so no `madvise` is needed to
-    /// drop them, and no page-table change has to be signalled to the other threads
-    /// (data-spec/memory.md §3).
-    pub fn read_at(&self, start: usize, out: &mut [u8]) -> bool {
-        let Some(end) = start.checked_add(out.len()).filter(|&e| e <= self.len()) else {
-            return false;
-        };
-        match self {
-            Bytes::Mapped(m, file) => {
-                use std::os::unix::fs::FileExt;
-                if file.read_exact_at(out, start as u64).is_err() {
-                    // A read error (or the file changed under us): read through the map, as
-                    // every other access does.
-                    out.copy_from_slice(&m[start..end]);
-                }
-            }
-            Bytes::Owned(v) => out.copy_from_slice(&v[start..end]),
-        }
-        true
     }
 }
 
@@ -196,7 +172,7 @@ fn map_file(file: File, path: &Path) -> Result<Bytes> {
     // rewriting the file while we run is undefined behaviour; inputs are not expected to be
     // modified during a run.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::read(path, e))?;
-    Ok(Bytes::Mapped(map, file))
+    Ok(Bytes::Mapped(map))
 }
 
 #[cfg(test)]

@@ -305,8 +305,9 @@ impl BesdFile {
     }
 
     /// Drop every resident page of a memory-mapped file (see
-    /// [`crate::io::source::Bytes::release`]); no-op otherwise. The per-probe releases of
-    /// [`BesdFile::read_probe`] miss pages mapped around a fault after their probe was done.
+    /// [`crate::io::source::Bytes::release`]); no-op otherwise. The probe loop calls it every
+    /// few hundred probes, so that the probes' entries, read through the map, leave the
+    /// resident set (data-spec/memory.md §3).
     pub fn release_all(&self) {
         self.bytes.release(0, self.bytes.len());
     }
@@ -515,38 +516,26 @@ impl BesdFile {
                 format!("probe index {probe}: offsets {b0} and {s0} are not in order"),
             )
         })?;
-        // The probe's row ids (beta half, then se half) and values, copied out of the file
-        // into a per-thread buffer (see [`Bytes::read_into`]): each probe's bytes are read
-        // once per trait, and nothing of them stays resident.
-        thread_local! {
-            static RAW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        // Taken out of the thread's slot for the call (and put back), so a callback that reads
-        // another BESD on this thread gets a buffer of its own.
-        let mut raw = RAW.with_borrow_mut(std::mem::take);
-        let result = (|| {
-            // Grown to the largest probe so far, never cleared: no per-probe zeroing.
-            if raw.len() < 16 * n {
-                raw.resize(16 * n, 0);
-            }
-            let raw = &mut raw[..16 * n];
-            let (rids, vals) = raw.split_at_mut(8 * n);
-            for (base, buf) in [(ix.rowid_off, rids), (ix.val_off, vals)] {
-                let start = base.saturating_add(4 * b0);
-                if !self.bytes.read_at(start, buf) {
-                    return Err(Error::format(
+        // The probe's row ids (beta half, then se half) and values, decoded straight from the
+        // mapped file: no copy. The pages faulted in stay resident until the probe loop drops
+        // them, every few hundred probes (data-spec/memory.md §3).
+        let span = |base: usize| {
+            let start = base.saturating_add(4 * b0);
+            start
+                .checked_add(8 * n)
+                .and_then(|end| self.bytes.get(start..end))
+                .ok_or_else(|| {
+                    Error::format(
                         &self.path,
                         format!(
                             "probe index {probe}: entries at byte offset {start} run past the end"
                         ),
-                    ));
-                }
-            }
-            let (rids, vals) = raw.split_at(8 * n);
-            self.decode_sparse(ix, probe, rids, vals, &mut f)
-        })();
-        RAW.with_borrow_mut(|slot| *slot = raw);
-        result
+                    )
+                })
+        };
+        let rids = span(ix.rowid_off)?;
+        let vals = span(ix.val_off)?;
+        self.decode_sparse(ix, probe, rids, vals, &mut f)
     }
 
     /// Decode a probe's entries from its row ids (`rids`: beta half, then se half) and values
