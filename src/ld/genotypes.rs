@@ -179,48 +179,51 @@ unsafe fn decode_panel_avx2(
     decode_rows(bytes, lanes, 16 * words..n, out);
 }
 
-/// Per lane of one panel (decoded with a [`RowDecoder`], not stored): Σ v, Σ v² and Σ v·t
+/// Per lane of `B` panels (decoded with [`RowDecoder`]s, not stored): Σ v, Σ v² and Σ v·t
 /// over individuals, each summed in order with separate roundings of every product and sum,
 /// exactly as the r kernel sums a stored panel (data-spec/ld.md §r, "Decoding four columns
-/// at a time").
+/// at a time"). Each sum is a chain of additions over the individuals, so one panel waits on
+/// the latency of an addition per individual; `B` panels interleaved keep `3·B` independent
+/// chains in flight, and each lane's operations are still the same, in the same order.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn panel_sums_avx2(
-    bytes: [&[u8]; PANEL],
-    lanes: &[PanelLane; PANEL],
+unsafe fn panel_sums_avx2<const B: usize>(
+    bytes: [[&[u8]; PANEL]; B],
+    lanes: [&[PanelLane; PANEL]; B],
     n: usize,
     xt: &[f64],
-) -> [[f64; PANEL]; 3] {
+) -> [[[f64; PANEL]; 3]; B] {
     use std::arch::x86_64::*;
     let words = n / 16;
     assert!(xt.len() >= n);
-    let dec = RowDecoder::new(lanes);
-    let (mut s, mut q, mut c) = (
-        _mm256_setzero_pd(),
-        _mm256_setzero_pd(),
-        _mm256_setzero_pd(),
-    );
+    let dec: [RowDecoder; B] = std::array::from_fn(|b| RowDecoder::new(lanes[b]));
+    let zero = _mm256_setzero_pd();
+    let (mut s, mut q, mut c) = ([zero; B], [zero; B], [zero; B]);
     for w in 0..words {
-        let mut x = RowDecoder::words(&bytes, w);
+        let mut x: [__m128i; B] = std::array::from_fn(|b| RowDecoder::words(&bytes[b], w));
         for k in 0..16 {
-            let v = dec.row(x);
             let tk = _mm256_set1_pd(xt[16 * w + k]);
-            s = _mm256_add_pd(s, v);
-            q = _mm256_add_pd(q, _mm256_mul_pd(v, v));
-            c = _mm256_add_pd(c, _mm256_mul_pd(v, tk));
-            x = _mm_srli_epi32(x, 2);
+            for b in 0..B {
+                let v = dec[b].row(x[b]);
+                s[b] = _mm256_add_pd(s[b], v);
+                q[b] = _mm256_add_pd(q[b], _mm256_mul_pd(v, v));
+                c[b] = _mm256_add_pd(c[b], _mm256_mul_pd(v, tk));
+                x[b] = _mm_srli_epi32(x[b], 2);
+            }
         }
     }
-    let mut out = [[0.0f64; PANEL]; 3];
-    _mm256_storeu_pd(out[0].as_mut_ptr(), s);
-    _mm256_storeu_pd(out[1].as_mut_ptr(), q);
-    _mm256_storeu_pd(out[2].as_mut_ptr(), c);
-    for (i, &tk) in xt.iter().enumerate().take(n).skip(16 * words) {
-        for l in 0..PANEL {
-            let v = lanes[l].value(code_at(bytes[l], i));
-            out[0][l] += v;
-            out[1][l] += v * v;
-            out[2][l] += v * tk;
+    let mut out = [[[0.0f64; PANEL]; 3]; B];
+    for b in 0..B {
+        _mm256_storeu_pd(out[b][0].as_mut_ptr(), s[b]);
+        _mm256_storeu_pd(out[b][1].as_mut_ptr(), q[b]);
+        _mm256_storeu_pd(out[b][2].as_mut_ptr(), c[b]);
+        for (i, &tk) in xt.iter().enumerate().take(n).skip(16 * words) {
+            for l in 0..PANEL {
+                let v = lanes[b][l].value(code_at(bytes[b][l], i));
+                out[b][0][l] += v;
+                out[b][1][l] += v * v;
+                out[b][2][l] += v * tk;
+            }
         }
     }
     out
@@ -599,13 +602,25 @@ impl<'a> Genotypes<'a> {
         xt.resize(n, 0.0);
         self.column(ks[t], buf, xt);
         let (s_t, v_t) = target_terms_of(xt);
-        for cols in ks.chunks(PANEL) {
-            let (bytes, lanes) = self.panel_lanes(cols);
-            let [s, q, c] = panel_sums_avx2(bytes, &lanes, n, xt);
+        let mut push = |cols: &[usize], [s, q, c]: [[f64; PANEL]; 3]| {
             for l in 0..cols.len() {
                 sums.push(s[l]);
                 r.push(r_value(s[l], q[l], c[l], n, s_t, v_t));
             }
+        };
+        // Two panels at a time (see [`panel_sums_avx2`]), then the last one alone.
+        for cols in ks.chunks(2 * PANEL) {
+            if cols.len() <= PANEL {
+                let (bytes, lanes) = self.panel_lanes(cols);
+                let [sums] = panel_sums_avx2([bytes], [&lanes], n, xt);
+                push(cols, sums);
+                continue;
+            }
+            let (a, b) = cols.split_at(PANEL);
+            let ((ba, la), (bb, lb)) = (self.panel_lanes(a), self.panel_lanes(b));
+            let [sa, sb] = panel_sums_avx2([ba, bb], [&la, &lb], n, xt);
+            push(a, sa);
+            push(b, sb);
         }
     }
 

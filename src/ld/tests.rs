@@ -67,43 +67,48 @@ fn panels_hold_the_columns_decoded_one_at_a_time() {
             let sexes = vec![1; keep.len()];
             let snps = (0..m).map(|k| (k, k % 2 == 1, 1)).collect();
             let g = Genotypes::new(&bed, keep, &sexes, snps);
-            // Two whole panels and a partial one.
-            let ks = [5, 0, 3, 3, 1, 9, 8, 2, 6];
-            let mut scratch = Vec::new();
-            let x = g.matrix(&ks, &mut scratch);
-            // A dirty buffer first: padding lanes must come back zeroed.
-            let mut p = Panels {
-                data: vec![f64::NAN; 64 * keep.len()],
-                ..Panels::default()
-            };
-            g.decode_panels(&ks, &mut scratch, &mut p);
-            for j in 0..ks.len() {
-                for i in 0..keep.len() {
-                    assert_eq!(p.get(i, j).to_bits(), x.col(j)[i].to_bits());
+            // Two whole panels and a partial one; and three whole panels and a partial one
+            // (the fused r takes panels two at a time, then one alone).
+            for ks in [
+                &[5, 0, 3, 3, 1, 9, 8, 2, 6][..],
+                &[5, 0, 3, 3, 1, 9, 8, 2, 6, 4, 7, 0, 1, 8],
+            ] {
+                let mut scratch = Vec::new();
+                let x = g.matrix(&ks, &mut scratch);
+                // A dirty buffer first: padding lanes must come back zeroed.
+                let mut p = Panels {
+                    data: vec![f64::NAN; 64 * keep.len()],
+                    ..Panels::default()
+                };
+                g.decode_panels(&ks, &mut scratch, &mut p);
+                for j in 0..ks.len() {
+                    for i in 0..keep.len() {
+                        assert_eq!(p.get(i, j).to_bits(), x.col(j)[i].to_bits());
+                    }
                 }
-            }
-            let used = ks.len().div_ceil(PANEL) * keep.len() * PANEL;
-            assert!(p.data[ks.len() / PANEL * keep.len() * PANEL..used]
-                .chunks_exact(PANEL)
-                .all(|row| row[ks.len() % PANEL..].iter().all(|&v| v == 0.0)));
-            // r with a target, fused (decoded and summed at once) or from the stored panels.
-            for t in [0, 4, ks.len() - 1] {
-                let (mut sums, mut r) = (Vec::new(), Vec::new());
-                let mut fused = crate::ld::TargetScratch::default();
-                g.r_with_target(&ks, t, &mut scratch, &mut fused, &mut sums, &mut r);
-                let (mut xt, mut sums2, mut r2) = (Vec::new(), Vec::new(), Vec::new());
-                r_with_target_panels(&p, t, &mut xt, &mut sums2, &mut r2);
-                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&sums), bits(&sums2), "n {n} t {t}");
-                assert_eq!(bits(&r), bits(&r2), "n {n} t {t}");
-            }
-            let mut sel = Panels::default();
-            // A whole panel (gathered a row at a time) and a partial one.
-            let pick = [4, 2, 8, 0, 1, 7];
-            sel.select_from(&p, &pick);
-            for (j, &c) in pick.iter().enumerate() {
-                for i in 0..keep.len() {
-                    assert_eq!(sel.get(i, j).to_bits(), x.col(c)[i].to_bits());
+                let used = ks.len().div_ceil(PANEL) * keep.len() * PANEL;
+                assert!(p.data[ks.len() / PANEL * keep.len() * PANEL..used]
+                    .chunks_exact(PANEL)
+                    .all(|row| row[ks.len() % PANEL..].iter().all(|&v| v == 0.0)));
+                // r with a target, fused (decoded and summed at once) or from the stored panels.
+                for t in [0, 4, ks.len() - 1] {
+                    let (mut sums, mut r) = (Vec::new(), Vec::new());
+                    let mut fused = crate::ld::TargetScratch::default();
+                    g.r_with_target(&ks, t, &mut scratch, &mut fused, &mut sums, &mut r);
+                    let (mut xt, mut sums2, mut r2) = (Vec::new(), Vec::new(), Vec::new());
+                    r_with_target_panels(&p, t, &mut xt, &mut sums2, &mut r2);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&sums), bits(&sums2), "n {n} t {t}");
+                    assert_eq!(bits(&r), bits(&r2), "n {n} t {t}");
+                }
+                let mut sel = Panels::default();
+                // A whole panel (gathered a row at a time) and a partial one.
+                let pick = [4, 2, 8, 0, 1, 7];
+                sel.select_from(&p, &pick);
+                for (j, &c) in pick.iter().enumerate() {
+                    for i in 0..keep.len() {
+                        assert_eq!(sel.get(i, j).to_bits(), x.col(c)[i].to_bits());
+                    }
                 }
             }
         }
