@@ -74,13 +74,13 @@ fn panels_hold_the_columns_decoded_one_at_a_time() {
                 &[5, 0, 3, 3, 1, 9, 8, 2, 6, 4, 7, 0, 1, 8],
             ] {
                 let mut scratch = Vec::new();
-                let x = g.matrix(&ks, &mut scratch);
+                let x = g.matrix(ks, &mut scratch);
                 // A dirty buffer first: padding lanes must come back zeroed.
                 let mut p = Panels {
                     data: vec![f64::NAN; 64 * keep.len()],
                     ..Panels::default()
                 };
-                g.decode_panels(&ks, &mut scratch, &mut p);
+                g.decode_panels(ks, &mut scratch, &mut p);
                 for j in 0..ks.len() {
                     for i in 0..keep.len() {
                         assert_eq!(p.get(i, j).to_bits(), x.col(j)[i].to_bits());
@@ -94,7 +94,7 @@ fn panels_hold_the_columns_decoded_one_at_a_time() {
                 for t in [0, 4, ks.len() - 1] {
                     let (mut sums, mut r) = (Vec::new(), Vec::new());
                     let mut fused = crate::ld::TargetScratch::default();
-                    g.r_with_target(&ks, t, &mut scratch, &mut fused, &mut sums, &mut r);
+                    g.r_with_target(ks, t, &mut scratch, &mut fused, &mut sums, &mut r);
                     let (mut xt, mut sums2, mut r2) = (Vec::new(), Vec::new(), Vec::new());
                     r_with_target_panels(&p, t, &mut xt, &mut sums2, &mut r2);
                     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
