@@ -257,7 +257,7 @@ impl<'a> Progress<'a> {
         match &self.bar {
             Some(b) => b.inc(1),
             None => {
-                if done % self.step == 0 && done < self.total {
+                if done.is_multiple_of(self.step) && done < self.total {
                     self.log.note(format!(
                         "  {}: {done}/{} ({:.0}%) after {:.1} s",
                         self.label,

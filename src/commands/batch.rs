@@ -337,7 +337,10 @@ fn joint_loop(
                 };
                 let r = probe_all(lanes, &ctx, w, besd, &unusable);
                 progress.inc();
-                if done.fetch_add(1, Ordering::Relaxed) % RELEASE_EVERY == 0 {
+                if done
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(RELEASE_EVERY)
+                {
                     release();
                 }
                 r

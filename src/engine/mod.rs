@@ -151,7 +151,10 @@ pub fn run<A: Analysis>(
                 // Probes run in genome order: drop the `.bed` pages of the regions passed and
                 // the BESD pages of the probes read (decoded from the map, data-spec/memory.md
                 // §3) now and then, so that the resident set stays bounded.
-                if done.fetch_add(1, Ordering::Relaxed) % RELEASE_EVERY == 0 {
+                if done
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(RELEASE_EVERY)
+                {
                     release(inputs);
                 }
                 r

@@ -1155,7 +1155,7 @@ mod tests {
             } else {
                 t.push_str(m);
             }
-            if (x >> 50) % 3 == 0 {
+            if (x >> 50).is_multiple_of(3) {
                 let e = ((x >> 20) % 61) as i64 - 30;
                 t.push_str(&format!("e{e}"));
             }

@@ -229,6 +229,69 @@ unsafe fn panel_sums_avx2<const B: usize>(
     out
 }
 
+/// Columns of one AVX-512 vector of `f64` (two panels' worth), for [`wide_sums_avx512`].
+#[cfg(target_arch = "x86_64")]
+const WIDE: usize = 2 * PANEL;
+
+/// [`panel_sums_avx2`] with AVX-512 vectors of [`WIDE`] columns, `B` vectors interleaved: a
+/// vector's eight codes are turned into counts with 256-bit integer operations, converted to
+/// eight `f64` at once and blended with the means under a mask. The same values, and the same
+/// operations per lane in the same order, so the same sums bit for bit.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl")]
+unsafe fn wide_sums_avx512<const B: usize>(
+    bytes: [[&[u8]; WIDE]; B],
+    lanes: [&[PanelLane; WIDE]; B],
+    n: usize,
+    xt: &[f64],
+) -> [[[f64; WIDE]; 3]; B] {
+    use std::arch::x86_64::*;
+    let words = n / 16;
+    assert!(xt.len() >= n);
+    let epi32 = |v: [i32; WIDE]| _mm256_loadu_si256(v.as_ptr().cast());
+    let a: [__m256i; B] = std::array::from_fn(|b| epi32(lanes[b].map(|l| l.a)));
+    let neg: [__m256i; B] = std::array::from_fn(|b| epi32(lanes[b].map(|l| l.neg)));
+    let mu: [__m512d; B] =
+        std::array::from_fn(|b| _mm512_loadu_pd(lanes[b].map(|l| l.mu).as_ptr()));
+    let (one, three) = (_mm256_set1_epi32(1), _mm256_set1_epi32(3));
+    let zero = _mm512_setzero_pd();
+    let (mut s, mut q, mut c) = ([zero; B], [zero; B], [zero; B]);
+    for w in 0..words {
+        let mut x: [__m256i; B] =
+            std::array::from_fn(|b| epi32(bytes[b].map(|col| word_at(col, w) as i32)));
+        for k in 0..16 {
+            let tk = _mm512_set1_pd(xt[16 * w + k]);
+            for b in 0..B {
+                let code = _mm256_and_si256(x[b], three);
+                let hl = _mm256_add_epi32(_mm256_srli_epi32(code, 1), _mm256_and_si256(code, one));
+                let count =
+                    _mm256_add_epi32(_mm256_sub_epi32(_mm256_xor_si256(hl, neg[b]), neg[b]), a[b]);
+                let missing = _mm256_cmpeq_epi32_mask(code, one);
+                let v = _mm512_mask_blend_pd(missing, _mm512_cvtepi32_pd(count), mu[b]);
+                s[b] = _mm512_add_pd(s[b], v);
+                q[b] = _mm512_add_pd(q[b], _mm512_mul_pd(v, v));
+                c[b] = _mm512_add_pd(c[b], _mm512_mul_pd(v, tk));
+                x[b] = _mm256_srli_epi32(x[b], 2);
+            }
+        }
+    }
+    let mut out = [[[0.0f64; WIDE]; 3]; B];
+    for b in 0..B {
+        _mm512_storeu_pd(out[b][0].as_mut_ptr(), s[b]);
+        _mm512_storeu_pd(out[b][1].as_mut_ptr(), q[b]);
+        _mm512_storeu_pd(out[b][2].as_mut_ptr(), c[b]);
+        for (i, &tk) in xt.iter().enumerate().take(n).skip(16 * words) {
+            for l in 0..WIDE {
+                let v = lanes[b][l].value(code_at(bytes[b][l], i));
+                out[b][0][l] += v;
+                out[b][1][l] += v * v;
+                out[b][2][l] += v * tk;
+            }
+        }
+    }
+    out
+}
+
 /// Weight of an individual in the reference-frequency mean (data-spec/ld.md §frequency):
 /// 1 on autosomes; on X 0.5 for males, 1 for females, 0 for unknown sex; 0.5 beyond X.
 fn weight(chr: Chrom, sex: i32) -> f64 {
@@ -548,6 +611,11 @@ impl<'a> Genotypes<'a> {
     /// [`PANEL`]; the lanes past a partial panel's columns repeat its first column, and their
     /// values are not used).
     fn panel_lanes(&self, cols: &[usize]) -> ([&[u8]; PANEL], [PanelLane; PANEL]) {
+        self.lanes_of(cols)
+    }
+
+    /// [`Genotypes::panel_lanes`] for `N` lanes.
+    fn lanes_of<const N: usize>(&self, cols: &[usize]) -> ([&[u8]; N], [PanelLane; N]) {
         let nb = self.n_indiv().div_ceil(4);
         let col = |l: usize| {
             let k = cols[if l < cols.len() { l } else { 0 }];
@@ -624,6 +692,47 @@ impl<'a> Genotypes<'a> {
         }
     }
 
+    /// [`Genotypes::r_with_target_avx2`] with AVX-512: eight columns to a vector (see
+    /// [`wide_sums_avx512`]), two vectors at a time.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl")]
+    unsafe fn r_with_target_avx512(
+        &self,
+        ks: &[usize],
+        t: usize,
+        buf: &mut Vec<Option<u8>>,
+        xt: &mut Vec<f64>,
+        sums: &mut Vec<f64>,
+        r: &mut Vec<f64>,
+    ) {
+        let n = self.n_indiv();
+        sums.clear();
+        r.clear();
+        xt.clear();
+        xt.resize(n, 0.0);
+        self.column(ks[t], buf, xt);
+        let (s_t, v_t) = target_terms_of(xt);
+        let mut push = |cols: &[usize], [s, q, c]: [[f64; WIDE]; 3]| {
+            for l in 0..cols.len() {
+                sums.push(s[l]);
+                r.push(r_value(s[l], q[l], c[l], n, s_t, v_t));
+            }
+        };
+        for cols in ks.chunks(2 * WIDE) {
+            if cols.len() <= WIDE {
+                let (bytes, lanes) = self.lanes_of(cols);
+                let [sums] = wide_sums_avx512([bytes], [&lanes], n, xt);
+                push(cols, sums);
+                continue;
+            }
+            let (a, b) = cols.split_at(WIDE);
+            let ((ba, la), (bb, lb)) = (self.lanes_of(a), self.lanes_of(b));
+            let [sa, sb] = wide_sums_avx512([ba, bb], [&la, &lb], n, xt);
+            push(a, sa);
+            push(b, sb);
+        }
+    }
+
     /// Decode several compact SNPs into a column-major matrix (`n_indiv` rows).
     pub fn matrix(&self, ks: &[usize], scratch: &mut Vec<Option<u8>>) -> Matrix {
         let n = self.n_indiv();
@@ -668,6 +777,15 @@ impl LdSource for Genotypes<'_> {
     ) {
         let n = self.n_indiv();
         let fused = n > 0 && self.keep_all && !ks.iter().all(|&k| self.snps[k].complete);
+        #[cfg(target_arch = "x86_64")]
+        if fused
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: AVX-512 F and VL are available (checked just above).
+            unsafe { self.r_with_target_avx512(ks, t, buf, &mut scratch.xt, sums, r) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if fused && std::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 is available (checked just above).
@@ -731,6 +849,76 @@ mod tests {
                 // SAFETY: AVX2 is available (checked just above).
                 unsafe { decode_panel_avx2(bytes, &lanes, n, &mut got) };
                 assert_eq!(got, want, "avx2, n = {n}");
+            }
+        }
+    }
+
+    /// Σ v, Σ v², Σ v·t of one lane, one individual at a time in order: the specification of
+    /// the fused kernels.
+    fn lane_sums(bytes: &[u8], lane: &PanelLane, n: usize, xt: &[f64]) -> [f64; 3] {
+        let mut out = [0.0; 3];
+        for (i, &t) in xt.iter().enumerate().take(n) {
+            let v = lane.value(code_at(bytes, i));
+            out[0] += v;
+            out[1] += v * v;
+            out[2] += v * t;
+        }
+        out
+    }
+
+    #[test]
+    fn fused_sums_are_the_in_order_sums_bit_for_bit() {
+        // Sixteen columns with every code, missing included, and means that are not
+        // integers; sample sizes around the 16-individual word.
+        let wide: [PanelLane; 16] =
+            std::array::from_fn(|l| PanelLane::new(l % 3 == 1, 0.1 + 0.37 * l as f64));
+        for n in [1usize, 15, 16, 17, 63, 100, 501] {
+            let cols: Vec<Vec<u8>> = (0..16)
+                .map(|l| {
+                    (0..n.div_ceil(4))
+                        .map(|b| ((b * 53 + l * 101 + b * b) % 256) as u8)
+                        .collect()
+                })
+                .collect();
+            let xt: Vec<f64> = (0..n).map(|i| [0.0, 1.0, 2.0, 0.731][i % 4]).collect();
+            let want: Vec<[u64; 3]> = (0..16)
+                .map(|l| lane_sums(&cols[l], &wide[l], n, &xt).map(f64::to_bits))
+                .collect();
+            let bits = |o: [[f64; 3]; 1]| o[0].map(f64::to_bits);
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                let bytes: [[&[u8]; PANEL]; 4] =
+                    std::array::from_fn(|p| std::array::from_fn(|l| &cols[4 * p + l][..]));
+                let lanes: [[PanelLane; PANEL]; 4] =
+                    std::array::from_fn(|p| std::array::from_fn(|l| wide[4 * p + l]));
+                // SAFETY: AVX2 is available (checked just above).
+                let one = unsafe { panel_sums_avx2([bytes[0]], [&lanes[0]], n, &xt) };
+                let two = unsafe {
+                    panel_sums_avx2([bytes[1], bytes[2]], [&lanes[1], &lanes[2]], n, &xt)
+                };
+                for l in 0..PANEL {
+                    let lane = |o: &[[f64; PANEL]; 3]| bits([[o[0][l], o[1][l], o[2][l]]]);
+                    assert_eq!(lane(&one[0]), want[l], "avx2 B=1, n {n}, lane {l}");
+                    assert_eq!(lane(&two[0]), want[4 + l], "avx2 B=2, n {n}, lane {l}");
+                    assert_eq!(lane(&two[1]), want[8 + l], "avx2 B=2, n {n}, lane {l}");
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+            {
+                let bytes: [[&[u8]; WIDE]; 2] =
+                    std::array::from_fn(|p| std::array::from_fn(|l| &cols[WIDE * p + l][..]));
+                let lanes: [[PanelLane; WIDE]; 2] =
+                    std::array::from_fn(|p| std::array::from_fn(|l| wide[WIDE * p + l]));
+                // SAFETY: AVX-512 F and VL are available (checked just above).
+                let one = unsafe { wide_sums_avx512([bytes[1]], [&lanes[1]], n, &xt) };
+                let two = unsafe { wide_sums_avx512(bytes, [&lanes[0], &lanes[1]], n, &xt) };
+                for l in 0..WIDE {
+                    let lane = |o: &[[f64; WIDE]; 3]| bits([[o[0][l], o[1][l], o[2][l]]]);
+                    assert_eq!(lane(&one[0]), want[WIDE + l], "avx512 B=1, n {n}, lane {l}");
+                    assert_eq!(lane(&two[0]), want[l], "avx512 B=2, n {n}, lane {l}");
+                    assert_eq!(lane(&two[1]), want[WIDE + l], "avx512 B=2, n {n}, lane {l}");
+                }
             }
         }
     }

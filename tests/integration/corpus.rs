@@ -271,9 +271,9 @@ fn regression_issue5_degenerate_values_do_not_panic() {
             let (beta, se) = match p % 5 {
                 0 => (e.beta, 0.0),
                 1 => (0.0, e.se),
-                2 if i % 2 == 0 => (f32::NAN, e.se),
-                3 if i % 3 == 0 => (f32::INFINITY, f32::INFINITY),
-                4 if i % 2 == 0 => (e.beta, -e.se),
+                2 if i.is_multiple_of(2) => (f32::NAN, e.se),
+                3 if i.is_multiple_of(3) => (f32::INFINITY, f32::INFINITY),
+                4 if i.is_multiple_of(2) => (e.beta, -e.se),
                 _ => (e.beta, e.se),
             };
             BesdEntry { beta, se, ..*e }

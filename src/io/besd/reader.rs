@@ -229,7 +229,7 @@ impl BesdFile {
                     .checked_mul(4)
                     .and_then(|v| v.checked_add(cols_off))
                     .ok_or_else(too_big)?;
-                if len < fixed || (len - fixed) % 8 != 0 {
+                if len < fixed || !(len - fixed).is_multiple_of(8) {
                     return Err(fmt_err(format!(
                         "file has {len} bytes, expected 8 + 4 x (2 x {n_probes} probes + 1) + 8 x V for some value count V"
                     )));
