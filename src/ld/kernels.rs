@@ -505,20 +505,89 @@ pub fn gram_into(x: &Panels, g: &mut Vec<f64>) {
     }
     #[cfg(target_arch = "x86_64")]
     {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: AVX-512 F is available (checked just above).
+            unsafe { gram_panels_avx512(x, g) };
+            return;
+        }
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 is available (checked just above).
             unsafe { gram_panels_avx2(x, g) };
             return;
         }
     }
-    gram_panels(x, g);
+    gram_panels::<false>(x, g, portable_pairs, |a0, a1, b| gram_block([a0, a1], b));
+}
+
+/// `gram_block([a0, a1], b[i])` for each `b[i]`.
+#[inline(always)]
+fn portable_pairs(a0: &[f64], a1: &[f64], b: [&[f64]; 2]) -> [[[[f64; PANEL]; PANEL]; 2]; 2] {
+    b.map(|b| gram_block([a0, a1], b))
 }
 
 /// [`gram_panels`] compiled with AVX2 (wider vectors; no FMA, so the same roundings).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn gram_panels_avx2(x: &Panels, g: &mut [f64]) {
-    gram_panels(x, g);
+    gram_panels::<false>(x, g, portable_pairs, |a0, a1, b| gram_block([a0, a1], b));
+}
+
+/// [`gram_panels`] with AVX-512: two panels against two at a time ([`gram_pairs_avx512`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn gram_panels_avx512(x: &Panels, g: &mut [f64]) {
+    gram_panels::<true>(
+        x,
+        g,
+        |a0, a1, b| gram_pairs_avx512(a0, a1, b),
+        |a0, a1, b| {
+            let [pair] = gram_pairs_avx512(a0, a1, [b]);
+            pair
+        },
+    );
+}
+
+/// `gram_block([a0, a1], b[i])` for each of the `B` panels `b[i]`, with AVX-512: one
+/// individual's values in the eight columns of `a0` and `a1` fill one vector, multiplied by
+/// each of the `b` panels' values in turn, `4·B` independent sums in flight. Every dot product
+/// sees the same products and additions in the same order (no FMA): the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn gram_pairs_avx512<const B: usize>(
+    a0: &[f64],
+    a1: &[f64],
+    b: [&[f64]; B],
+) -> [[[[f64; PANEL]; PANEL]; 2]; B] {
+    use std::arch::x86_64::*;
+    let len = a0.len();
+    assert!(a1.len() == len && len.is_multiple_of(PANEL) && b.iter().all(|p| p.len() == len));
+    let mut acc = [[_mm512_setzero_pd(); PANEL]; B];
+    for k in 0..len / PANEL {
+        let o = k * PANEL;
+        // SAFETY: o + PANEL <= len of each slice (asserted above).
+        let xa = _mm512_insertf64x4(
+            _mm512_castpd256_pd512(_mm256_loadu_pd(a0.as_ptr().add(o))),
+            _mm256_loadu_pd(a1.as_ptr().add(o)),
+            1,
+        );
+        for (acc, b) in acc.iter_mut().zip(&b) {
+            for (lb, acc) in acc.iter_mut().enumerate() {
+                let y = _mm512_set1_pd(*b.get_unchecked(o + lb));
+                *acc = _mm512_add_pd(*acc, _mm512_mul_pd(xa, y));
+            }
+        }
+    }
+    let mut out = [[[[0.0f64; PANEL]; PANEL]; 2]; B];
+    for (out, acc) in out.iter_mut().zip(&acc) {
+        for (lb, v) in acc.iter().enumerate() {
+            let mut lanes = [0.0f64; 2 * PANEL];
+            _mm512_storeu_pd(lanes.as_mut_ptr(), *v);
+            out[0][lb].copy_from_slice(&lanes[..PANEL]);
+            out[1][lb].copy_from_slice(&lanes[PANEL..]);
+        }
+    }
+    out
 }
 
 /// Dot products of the columns of panels `a[0..A]` with those of panel `b`, summed in order;
@@ -543,8 +612,16 @@ fn gram_block<const A: usize>(a: [&[f64]; A], b: &[f64]) -> [[[f64; PANEL]; PANE
     acc
 }
 
+/// The Gram matrix of the panels' columns into `g`, two panels against two at a time with
+/// `pairs` (when `QUAD`) and against one with `pair` (`gram_block([a0, a1], b)` for each `b`, or a form of
+/// it with the same roundings).
 #[inline(always)]
-fn gram_panels(x: &Panels, g: &mut [f64]) {
+fn gram_panels<const QUAD: bool>(
+    x: &Panels,
+    g: &mut [f64],
+    pairs: impl Fn(&[f64], &[f64], [&[f64]; 2]) -> [[[[f64; PANEL]; PANEL]; 2]; 2],
+    pair: impl Fn(&[f64], &[f64], &[f64]) -> [[[f64; PANEL]; PANEL]; 2],
+) {
     let m = x.m;
     let np = m.div_ceil(PANEL);
     let mut store = |pa: usize, pb: usize, acc: &[[f64; PANEL]; PANEL]| {
@@ -565,11 +642,25 @@ fn gram_panels(x: &Panels, g: &mut [f64]) {
     };
     let mut pa = 0;
     while pa + 2 <= np {
-        for pb in 0..=pa {
-            let [a0, a1] = gram_block([x.panel(pa), x.panel(pa + 1)], x.panel(pb));
-            store(pa, pb, &a0);
-            store(pa + 1, pb, &a1);
+        // Panels pa, pa + 1 against pb, pb + 1 for pb + 1 < pa (pa is even) when `QUAD`, else
+        // against each pb < pa alone; then against pa.
+        if !QUAD {
+            for pb in 0..pa {
+                let [a0, a1] = pair(x.panel(pa), x.panel(pa + 1), x.panel(pb));
+                store(pa, pb, &a0);
+                store(pa + 1, pb, &a1);
+            }
         }
+        for pb in (0..pa).step_by(2).filter(|_| QUAD) {
+            let [b0, b1] = pairs(x.panel(pa), x.panel(pa + 1), [x.panel(pb), x.panel(pb + 1)]);
+            for (q, [a0, a1]) in [b0, b1].iter().enumerate() {
+                store(pa, pb + q, a0);
+                store(pa + 1, pb + q, a1);
+            }
+        }
+        let [a0, a1] = pair(x.panel(pa), x.panel(pa + 1), x.panel(pa));
+        store(pa, pa, &a0);
+        store(pa + 1, pa, &a1);
         let [a1] = gram_block([x.panel(pa + 1)], x.panel(pa + 1));
         store(pa + 1, pa + 1, &a1);
         pa += 2;
@@ -629,4 +720,55 @@ pub fn correlation_matrix_naive(x: &Matrix) -> Vec<f64> {
         }
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Σ_k x_ki · x_kj` in order, one pair at a time: the specification of every Gram path.
+    fn naive(x: &Matrix) -> Vec<u64> {
+        let m = x.m;
+        let mut g = vec![0; m * m];
+        for i in 0..m {
+            for j in 0..m {
+                g[i * m + j] = dot(x.col(i), x.col(j)).to_bits();
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn every_gram_path_is_the_in_order_dot_products_bit_for_bit() {
+        // Values that are not integers, so that the order of the additions shows; column
+        // counts with and without a partial panel and an odd number of panels.
+        for &(n, m) in &[(1usize, 1usize), (7, 3), (13, 8), (50, 9), (101, 21)] {
+            let data: Vec<f64> = (0..n * m)
+                .map(|i| ((i * 7919 % 97) as f64 / 48.5).min(2.0) + 1e-3 * (i % 7) as f64)
+                .collect();
+            let x = Matrix { n, m, data };
+            let want = naive(&x);
+            let p = Panels::from_matrix(&x);
+            let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let mut g = vec![f64::NAN; m * m];
+            gram_panels::<false>(&p, &mut g, portable_pairs, |a0, a1, b| {
+                gram_block([a0, a1], b)
+            });
+            assert_eq!(bits(&g), want, "portable, n {n} m {m}");
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                let mut g = vec![f64::NAN; m * m];
+                // SAFETY: AVX2 is available (checked just above).
+                unsafe { gram_panels_avx2(&p, &mut g) };
+                assert_eq!(bits(&g), want, "avx2, n {n} m {m}");
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx512f") {
+                let mut g = vec![f64::NAN; m * m];
+                // SAFETY: AVX-512 F is available (checked just above).
+                unsafe { gram_panels_avx512(&p, &mut g) };
+                assert_eq!(bits(&g), want, "avx512, n {n} m {m}");
+            }
+        }
+    }
 }
