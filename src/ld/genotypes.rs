@@ -179,6 +179,52 @@ unsafe fn decode_panel_avx2(
     decode_rows(bytes, lanes, 16 * words..n, out);
 }
 
+/// [`decode_panel`] for two consecutive panels (`out`: the first panel's `n` rows of
+/// [`PANEL`] values, then the second's) with AVX-512: one individual's eight codes are turned
+/// into eight values at once, as [`wide_sums_avx512`] does, and stored as the two panels'
+/// rows. The same values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl")]
+unsafe fn decode_pair_avx512(
+    bytes: [&[u8]; WIDE],
+    lanes: &[PanelLane; WIDE],
+    n: usize,
+    out: &mut [f64],
+) {
+    use std::arch::x86_64::*;
+    let words = n / 16;
+    assert!(out.len() >= n * WIDE);
+    let epi32 = |v: [i32; WIDE]| _mm256_loadu_si256(v.as_ptr().cast());
+    let (a, neg) = (epi32(lanes.map(|l| l.a)), epi32(lanes.map(|l| l.neg)));
+    let mu = _mm512_loadu_pd(lanes.map(|l| l.mu).as_ptr());
+    let (one, three) = (_mm256_set1_epi32(1), _mm256_set1_epi32(3));
+    let (o0, o1) = out.split_at_mut(n * PANEL);
+    for w in 0..words {
+        let mut x = epi32(bytes.map(|col| word_at(col, w) as i32));
+        for k in 0..16 {
+            let code = _mm256_and_si256(x, three);
+            let hl = _mm256_add_epi32(_mm256_srli_epi32(code, 1), _mm256_and_si256(code, one));
+            let count = _mm256_add_epi32(_mm256_sub_epi32(_mm256_xor_si256(hl, neg), neg), a);
+            let missing = _mm256_cmpeq_epi32_mask(code, one);
+            let v = _mm512_mask_blend_pd(missing, _mm512_cvtepi32_pd(count), mu);
+            let i = PANEL * (16 * w + k);
+            // SAFETY: row 16w + k < n, and each half of `out` holds n rows of PANEL values.
+            _mm256_storeu_pd(o0.as_mut_ptr().add(i), _mm512_castpd512_pd256(v));
+            _mm256_storeu_pd(o1.as_mut_ptr().add(i), _mm512_extractf64x4_pd::<1>(v));
+            x = _mm256_srli_epi32(x, 2);
+        }
+    }
+    let half = |h: usize| -> ([&[u8]; PANEL], [PanelLane; PANEL]) {
+        (
+            std::array::from_fn(|l| bytes[PANEL * h + l]),
+            std::array::from_fn(|l| lanes[PANEL * h + l]),
+        )
+    };
+    let ((b0, l0), (b1, l1)) = (half(0), half(1));
+    decode_rows(b0, &l0, 16 * words..n, o0);
+    decode_rows(b1, &l1, 16 * words..n, o1);
+}
+
 /// Per lane of `B` panels (decoded with [`RowDecoder`]s, not stored): Σ v, Σ v² and Σ v·t
 /// over individuals, each summed in order with separate roundings of every product and sum,
 /// exactly as the r kernel sums a stored panel (data-spec/ld.md §r, "Decoding four columns
@@ -636,6 +682,19 @@ impl<'a> Genotypes<'a> {
     /// fourth value), the same values as [`Genotypes::column`].
     fn decode_whole_panels(&self, ks: &[usize], data: &mut [f64]) {
         let n = self.n_indiv();
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
+            // Two panels at a time, eight columns to a vector (the last odd panel below).
+            for (p, cols) in ks.chunks_exact(WIDE).enumerate() {
+                let (bytes, lanes) = self.lanes_of(cols);
+                let out = &mut data[p * n * WIDE..(p + 1) * n * WIDE];
+                // SAFETY: AVX-512 F and VL are available (checked just above).
+                unsafe { decode_pair_avx512(bytes, &lanes, n, out) };
+            }
+            done = ks.len() / WIDE * WIDE;
+        }
+        let (ks, data) = (&ks[done..], &mut data[done * n..]);
         #[cfg(target_arch = "x86_64")]
         let avx2 = std::is_x86_feature_detected!("avx2");
         for (p, cols) in ks.chunks_exact(PANEL).enumerate() {
@@ -849,6 +908,18 @@ mod tests {
                 // SAFETY: AVX2 is available (checked just above).
                 unsafe { decode_panel_avx2(bytes, &lanes, n, &mut got) };
                 assert_eq!(got, want, "avx2, n = {n}");
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+            {
+                // The same panel twice, as the two halves of an AVX-512 pair.
+                let mut got = vec![f64::NAN; 2 * n * PANEL];
+                let pair: [&[u8]; WIDE] = std::array::from_fn(|l| bytes[l % PANEL]);
+                let two: [PanelLane; WIDE] = std::array::from_fn(|l| lanes[l % PANEL]);
+                // SAFETY: AVX-512 F and VL are available (checked just above).
+                unsafe { decode_pair_avx512(pair, &two, n, &mut got) };
+                assert_eq!(got[..n * PANEL], want[..], "avx512 first panel, n = {n}");
+                assert_eq!(got[n * PANEL..], want[..], "avx512 second panel, n = {n}");
             }
         }
     }
