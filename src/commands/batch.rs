@@ -13,7 +13,9 @@ use super::smr::{cis_of, log_testing, run_trait, write_cis, Loaded, Trait};
 use crate::analyses::cis::{Cis, CisRow, CisScratch, Step};
 use crate::config::Config;
 use crate::data::{EqtlData, LdReference};
-use crate::engine::{usable_entry, Analysis, Outcome, Outcomes, ProbeCtx, ProbeSnp, Tally};
+use crate::engine::{
+    usable_entry, Analysis, Outcome, Outcomes, ProbeCtx, ProbeSnp, Tally, RELEASE_EVERY,
+};
 use crate::error::{Error, Result};
 use crate::harmonise::report::prepare_report;
 use crate::harmonise::{harmonise_trait, Harmonised, SnpTable};
@@ -33,9 +35,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// table and genotype index (~0.5 GB at eQTLGen scale) until the loop ends, and saves ~2–3 s
 /// of CPU per trait there (benches/RESULTS.md "Cheaper trait").
 pub const DEFAULT_GROUP: usize = 1;
-
-/// Probes between two releases of the `.bed` and `.besd` pages (as the engine does).
-const RELEASE_EVERY: usize = 1024;
 
 /// Runs the traits of a batch in order, each on request ([`TraitRunner::run`]); traits that
 /// can share a probe loop are computed in groups the first time one of them is asked for,

@@ -36,8 +36,8 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Probes between two releases of the `.bed` and `.besd` pages (see
-/// [`crate::io::source::Bytes::release`]).
-const RELEASE_EVERY: usize = 1024;
+/// [`crate::io::source::Bytes::release`]), in this loop and in the batch's.
+pub(crate) const RELEASE_EVERY: usize = 1024;
 
 /// The probe being tested.
 #[derive(Debug, Clone, Copy)]

@@ -179,10 +179,63 @@ unsafe fn decode_panel_avx2(
     decode_rows(bytes, lanes, 16 * words..n, out);
 }
 
+/// [`RowDecoder`] for [`WIDE`] lanes with AVX-512: a vector's eight codes are turned into
+/// counts with 256-bit integer operations, converted to eight `f64` at once and blended with
+/// the means under a mask. The same values as [`PanelLane::value`].
+#[cfg(target_arch = "x86_64")]
+struct WideDecoder {
+    a: std::arch::x86_64::__m256i,
+    neg: std::arch::x86_64::__m256i,
+    mu: std::arch::x86_64::__m512d,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl WideDecoder {
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    unsafe fn new(lanes: &[PanelLane; WIDE]) -> Self {
+        use std::arch::x86_64::*;
+        WideDecoder {
+            a: Self::epi32(lanes.map(|l| l.a)),
+            neg: Self::epi32(lanes.map(|l| l.neg)),
+            mu: _mm512_loadu_pd(lanes.map(|l| l.mu).as_ptr()),
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    unsafe fn epi32(v: [i32; WIDE]) -> std::arch::x86_64::__m256i {
+        std::arch::x86_64::_mm256_loadu_si256(v.as_ptr().cast())
+    }
+
+    /// Word `w` of each lane's bytes ([`word_at`]), lane `l` in element `l`.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    unsafe fn words(bytes: &[&[u8]; WIDE], w: usize) -> std::arch::x86_64::__m256i {
+        Self::epi32(bytes.map(|col| word_at(col, w) as i32))
+    }
+
+    /// The row of values whose codes are the two low bits of each element of `x`.
+    #[target_feature(enable = "avx512f,avx512vl")]
+    #[inline]
+    unsafe fn row(&self, x: std::arch::x86_64::__m256i) -> std::arch::x86_64::__m512d {
+        use std::arch::x86_64::*;
+        let (one, three) = (_mm256_set1_epi32(1), _mm256_set1_epi32(3));
+        let code = _mm256_and_si256(x, three);
+        let hl = _mm256_add_epi32(_mm256_srli_epi32(code, 1), _mm256_and_si256(code, one));
+        let count = _mm256_add_epi32(
+            _mm256_sub_epi32(_mm256_xor_si256(hl, self.neg), self.neg),
+            self.a,
+        );
+        let missing = _mm256_cmpeq_epi32_mask(code, one);
+        _mm512_mask_blend_pd(missing, _mm512_cvtepi32_pd(count), self.mu)
+    }
+}
+
 /// [`decode_panel`] for two consecutive panels (`out`: the first panel's `n` rows of
 /// [`PANEL`] values, then the second's) with AVX-512: one individual's eight codes are turned
-/// into eight values at once, as [`wide_sums_avx512`] does, and stored as the two panels'
-/// rows. The same values.
+/// into eight values at once ([`WideDecoder`]) and stored as the two panels' rows. The same
+/// values.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl")]
 unsafe fn decode_pair_avx512(
@@ -194,19 +247,12 @@ unsafe fn decode_pair_avx512(
     use std::arch::x86_64::*;
     let words = n / 16;
     assert!(out.len() >= n * WIDE);
-    let epi32 = |v: [i32; WIDE]| _mm256_loadu_si256(v.as_ptr().cast());
-    let (a, neg) = (epi32(lanes.map(|l| l.a)), epi32(lanes.map(|l| l.neg)));
-    let mu = _mm512_loadu_pd(lanes.map(|l| l.mu).as_ptr());
-    let (one, three) = (_mm256_set1_epi32(1), _mm256_set1_epi32(3));
+    let dec = WideDecoder::new(lanes);
     let (o0, o1) = out.split_at_mut(n * PANEL);
     for w in 0..words {
-        let mut x = epi32(bytes.map(|col| word_at(col, w) as i32));
+        let mut x = WideDecoder::words(&bytes, w);
         for k in 0..16 {
-            let code = _mm256_and_si256(x, three);
-            let hl = _mm256_add_epi32(_mm256_srli_epi32(code, 1), _mm256_and_si256(code, one));
-            let count = _mm256_add_epi32(_mm256_sub_epi32(_mm256_xor_si256(hl, neg), neg), a);
-            let missing = _mm256_cmpeq_epi32_mask(code, one);
-            let v = _mm512_mask_blend_pd(missing, _mm512_cvtepi32_pd(count), mu);
+            let v = dec.row(x);
             let i = PANEL * (16 * w + k);
             // SAFETY: row 16w + k < n, and each half of `out` holds n rows of PANEL values.
             _mm256_storeu_pd(o0.as_mut_ptr().add(i), _mm512_castpd512_pd256(v));
@@ -279,10 +325,9 @@ unsafe fn panel_sums_avx2<const B: usize>(
 #[cfg(target_arch = "x86_64")]
 const WIDE: usize = 2 * PANEL;
 
-/// [`panel_sums_avx2`] with AVX-512 vectors of [`WIDE`] columns, `B` vectors interleaved: a
-/// vector's eight codes are turned into counts with 256-bit integer operations, converted to
-/// eight `f64` at once and blended with the means under a mask. The same values, and the same
-/// operations per lane in the same order, so the same sums bit for bit.
+/// [`panel_sums_avx2`] with AVX-512 vectors of [`WIDE`] columns ([`WideDecoder`]), `B` vectors
+/// interleaved. The same values, and the same operations per lane in the same order, so the
+/// same sums bit for bit.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl")]
 unsafe fn wide_sums_avx512<const B: usize>(
@@ -294,26 +339,15 @@ unsafe fn wide_sums_avx512<const B: usize>(
     use std::arch::x86_64::*;
     let words = n / 16;
     assert!(xt.len() >= n);
-    let epi32 = |v: [i32; WIDE]| _mm256_loadu_si256(v.as_ptr().cast());
-    let a: [__m256i; B] = std::array::from_fn(|b| epi32(lanes[b].map(|l| l.a)));
-    let neg: [__m256i; B] = std::array::from_fn(|b| epi32(lanes[b].map(|l| l.neg)));
-    let mu: [__m512d; B] =
-        std::array::from_fn(|b| _mm512_loadu_pd(lanes[b].map(|l| l.mu).as_ptr()));
-    let (one, three) = (_mm256_set1_epi32(1), _mm256_set1_epi32(3));
+    let dec: [WideDecoder; B] = std::array::from_fn(|b| WideDecoder::new(lanes[b]));
     let zero = _mm512_setzero_pd();
     let (mut s, mut q, mut c) = ([zero; B], [zero; B], [zero; B]);
     for w in 0..words {
-        let mut x: [__m256i; B] =
-            std::array::from_fn(|b| epi32(bytes[b].map(|col| word_at(col, w) as i32)));
+        let mut x: [__m256i; B] = std::array::from_fn(|b| WideDecoder::words(&bytes[b], w));
         for k in 0..16 {
             let tk = _mm512_set1_pd(xt[16 * w + k]);
             for b in 0..B {
-                let code = _mm256_and_si256(x[b], three);
-                let hl = _mm256_add_epi32(_mm256_srli_epi32(code, 1), _mm256_and_si256(code, one));
-                let count =
-                    _mm256_add_epi32(_mm256_sub_epi32(_mm256_xor_si256(hl, neg[b]), neg[b]), a[b]);
-                let missing = _mm256_cmpeq_epi32_mask(code, one);
-                let v = _mm512_mask_blend_pd(missing, _mm512_cvtepi32_pd(count), mu[b]);
+                let v = dec[b].row(x[b]);
                 s[b] = _mm512_add_pd(s[b], v);
                 q[b] = _mm512_add_pd(q[b], _mm512_mul_pd(v, v));
                 c[b] = _mm512_add_pd(c[b], _mm512_mul_pd(v, tk));
@@ -653,14 +687,9 @@ impl<'a> Genotypes<'a> {
         }
     }
 
-    /// The packed bytes and [`PanelLane`]s of the columns `cols` of one panel (at most
-    /// [`PANEL`]; the lanes past a partial panel's columns repeat its first column, and their
-    /// values are not used).
-    fn panel_lanes(&self, cols: &[usize]) -> ([&[u8]; PANEL], [PanelLane; PANEL]) {
-        self.lanes_of(cols)
-    }
-
-    /// [`Genotypes::panel_lanes`] for `N` lanes.
+    /// The packed bytes and [`PanelLane`]s of the columns `cols` of one group of `N` lanes (a
+    /// panel, or an AVX-512 pair of panels; at most `N` columns: the lanes past a partial
+    /// group's columns repeat its first column, and their values are not used).
     fn lanes_of<const N: usize>(&self, cols: &[usize]) -> ([&[u8]; N], [PanelLane; N]) {
         let nb = self.n_indiv().div_ceil(4);
         let col = |l: usize| {
@@ -698,7 +727,7 @@ impl<'a> Genotypes<'a> {
         #[cfg(target_arch = "x86_64")]
         let avx2 = std::is_x86_feature_detected!("avx2");
         for (p, cols) in ks.chunks_exact(PANEL).enumerate() {
-            let (bytes, lanes) = self.panel_lanes(cols);
+            let (bytes, lanes) = self.lanes_of(cols);
             let out = &mut data[p * n * PANEL..(p + 1) * n * PANEL];
             #[cfg(target_arch = "x86_64")]
             if avx2 {
@@ -710,7 +739,8 @@ impl<'a> Genotypes<'a> {
         }
     }
 
-    /// The fused path of [`LdSource::r_with_target`] for [`Genotypes`].
+    /// The fused path of [`LdSource::r_with_target`] for [`Genotypes`], with AVX2: two panels
+    /// at a time ([`panel_sums_avx2`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn r_with_target_avx2(
@@ -723,36 +753,23 @@ impl<'a> Genotypes<'a> {
         r: &mut Vec<f64>,
     ) {
         let n = self.n_indiv();
-        sums.clear();
-        r.clear();
-        xt.clear();
-        xt.resize(n, 0.0);
-        self.column(ks[t], buf, xt);
-        let (s_t, v_t) = target_terms_of(xt);
-        let mut push = |cols: &[usize], [s, q, c]: [[f64; PANEL]; 3]| {
-            for l in 0..cols.len() {
-                sums.push(s[l]);
-                r.push(r_value(s[l], q[l], c[l], n, s_t, v_t));
+        self.fused_r::<PANEL>(ks, t, buf, xt, sums, r, |a, b, xt| match b {
+            None => {
+                let (bytes, lanes) = self.lanes_of(a);
+                // SAFETY: called from an AVX2 function only.
+                let [s] = unsafe { panel_sums_avx2([bytes], [&lanes], n, xt) };
+                [s, s]
             }
-        };
-        // Two panels at a time (see [`panel_sums_avx2`]), then the last one alone.
-        for cols in ks.chunks(2 * PANEL) {
-            if cols.len() <= PANEL {
-                let (bytes, lanes) = self.panel_lanes(cols);
-                let [sums] = panel_sums_avx2([bytes], [&lanes], n, xt);
-                push(cols, sums);
-                continue;
+            Some(b) => {
+                let ((ba, la), (bb, lb)) = (self.lanes_of(a), self.lanes_of(b));
+                // SAFETY: called from an AVX2 function only.
+                unsafe { panel_sums_avx2([ba, bb], [&la, &lb], n, xt) }
             }
-            let (a, b) = cols.split_at(PANEL);
-            let ((ba, la), (bb, lb)) = (self.panel_lanes(a), self.panel_lanes(b));
-            let [sa, sb] = panel_sums_avx2([ba, bb], [&la, &lb], n, xt);
-            push(a, sa);
-            push(b, sb);
-        }
+        });
     }
 
-    /// [`Genotypes::r_with_target_avx2`] with AVX-512: eight columns to a vector (see
-    /// [`wide_sums_avx512`]), two vectors at a time.
+    /// [`Genotypes::r_with_target_avx2`] with AVX-512: eight columns to a vector, two vectors
+    /// at a time ([`wide_sums_avx512`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512vl")]
     unsafe fn r_with_target_avx512(
@@ -765,30 +782,54 @@ impl<'a> Genotypes<'a> {
         r: &mut Vec<f64>,
     ) {
         let n = self.n_indiv();
+        self.fused_r::<WIDE>(ks, t, buf, xt, sums, r, |a, b, xt| match b {
+            None => {
+                let (bytes, lanes) = self.lanes_of(a);
+                // SAFETY: called from an AVX-512 F and VL function only.
+                let [s] = unsafe { wide_sums_avx512([bytes], [&lanes], n, xt) };
+                [s, s]
+            }
+            Some(b) => {
+                let ((ba, la), (bb, lb)) = (self.lanes_of(a), self.lanes_of(b));
+                // SAFETY: called from an AVX-512 F and VL function only.
+                unsafe { wide_sums_avx512([ba, bb], [&la, &lb], n, xt) }
+            }
+        });
+    }
+
+    /// The target's column and terms, then `ks` in groups of `W` columns, two groups at a time
+    /// (the last one alone): `sums_of(a, b, xt)` gives Σ v, Σ v², Σ v·t per lane of group `a`
+    /// and of group `b` when there is one (the second entry is then unused).
+    #[cfg(target_arch = "x86_64")]
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn fused_r<const W: usize>(
+        &self,
+        ks: &[usize],
+        t: usize,
+        buf: &mut Vec<Option<u8>>,
+        xt: &mut Vec<f64>,
+        sums: &mut Vec<f64>,
+        r: &mut Vec<f64>,
+        sums_of: impl Fn(&[usize], Option<&[usize]>, &[f64]) -> [[[f64; W]; 3]; 2],
+    ) {
+        let n = self.n_indiv();
         sums.clear();
         r.clear();
         xt.clear();
         xt.resize(n, 0.0);
         self.column(ks[t], buf, xt);
         let (s_t, v_t) = target_terms_of(xt);
-        let mut push = |cols: &[usize], [s, q, c]: [[f64; WIDE]; 3]| {
-            for l in 0..cols.len() {
-                sums.push(s[l]);
-                r.push(r_value(s[l], q[l], c[l], n, s_t, v_t));
+        for cols in ks.chunks(2 * W) {
+            let (a, b) = cols.split_at(cols.len().min(W));
+            let second = (!b.is_empty()).then_some(b);
+            let out = sums_of(a, second, xt);
+            for (group, [s, q, c]) in [a, b].into_iter().zip(out) {
+                for l in 0..group.len() {
+                    sums.push(s[l]);
+                    r.push(r_value(s[l], q[l], c[l], n, s_t, v_t));
+                }
             }
-        };
-        for cols in ks.chunks(2 * WIDE) {
-            if cols.len() <= WIDE {
-                let (bytes, lanes) = self.lanes_of(cols);
-                let [sums] = wide_sums_avx512([bytes], [&lanes], n, xt);
-                push(cols, sums);
-                continue;
-            }
-            let (a, b) = cols.split_at(WIDE);
-            let ((ba, la), (bb, lb)) = (self.lanes_of(a), self.lanes_of(b));
-            let [sa, sb] = wide_sums_avx512([ba, bb], [&la, &lb], n, xt);
-            push(a, sa);
-            push(b, sb);
         }
     }
 
@@ -990,6 +1031,63 @@ mod tests {
                     assert_eq!(lane(&two[0]), want[l], "avx512 B=2, n {n}, lane {l}");
                     assert_eq!(lane(&two[1]), want[WIDE + l], "avx512 B=2, n {n}, lane {l}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn every_fused_r_driver_gives_the_panels_r_bit_for_bit() {
+        use crate::io::source::Bytes;
+        use crate::ld::kernels::r_with_target_panels;
+        use std::path::Path;
+        // 12 SNPs with missing genotypes, every individual kept; lists of SNPs that end in a
+        // partial group, a single group and a pair of groups, for panels and AVX-512 pairs.
+        let (m, n) = (12usize, 37usize);
+        let mut bytes = vec![0x6c, 0x1b, 0x01];
+        for j in 0..m {
+            for b in 0..n.div_ceil(4) {
+                bytes.push(((j * 37 + b * 11 + b * b * 5) % 256) as u8);
+            }
+        }
+        let bed = BedFile::from_bytes(Bytes::Owned(bytes), Path::new("t.bed"), m, n).unwrap();
+        let keep: Vec<usize> = (0..n).collect();
+        let g = Genotypes::new(
+            &bed,
+            &keep,
+            &vec![1; n],
+            (0..m).map(|k| (k, k % 2 == 1, 1)).collect(),
+        );
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for len in [1usize, 3, 4, 5, 8, 9, 12, 16, 17, 23] {
+            let ks: Vec<usize> = (0..len).map(|i| (i * 5 + 2) % m).collect();
+            let t = len / 2;
+            let mut buf = Vec::new();
+            let mut p = Panels::default();
+            g.decode_panels(&ks, &mut buf, &mut p);
+            let (mut xt, mut want_s, mut want_r) = (Vec::new(), Vec::new(), Vec::new());
+            r_with_target_panels(&p, t, &mut xt, &mut want_s, &mut want_r);
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                let (mut s, mut r) = (Vec::new(), Vec::new());
+                // SAFETY: AVX2 is available (checked just above).
+                unsafe { g.r_with_target_avx2(&ks, t, &mut buf, &mut xt, &mut s, &mut r) };
+                assert_eq!(
+                    (bits(&s), bits(&r)),
+                    (bits(&want_s), bits(&want_r)),
+                    "avx2, {len}"
+                );
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+            {
+                let (mut s, mut r) = (Vec::new(), Vec::new());
+                // SAFETY: AVX-512 F and VL are available (checked just above).
+                unsafe { g.r_with_target_avx512(&ks, t, &mut buf, &mut xt, &mut s, &mut r) };
+                assert_eq!(
+                    (bits(&s), bits(&r)),
+                    (bits(&want_s), bits(&want_r)),
+                    "avx512, {len}"
+                );
             }
         }
     }

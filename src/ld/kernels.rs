@@ -644,18 +644,19 @@ fn gram_panels<const QUAD: bool>(
     while pa + 2 <= np {
         // Panels pa, pa + 1 against pb, pb + 1 for pb + 1 < pa (pa is even) when `QUAD`, else
         // against each pb < pa alone; then against pa.
-        if !QUAD {
+        if QUAD {
+            for pb in (0..pa).step_by(2) {
+                let both = pairs(x.panel(pa), x.panel(pa + 1), [x.panel(pb), x.panel(pb + 1)]);
+                for (q, [a0, a1]) in both.iter().enumerate() {
+                    store(pa, pb + q, a0);
+                    store(pa + 1, pb + q, a1);
+                }
+            }
+        } else {
             for pb in 0..pa {
                 let [a0, a1] = pair(x.panel(pa), x.panel(pa + 1), x.panel(pb));
                 store(pa, pb, &a0);
                 store(pa + 1, pb, &a1);
-            }
-        }
-        for pb in (0..pa).step_by(2).filter(|_| QUAD) {
-            let [b0, b1] = pairs(x.panel(pa), x.panel(pa + 1), [x.panel(pb), x.panel(pb + 1)]);
-            for (q, [a0, a1]) in [b0, b1].iter().enumerate() {
-                store(pa, pb + q, a0);
-                store(pa + 1, pb + q, a1);
             }
         }
         let [a0, a1] = pair(x.panel(pa), x.panel(pa + 1), x.panel(pa));

@@ -305,9 +305,9 @@ impl BesdFile {
     }
 
     /// Drop every resident page of a memory-mapped file (see
-    /// [`crate::io::source::Bytes::release`]); no-op otherwise. The probe loop calls it every
-    /// few hundred probes, so that the probes' entries, read through the map, leave the
-    /// resident set (data-spec/memory.md §3).
+    /// [`crate::io::source::Bytes::release`]); no-op otherwise. The probe loops call it every
+    /// 1,024 probes, so that the probes' entries, read through the map, leave the resident set
+    /// (data-spec/memory.md §3).
     pub fn release_all(&self) {
         self.bytes.release(0, self.bytes.len());
     }
@@ -518,7 +518,7 @@ impl BesdFile {
         })?;
         // The probe's row ids (beta half, then se half) and values, decoded straight from the
         // mapped file: no copy. The pages faulted in stay resident until the probe loop drops
-        // them, every few hundred probes (data-spec/memory.md §3).
+        // them, every 1,024 probes (data-spec/memory.md §3).
         let span = |base: usize| {
             let start = base.saturating_add(4 * b0);
             start
